@@ -1,0 +1,144 @@
+//! The typed model of a deployment: a stack with its tier overlay merged in.
+
+use super::expr::Expr;
+use super::source::{Origin, Sources};
+use crate::address::Address;
+use crate::value::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// `[stack]` metadata.
+#[derive(Debug, Clone)]
+pub struct StackInfo {
+    /// Stack name.
+    pub name: String,
+    /// One line describing the stack.
+    pub description: Option<String>,
+    /// Path of the stack file.
+    pub path: PathBuf,
+}
+
+/// `[tier]` metadata.
+#[derive(Debug, Clone)]
+pub struct TierInfo {
+    /// Tier name.
+    pub name: String,
+    /// One line describing the tier.
+    pub description: Option<String>,
+    /// Path of the tier file.
+    pub path: PathBuf,
+}
+
+/// A variable after the tier's value was applied over the stack's default.
+#[derive(Debug, Clone)]
+pub struct Variable {
+    /// The value.
+    pub value: Value,
+    /// Never shown or stored in clear.
+    pub sensitive: bool,
+    /// One line describing the variable.
+    pub description: Option<String>,
+    /// Where the effective value was set.
+    pub origin: Origin,
+}
+
+/// `[budget]` from the tier (or stack).
+#[derive(Debug, Clone)]
+pub struct Budget {
+    /// Monthly ceiling in US dollars.
+    pub monthly_usd: f64,
+    /// Where it was set.
+    pub origin: Origin,
+}
+
+/// How a resource relates to the account.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    /// Created and owned by strata.
+    Managed,
+    /// Exists already, given by id; read, never changed.
+    Existing {
+        /// Provider id.
+        id: String,
+    },
+    /// Exists already, found by tags; read, never changed.
+    Lookup {
+        /// Tags that must all match.
+        tags: BTreeMap<String, String>,
+    },
+}
+
+/// One enabled resource.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    /// `kind.name`.
+    pub address: Address,
+    /// The `[resource.KIND.NAME]` key in the stack.
+    pub origin: Origin,
+    /// Attributes as written, references unresolved (tier overrides merged in).
+    pub attrs: BTreeMap<String, Expr>,
+    /// Explicit `depends_on` entries.
+    pub depends_on: Vec<(Address, Origin)>,
+    /// Managed, existing or looked up.
+    pub mode: Mode,
+}
+
+impl Resource {
+    /// Every resource this one references in its attributes, with where each reference is.
+    pub fn references(&self) -> Vec<(Address, Origin)> {
+        let mut out = Vec::new();
+        for expr in self.attrs.values() {
+            expr.visit_refs(&mut |r| {
+                if let super::expr::RefTarget::Resource { address, .. } = &r.target {
+                    out.push((address.clone(), r.origin.clone()));
+                }
+            });
+        }
+        out
+    }
+
+    /// References and explicit dependencies together, one entry per (target, place).
+    pub fn dependencies(&self) -> Vec<(Address, Origin)> {
+        let mut deps = self.references();
+        deps.extend(self.depends_on.iter().cloned());
+        deps
+    }
+}
+
+/// One `[output]` entry.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// Output name.
+    pub name: String,
+    /// The value expression.
+    pub expr: Expr,
+    /// Where it was declared.
+    pub origin: Origin,
+}
+
+/// A loaded, merged and checked deployment.
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    /// Deployment name (`--name`, default `<stack>-<tier>`); it tags every resource.
+    pub name: String,
+    /// Stack metadata.
+    pub stack: StackInfo,
+    /// Tier metadata, when a tier was chosen.
+    pub tier: Option<TierInfo>,
+    /// AWS region from the tier or stack, if set.
+    pub region: Option<String>,
+    /// Effective variables.
+    pub vars: BTreeMap<String, Variable>,
+    /// Effective tags (stack tags, then tier tags), evaluated.
+    pub tags: BTreeMap<String, String>,
+    /// Budget, if any.
+    pub budget: Option<Budget>,
+    /// Enabled resources.
+    pub resources: BTreeMap<Address, Resource>,
+    /// Resources the stack declares but the tier switched off, with where they are declared.
+    pub disabled: BTreeMap<Address, Origin>,
+    /// Outputs.
+    pub outputs: BTreeMap<String, Output>,
+    /// Every file read, for diagnostics and for saved plans.
+    pub sources: Sources,
+}

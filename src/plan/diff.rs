@@ -1,0 +1,1 @@
+//! Desired configuration vs recorded state → a plan.

@@ -1,0 +1,8 @@
+//! Plans: desired configuration vs recorded state, rendered for people and tools.
+
+pub mod diff;
+pub mod model;
+pub mod render;
+pub mod saved;
+
+pub use model::{Action, AttrChange, OutputChange, Plan, ResourceChange, Summary};

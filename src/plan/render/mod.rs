@@ -1,0 +1,1 @@
+//! Plan renderers: text, Markdown and JSON.

@@ -1,0 +1,1 @@
+//! Saved plan files and their staleness check.

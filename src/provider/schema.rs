@@ -1,0 +1,219 @@
+//! Attribute schemas of resource kinds: types, which attributes are computed or sensitive,
+//! and which force replacement when they change.
+
+use crate::value::Value;
+
+/// The type of an attribute, checked when configuration is loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttrType {
+    /// A string.
+    String,
+    /// An integer.
+    Int,
+    /// A number (integer or float).
+    Number,
+    /// A boolean.
+    Bool,
+    /// A list of the inner type.
+    List(Box<AttrType>),
+    /// A table of string keys to the inner type.
+    Map(Box<AttrType>),
+    /// Anything (free-form documents such as policies or nested blocks).
+    Any,
+}
+
+impl AttrType {
+    /// Human-readable name, used in "wrong type" diagnostics.
+    pub fn describe(&self) -> String {
+        match self {
+            AttrType::String => "string".into(),
+            AttrType::Int => "integer".into(),
+            AttrType::Number => "number".into(),
+            AttrType::Bool => "bool".into(),
+            AttrType::List(inner) => format!("list of {}", inner.describe()),
+            AttrType::Map(inner) => format!("table of {}", inner.describe()),
+            AttrType::Any => "any value".into(),
+        }
+    }
+
+    /// Whether a known value fits this type. `Unknown` and `Redacted` always fit: they are
+    /// checked when the value becomes known.
+    pub fn accepts(&self, value: &Value) -> bool {
+        match (self, value) {
+            (_, Value::Unknown) | (_, Value::Redacted(_)) | (AttrType::Any, _) => true,
+            (AttrType::String, Value::String(_)) => true,
+            (AttrType::Int, Value::Int(_)) => true,
+            (AttrType::Number, Value::Int(_) | Value::Float(_)) => true,
+            (AttrType::Bool, Value::Bool(_)) => true,
+            (AttrType::List(inner), Value::List(items)) => items.iter().all(|i| inner.accepts(i)),
+            (AttrType::Map(inner), Value::Map(map)) => map.values().all(|v| inner.accepts(v)),
+            _ => false,
+        }
+    }
+}
+
+/// What a change of an attribute's value does to the live resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnChange {
+    /// The resource is updated in place.
+    Update,
+    /// The resource must be destroyed and created again.
+    Replace,
+}
+
+/// One attribute of a resource kind.
+#[derive(Debug, Clone)]
+pub struct AttrSchema {
+    /// Attribute name as written in TOML.
+    pub name: &'static str,
+    /// Expected type.
+    pub ty: AttrType,
+    /// Must be set in configuration.
+    pub required: bool,
+    /// Set by the provider after create (e.g. `id`, `public_ip`); may not be set in configuration
+    /// unless also `optional`.
+    pub computed: bool,
+    /// May be set in configuration even though it is computed when absent.
+    pub optional: bool,
+    /// Never shown or stored in clear.
+    pub sensitive: bool,
+    /// Effect of a change.
+    pub on_change: OnChange,
+    /// One line for `--help`, the JSON Schema and editors.
+    pub description: &'static str,
+}
+
+impl AttrSchema {
+    fn new(name: &'static str, ty: AttrType) -> Self {
+        AttrSchema {
+            name,
+            ty,
+            required: false,
+            computed: false,
+            optional: true,
+            sensitive: false,
+            on_change: OnChange::Update,
+            description: "",
+        }
+    }
+
+    /// An optional string attribute that updates in place.
+    pub fn string(name: &'static str) -> Self {
+        Self::new(name, AttrType::String)
+    }
+    /// An optional integer attribute.
+    pub fn int(name: &'static str) -> Self {
+        Self::new(name, AttrType::Int)
+    }
+    /// An optional number attribute.
+    pub fn number(name: &'static str) -> Self {
+        Self::new(name, AttrType::Number)
+    }
+    /// An optional boolean attribute.
+    pub fn bool(name: &'static str) -> Self {
+        Self::new(name, AttrType::Bool)
+    }
+    /// An optional list attribute.
+    pub fn list(name: &'static str, inner: AttrType) -> Self {
+        Self::new(name, AttrType::List(Box::new(inner)))
+    }
+    /// An optional table attribute.
+    pub fn map(name: &'static str, inner: AttrType) -> Self {
+        Self::new(name, AttrType::Map(Box::new(inner)))
+    }
+    /// An optional attribute of any shape.
+    pub fn any(name: &'static str) -> Self {
+        Self::new(name, AttrType::Any)
+    }
+    /// A computed-only attribute (set by the provider, readable through references).
+    pub fn computed(name: &'static str, ty: AttrType) -> Self {
+        let mut a = Self::new(name, ty);
+        a.computed = true;
+        a.optional = false;
+        a
+    }
+
+    /// Mark as required.
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+    /// Mark as forcing replacement when changed.
+    pub fn replace(mut self) -> Self {
+        self.on_change = OnChange::Replace;
+        self
+    }
+    /// Mark as sensitive.
+    pub fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+    /// Mark as computed when not set in configuration.
+    pub fn optional_computed(mut self) -> Self {
+        self.computed = true;
+        self.optional = true;
+        self
+    }
+    /// Attach a description.
+    pub fn doc(mut self, description: &'static str) -> Self {
+        self.description = description;
+        self
+    }
+
+    /// Whether configuration may set this attribute.
+    pub fn settable(&self) -> bool {
+        !self.computed || self.optional
+    }
+}
+
+/// The schema of one resource kind.
+#[derive(Debug, Clone)]
+pub struct KindSchema {
+    /// Kind name as written in `[resource.KIND.NAME]`.
+    pub kind: &'static str,
+    /// One line describing the kind.
+    pub description: &'static str,
+    /// Whether the kind takes tags (then strata adds its own `strata:*` tags).
+    pub taggable: bool,
+    /// Attributes, settable and computed.
+    pub attrs: Vec<AttrSchema>,
+}
+
+impl KindSchema {
+    /// Start a schema; every kind gets a computed `id`.
+    pub fn new(kind: &'static str, description: &'static str) -> Self {
+        KindSchema {
+            kind,
+            description,
+            taggable: false,
+            attrs: vec![AttrSchema::computed("id", AttrType::String)
+                .doc("Identifier assigned by AWS")],
+        }
+    }
+
+    /// Mark the kind as taggable and add the `tags` attribute.
+    pub fn taggable(mut self) -> Self {
+        self.taggable = true;
+        self.attrs.push(
+            AttrSchema::map("tags", AttrType::String)
+                .doc("Tags for this resource, merged over the stack's and tier's tags"),
+        );
+        self
+    }
+
+    /// Add an attribute.
+    pub fn attr(mut self, attr: AttrSchema) -> Self {
+        self.attrs.push(attr);
+        self
+    }
+
+    /// Look an attribute up by name.
+    pub fn get(&self, name: &str) -> Option<&AttrSchema> {
+        self.attrs.iter().find(|a| a.name == name)
+    }
+
+    /// Names of the attributes configuration may set, for "did you mean".
+    pub fn settable_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.attrs.iter().filter(|a| a.settable()).map(|a| a.name)
+    }
+}

@@ -1,0 +1,104 @@
+//! The in-memory state of one deployment: what strata created or reused, and its outputs.
+
+use crate::address::Address;
+use crate::value::Value;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The state format this build writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// How a resource came to be recorded in state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Provenance {
+    /// Created by strata; strata may update, replace and delete it.
+    Created,
+    /// Existed before and is referenced; strata never changes or deletes it.
+    Reused,
+    /// Existed before and was brought under management.
+    Imported,
+}
+
+impl std::fmt::Display for Provenance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Provenance::Created => "created",
+            Provenance::Reused => "reused",
+            Provenance::Imported => "imported",
+        })
+    }
+}
+
+/// One resource as recorded after the last apply or refresh.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceState {
+    /// `kind.name`.
+    pub address: Address,
+    /// Resource kind.
+    pub kind: String,
+    /// Provider identifier (e.g. `vpc-0abc`), absent until known.
+    pub id: Option<String>,
+    /// Attributes as last applied or read; sensitive ones are `Value::Redacted`.
+    pub attributes: BTreeMap<String, Value>,
+    /// Addresses this resource depended on when it was applied (destroy order without config).
+    #[serde(default)]
+    pub dependencies: Vec<Address>,
+    /// Created, reused or imported.
+    pub provenance: Provenance,
+    /// RFC 3339 time of creation (or adoption).
+    pub created_at: String,
+    /// RFC 3339 time of the last change recorded.
+    pub updated_at: String,
+}
+
+/// A recorded output value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputState {
+    /// The value; `Value::Redacted` when sensitive.
+    pub value: Value,
+    /// Whether the output is sensitive.
+    #[serde(default)]
+    pub sensitive: bool,
+}
+
+/// The whole state of one deployment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    /// Version of this document's format.
+    pub format_version: u32,
+    /// Incremented on every write.
+    pub serial: u64,
+    /// Random id fixed when the state is first created; a plan made against another lineage is stale.
+    pub lineage: String,
+    /// Deployment name.
+    pub deployment: String,
+    /// Stack name.
+    #[serde(default)]
+    pub stack: String,
+    /// Tier name, if the deployment uses one.
+    #[serde(default)]
+    pub tier: Option<String>,
+    /// Resources by address.
+    #[serde(default)]
+    pub resources: BTreeMap<Address, ResourceState>,
+    /// Outputs by name.
+    #[serde(default)]
+    pub outputs: BTreeMap<String, OutputState>,
+}
+
+impl State {
+    /// A fresh, empty state with a new lineage.
+    pub fn new(deployment: &str, stack: &str, tier: Option<&str>) -> Self {
+        State {
+            format_version: FORMAT_VERSION,
+            serial: 0,
+            lineage: uuid::Uuid::new_v4().to_string(),
+            deployment: deployment.to_string(),
+            stack: stack.to_string(),
+            tier: tier.map(str::to_string),
+            resources: BTreeMap::new(),
+            outputs: BTreeMap::new(),
+        }
+    }
+}
