@@ -39,9 +39,7 @@ impl FromStr for Address {
     type Err = BadAddress;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.split_once('.') {
-            Some((kind, name))
-                if !kind.is_empty() && !name.is_empty() && !name.contains('.') =>
-            {
+            Some((kind, name)) if !kind.is_empty() && !name.is_empty() && !name.contains('.') => {
                 Ok(Address::new(kind, name))
             }
             _ => Err(BadAddress(s.to_string())),

@@ -106,11 +106,9 @@ impl Value {
             Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
             Value::String(s) => J::String(s.clone()),
             Value::List(items) => J::Array(items.iter().map(Value::to_json).collect()),
-            Value::Map(map) => J::Object(
-                map.iter()
-                    .map(|(k, v)| (k.clone(), v.to_json()))
-                    .collect(),
-            ),
+            Value::Map(map) => {
+                J::Object(map.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+            }
             Value::Unknown => {
                 let mut m = serde_json::Map::new();
                 m.insert(UNKNOWN_KEY.into(), J::Bool(true));

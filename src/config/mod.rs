@@ -1,11 +1,23 @@
 //! TOML stacks and tiers → a typed, checked [`Deployment`].
+//!
+//! `load` finds the files (`locate`), parses them keeping spans (`node`), reads their structure
+//! (`raw`), merges the tier over the stack and checks kinds, keys, types and references
+//! (`resolve`, `eval`, `cycles`). Every problem is a [`ConfigError`] with a stable code.
 
+mod cycles;
 pub mod diagnostic;
+pub mod eval;
 pub mod expr;
 pub mod json_schema;
+pub mod load;
+pub mod locate;
 pub mod model;
+pub mod node;
+pub mod raw;
+pub mod resolve;
 pub mod source;
 
 pub use diagnostic::{codes, ConfigError, ConfigErrors};
+pub use load::{load, LoadRequest};
 pub use model::{Deployment, Mode, Resource};
 pub use source::{FileId, Origin, Sources};

@@ -1,1 +1,562 @@
 //! Desired configuration vs recorded state → a plan.
+//!
+//! Resources are planned in dependency order so that a reference to an attribute of a
+//! resource planned earlier resolves to its recorded or configured value when that value will
+//! still hold after apply, and to `Unknown` ("known after apply") otherwise.
+
+use super::model::{
+    Action, AttrChange, InputFile, OutputChange, Plan, ResourceChange, StateRef, Summary,
+    PLAN_FORMAT_VERSION,
+};
+use crate::address::Address;
+use crate::config::eval::{eval, Evaluated, Scope};
+use crate::config::resolve::{context_value, Context, DEFAULT_TIER_NAME};
+use crate::config::{Deployment, Mode, Resource};
+use crate::provider::{KindSchema, OnChange, Registry};
+use crate::state::{Provenance, ResourceState, State};
+use crate::value::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The tag naming the deployment on every taggable resource.
+pub const TAG_DEPLOYMENT: &str = "strata:deployment";
+/// The tag naming the resource's address on every taggable resource.
+pub const TAG_ADDRESS: &str = "strata:address";
+
+/// Why planning failed (configuration that loads but cannot be planned).
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum PlanError {
+    /// An expression failed when evaluated against state values.
+    #[error("cannot evaluate `{attribute}` of `{address}`: {message}")]
+    #[diagnostic(
+        code(strata::plan::evaluation),
+        help("check the expression and the recorded state (`strata state show {address}`)")
+    )]
+    Evaluation {
+        /// Resource.
+        address: String,
+        /// Attribute.
+        attribute: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A resource's kind is not in the registry (state written by another strata build).
+    #[error(
+        "the state records `{address}` of kind `{kind}`, which this strata build does not know"
+    )]
+    #[diagnostic(
+        code(strata::plan::unknown_kind),
+        help("use the strata version that wrote this state, or remove the resource with `strata state` commands")
+    )]
+    UnknownKind {
+        /// Resource.
+        address: String,
+        /// Kind.
+        kind: String,
+    },
+}
+
+/// What planning one resource decided, kept for references from later resources.
+struct Planned {
+    action: Action,
+    /// Desired attributes, evaluated (not redacted).
+    desired: BTreeMap<String, Evaluated>,
+}
+
+struct PlanScope<'a> {
+    deployment: &'a Deployment,
+    ctx: &'a Context,
+    state: Option<&'a State>,
+    planned: &'a BTreeMap<Address, Planned>,
+    registry: &'a Registry,
+}
+
+impl Scope for PlanScope<'_> {
+    fn var(&self, name: &str) -> Option<Evaluated> {
+        self.deployment.vars.get(name).map(|v| Evaluated {
+            value: v.value.clone(),
+            sensitive: v.sensitive,
+        })
+    }
+
+    fn context(&self, scope: &str, field: &str) -> Option<Value> {
+        context_value(self.ctx, scope, field)
+    }
+
+    fn resource_attr(&self, address: &Address, attr: &str) -> Evaluated {
+        let sensitive = self
+            .registry
+            .schema(&address.kind)
+            .and_then(|s| s.get(attr))
+            .is_some_and(|a| a.sensitive);
+        let unknown = Evaluated {
+            value: Value::Unknown,
+            sensitive,
+        };
+        let Some(planned) = self.planned.get(address) else {
+            return unknown;
+        };
+        if let Some(v) = planned.desired.get(attr) {
+            if v.value.is_known() {
+                return v.clone();
+            }
+        }
+        if matches!(planned.action, Action::Create | Action::Replace) {
+            return unknown;
+        }
+        match self.state.and_then(|s| s.resources.get(address)) {
+            Some(rs) => recorded_attr(rs, attr)
+                .map_or(unknown.clone(), |value| Evaluated { value, sensitive }),
+            None => unknown,
+        }
+    }
+}
+
+/// A recorded attribute, with `id` taken from the resource's id field.
+fn recorded_attr(rs: &ResourceState, attr: &str) -> Option<Value> {
+    if attr == "id" {
+        if let Some(id) = &rs.id {
+            return Some(Value::String(id.clone()));
+        }
+    }
+    rs.attributes.get(attr).cloned()
+}
+
+/// Inputs of a plan: the files read, with digests, in load order.
+pub fn input_files(deployment: &Deployment) -> Vec<InputFile> {
+    deployment
+        .sources
+        .iter()
+        .map(|(_, f)| InputFile {
+            path: f.path.display().to_string(),
+            sha256: f.sha256.clone(),
+        })
+        .collect()
+}
+
+/// Dependencies first; ties broken by address so the order is deterministic.
+fn dependency_order(resources: &BTreeMap<Address, Resource>) -> Vec<Address> {
+    fn visit(
+        a: &Address,
+        resources: &BTreeMap<Address, Resource>,
+        done: &mut BTreeSet<Address>,
+        out: &mut Vec<Address>,
+    ) {
+        if !done.insert(a.clone()) {
+            return;
+        }
+        if let Some(r) = resources.get(a) {
+            let deps: BTreeSet<Address> = r.dependencies().into_iter().map(|(d, _)| d).collect();
+            for d in &deps {
+                visit(d, resources, done, out);
+            }
+        }
+        out.push(a.clone());
+    }
+    let mut done = BTreeSet::new();
+    let mut out = Vec::with_capacity(resources.len());
+    for a in resources.keys() {
+        visit(a, resources, &mut done, &mut out);
+    }
+    out
+}
+
+/// Plan `deployment` against `state` (the recorded state, `None` before the first apply).
+pub fn plan(
+    deployment: &Deployment,
+    state: Option<&State>,
+    registry: &Registry,
+    refreshed: bool,
+) -> Result<Plan, PlanError> {
+    let ctx = Context {
+        deployment: deployment.name.clone(),
+        stack: deployment.stack.name.clone(),
+        tier: deployment
+            .tier
+            .as_ref()
+            .map_or(DEFAULT_TIER_NAME.to_string(), |t| t.name.clone()),
+        region: deployment.region.clone(),
+    };
+    let mut planned: BTreeMap<Address, Planned> = BTreeMap::new();
+    let mut changes: Vec<ResourceChange> = Vec::new();
+    for address in dependency_order(&deployment.resources) {
+        let resource = &deployment.resources[&address];
+        let Some(schema) = registry.schema(&address.kind) else {
+            return Err(PlanError::UnknownKind {
+                address: address.to_string(),
+                kind: address.kind.clone(),
+            });
+        };
+        let scope = PlanScope {
+            deployment,
+            ctx: &ctx,
+            state,
+            planned: &planned,
+            registry,
+        };
+        let desired = desired_attrs(deployment, resource, schema, &scope)?;
+        let recorded = state.and_then(|s| s.resources.get(&address));
+        let change = plan_resource(resource, schema, &desired, recorded);
+        planned.insert(
+            address.clone(),
+            Planned {
+                action: change.action,
+                desired,
+            },
+        );
+        changes.push(change);
+    }
+    if let Some(state) = state {
+        for (address, rs) in &state.resources {
+            if deployment.resources.contains_key(address) {
+                continue;
+            }
+            let reason = if deployment.disabled.contains_key(address) {
+                format!("disabled in tier `{}`", ctx.tier)
+            } else {
+                "no longer in the configuration".to_string()
+            };
+            changes.push(plan_removal(address, rs, registry, reason));
+        }
+    }
+    changes.sort_by(|a, b| a.address.cmp(&b.address));
+
+    let scope = PlanScope {
+        deployment,
+        ctx: &ctx,
+        state,
+        planned: &planned,
+        registry,
+    };
+    let output_changes = plan_outputs(deployment, state, &scope)?;
+    let mut summary = Summary::default();
+    for c in &changes {
+        match c.action {
+            Action::Create => summary.add += 1,
+            Action::Update => summary.change += 1,
+            Action::Replace => summary.replace += 1,
+            Action::Delete => summary.destroy += 1,
+            Action::Read => summary.read += 1,
+            Action::NoOp => summary.unchanged += 1,
+        }
+    }
+    Ok(Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        strata_version: env!("CARGO_PKG_VERSION").to_string(),
+        deployment: deployment.name.clone(),
+        stack: deployment.stack.name.clone(),
+        tier: deployment.tier.as_ref().map(|t| t.name.clone()),
+        refreshed,
+        state: state.map(|s| StateRef {
+            lineage: s.lineage.clone(),
+            serial: s.serial,
+        }),
+        inputs: input_files(deployment),
+        resource_changes: changes,
+        output_changes,
+        summary,
+    })
+}
+
+/// Evaluate a resource's configured attributes, adding tags where the kind takes them.
+fn desired_attrs(
+    deployment: &Deployment,
+    resource: &Resource,
+    schema: &KindSchema,
+    scope: &PlanScope<'_>,
+) -> Result<BTreeMap<String, Evaluated>, PlanError> {
+    let mut out = BTreeMap::new();
+    for (name, expr) in &resource.attrs {
+        let mut v = eval(expr, scope).map_err(|e| PlanError::Evaluation {
+            address: resource.address.to_string(),
+            attribute: name.clone(),
+            message: e.message,
+        })?;
+        v.sensitive |= schema.get(name).is_some_and(|a| a.sensitive);
+        out.insert(name.clone(), v);
+    }
+    if schema.taggable && resource.mode == Mode::Managed {
+        let mut tags: BTreeMap<String, Value> = deployment
+            .tags
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        let mut sensitive = false;
+        if let Some(own) = out.get("tags") {
+            sensitive = own.sensitive;
+            match &own.value {
+                Value::Map(m) => tags.extend(m.clone()),
+                Value::Unknown => {
+                    tags.clear();
+                }
+                _ => {}
+            }
+        }
+        let unknown = out.get("tags").is_some_and(|t| t.value == Value::Unknown);
+        tags.insert(
+            TAG_DEPLOYMENT.into(),
+            Value::String(deployment.name.clone()),
+        );
+        tags.insert(
+            TAG_ADDRESS.into(),
+            Value::String(resource.address.to_string()),
+        );
+        out.insert(
+            "tags".into(),
+            Evaluated {
+                value: if unknown {
+                    Value::Unknown
+                } else {
+                    Value::Map(tags)
+                },
+                sensitive,
+            },
+        );
+    }
+    Ok(out)
+}
+
+fn shown(v: &Evaluated) -> Value {
+    if v.sensitive {
+        v.value.redact()
+    } else {
+        v.value.clone()
+    }
+}
+
+fn plan_resource(
+    resource: &Resource,
+    schema: &KindSchema,
+    desired: &BTreeMap<String, Evaluated>,
+    recorded: Option<&ResourceState>,
+) -> ResourceChange {
+    let address = resource.address.clone();
+    let kind = address.kind.clone();
+    if let Mode::Existing { .. } | Mode::Lookup { .. } = resource.mode {
+        let before = recorded.map(|rs| attrs_with_id(rs));
+        let after = match (&resource.mode, &before) {
+            (_, Some(b)) => b.clone(),
+            (Mode::Existing { id }, None) => {
+                BTreeMap::from([("id".to_string(), Value::String(id.clone()))])
+            }
+            _ => BTreeMap::from([("id".to_string(), Value::Unknown)]),
+        };
+        let reason = match &resource.mode {
+            Mode::Existing { id } => format!("reuses existing `{id}`"),
+            Mode::Lookup { tags } => format!(
+                "reuses the resource tagged {}",
+                tags.iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Mode::Managed => String::new(),
+        };
+        return ResourceChange {
+            address,
+            kind,
+            action: Action::Read,
+            before,
+            after: Some(after),
+            changes: Vec::new(),
+            replace_because: Vec::new(),
+            provenance: Some(Provenance::Reused),
+            reason: Some(reason),
+        };
+    }
+
+    let mut after: BTreeMap<String, Value> =
+        desired.iter().map(|(k, v)| (k.clone(), shown(v))).collect();
+    let Some(rs) = recorded else {
+        for attr in schema.attrs.iter().filter(|a| a.computed) {
+            after.entry(attr.name.to_string()).or_insert(Value::Unknown);
+        }
+        let changes = after
+            .iter()
+            .map(|(k, v)| AttrChange {
+                name: k.clone(),
+                before: None,
+                after: Some(v.clone()),
+                forces_replace: false,
+                sensitive: desired.get(k).is_some_and(|d| d.sensitive),
+            })
+            .collect();
+        return ResourceChange {
+            address,
+            kind,
+            action: Action::Create,
+            before: None,
+            after: Some(after),
+            changes,
+            replace_because: Vec::new(),
+            provenance: Some(Provenance::Created),
+            reason: None,
+        };
+    };
+
+    let before = attrs_with_id(rs);
+    let mut changes = Vec::new();
+    for attr in schema.attrs.iter().filter(|a| a.settable()) {
+        let old = rs.attributes.get(attr.name);
+        let new = desired.get(attr.name);
+        let sensitive = new.is_some_and(|n| n.sensitive) || attr.sensitive;
+        let new_shown = new.map(shown);
+        let differs = match (old, &new_shown) {
+            (_, None) if attr.computed => false,
+            (None, None) => false,
+            (Some(o), Some(n)) => o != n || !n.is_known(),
+            _ => true,
+        };
+        if differs {
+            changes.push(AttrChange {
+                name: attr.name.to_string(),
+                before: old.cloned(),
+                after: new_shown,
+                forces_replace: attr.on_change == OnChange::Replace,
+                sensitive,
+            });
+        }
+    }
+    // Keep what the provider computed (ids, addresses) visible in `after` unless replaced.
+    let replace_because: Vec<String> = changes
+        .iter()
+        .filter(|c| c.forces_replace)
+        .map(|c| c.name.clone())
+        .collect();
+    let action = if !replace_because.is_empty() {
+        Action::Replace
+    } else if !changes.is_empty() {
+        Action::Update
+    } else {
+        Action::NoOp
+    };
+    for attr in schema.attrs.iter().filter(|a| a.computed) {
+        if after.contains_key(attr.name) {
+            continue;
+        }
+        let value = if action == Action::Replace {
+            Value::Unknown
+        } else {
+            match recorded_attr(rs, attr.name) {
+                Some(v) => v,
+                None => continue,
+            }
+        };
+        after.insert(attr.name.to_string(), value);
+    }
+    ResourceChange {
+        address,
+        kind,
+        action,
+        before: Some(before),
+        after: Some(after),
+        changes,
+        replace_because,
+        provenance: Some(rs.provenance),
+        reason: None,
+    }
+}
+
+fn attrs_with_id(rs: &ResourceState) -> BTreeMap<String, Value> {
+    let mut m = rs.attributes.clone();
+    if let Some(id) = &rs.id {
+        m.insert("id".into(), Value::String(id.clone()));
+    }
+    m
+}
+
+fn plan_removal(
+    address: &Address,
+    rs: &ResourceState,
+    registry: &Registry,
+    reason: String,
+) -> ResourceChange {
+    let before = attrs_with_id(rs);
+    let sensitive = |name: &str| {
+        registry
+            .schema(&rs.kind)
+            .and_then(|s| s.get(name))
+            .is_some_and(|a| a.sensitive)
+    };
+    if rs.provenance == Provenance::Reused {
+        return ResourceChange {
+            address: address.clone(),
+            kind: rs.kind.clone(),
+            action: Action::NoOp,
+            before: Some(before),
+            after: None,
+            changes: Vec::new(),
+            replace_because: Vec::new(),
+            provenance: Some(rs.provenance),
+            reason: Some(format!(
+                "{reason}; reused resources are never deleted, strata only forgets it"
+            )),
+        };
+    }
+    let changes = before
+        .iter()
+        .map(|(k, v)| AttrChange {
+            name: k.clone(),
+            before: Some(v.clone()),
+            after: None,
+            forces_replace: false,
+            sensitive: sensitive(k) || matches!(v, Value::Redacted(_)),
+        })
+        .collect();
+    ResourceChange {
+        address: address.clone(),
+        kind: rs.kind.clone(),
+        action: Action::Delete,
+        before: Some(before),
+        after: None,
+        changes,
+        replace_because: Vec::new(),
+        provenance: Some(rs.provenance),
+        reason: Some(reason),
+    }
+}
+
+fn plan_outputs(
+    deployment: &Deployment,
+    state: Option<&State>,
+    scope: &PlanScope<'_>,
+) -> Result<Vec<OutputChange>, PlanError> {
+    let mut out = Vec::new();
+    for (name, output) in &deployment.outputs {
+        let v = eval(&output.expr, scope).map_err(|e| PlanError::Evaluation {
+            address: "output".into(),
+            attribute: name.clone(),
+            message: e.message,
+        })?;
+        let after = shown(&v);
+        let before = state
+            .and_then(|s| s.outputs.get(name))
+            .map(|o| o.value.clone());
+        let action = match &before {
+            None => Action::Create,
+            Some(b) if *b == after && after.is_known() => Action::NoOp,
+            Some(_) => Action::Update,
+        };
+        out.push(OutputChange {
+            name: name.clone(),
+            action,
+            before,
+            after: Some(after),
+            sensitive: v.sensitive,
+        });
+    }
+    if let Some(state) = state {
+        for (name, o) in &state.outputs {
+            if !deployment.outputs.contains_key(name) {
+                out.push(OutputChange {
+                    name: name.clone(),
+                    action: Action::Delete,
+                    before: Some(o.value.clone()),
+                    after: None,
+                    sensitive: o.sensitive,
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}

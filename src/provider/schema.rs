@@ -186,8 +186,9 @@ impl KindSchema {
             kind,
             description,
             taggable: false,
-            attrs: vec![AttrSchema::computed("id", AttrType::String)
-                .doc("Identifier assigned by AWS")],
+            attrs: vec![
+                AttrSchema::computed("id", AttrType::String).doc("Identifier assigned by AWS")
+            ],
         }
     }
 

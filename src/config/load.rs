@@ -1,0 +1,271 @@
+//! Loading a deployment: find the files, parse them, merge the tier over the stack, check.
+
+use super::diagnostic::{codes, did_you_mean, ConfigError, ConfigErrors};
+use super::locate;
+use super::model::{Deployment, StackInfo, TierInfo};
+use super::node;
+use super::raw::{self, RawStack, RawTier, Walker};
+use super::resolve::{self, Context, DEFAULT_TIER_NAME};
+use super::source::{FileId, Origin, Sources};
+use crate::provider::Registry;
+use std::path::{Path, PathBuf};
+
+/// What the command line chose.
+#[derive(Debug, Clone, Default)]
+pub struct LoadRequest {
+    /// `--tier NAME|PATH`.
+    pub tier: Option<String>,
+    /// `--stack NAME|PATH` (used alone, without a tier).
+    pub stack: Option<String>,
+    /// `--name NAME`; default `<stack>-<tier>` (or `<stack>` without a tier).
+    pub name: Option<String>,
+    /// Where `stacks/` and `tiers/` are looked up by name.
+    pub project_dir: PathBuf,
+}
+
+/// Load and check a deployment. Every problem found is reported, each with its location.
+pub fn load(req: &LoadRequest, registry: &Registry) -> Result<Deployment, ConfigErrors> {
+    let mut sources = Sources::default();
+    let mut errors = Vec::new();
+    let result = load_inner(req, registry, &mut sources, &mut errors);
+    match result {
+        Some(d) if errors.is_empty() => Ok(d),
+        _ => Err(ConfigErrors {
+            errors: errors
+                .into_iter()
+                .map(|e| e.with_sources(&sources))
+                .collect(),
+        }),
+    }
+}
+
+fn load_inner(
+    req: &LoadRequest,
+    registry: &Registry,
+    sources: &mut Sources,
+    errors: &mut Vec<ConfigError>,
+) -> Option<Deployment> {
+    let (tier, stack_path) = match (&req.tier, &req.stack) {
+        (Some(tier_arg), _) => {
+            let path = locate::tier_path(&req.project_dir, tier_arg);
+            let file = read_file(
+                &path,
+                "tier",
+                &req.project_dir.join("tiers"),
+                sources,
+                errors,
+            )?;
+            let root = parse(file, sources, errors)?;
+            let tier = raw::read_tier(&root, &mut Walker { file, errors });
+            let stack_field = tier.stack.clone()?;
+            let candidates = locate::stack_candidates(&req.project_dir, &path, &stack_field.value);
+            let Some(found) = candidates.iter().find(|p| p.is_file()).cloned() else {
+                errors.push(unknown_stack(
+                    &stack_field.value,
+                    stack_field.origin.clone(),
+                    &candidates,
+                ));
+                return None;
+            };
+            (Some((tier, path)), found)
+        }
+        (None, Some(stack_arg)) => (None, locate::stack_path(&req.project_dir, stack_arg)),
+        (None, None) => {
+            errors.push(
+                ConfigError::new(codes::FILE_UNREADABLE, "no deployment chosen").help(
+                    "pass `--tier NAME` (tiers/NAME.toml) or `--stack NAME` (stacks/NAME.toml)",
+                ),
+            );
+            return None;
+        }
+    };
+    let stack_file = read_file(
+        &stack_path,
+        "stack",
+        &req.project_dir.join("stacks"),
+        sources,
+        errors,
+    )?;
+    let stack_root = parse(stack_file, sources, errors)?;
+    let stack = raw::read_stack(
+        &stack_root,
+        &mut Walker {
+            file: stack_file,
+            errors,
+        },
+    );
+    if !errors.is_empty() {
+        return None;
+    }
+    build(req, registry, sources, errors, stack, stack_path, tier)
+}
+
+fn build(
+    req: &LoadRequest,
+    registry: &Registry,
+    sources: &mut Sources,
+    errors: &mut Vec<ConfigError>,
+    stack: RawStack,
+    stack_path: PathBuf,
+    tier: Option<(RawTier, PathBuf)>,
+) -> Option<Deployment> {
+    let stack_name = stack.name.clone()?.value;
+    let tier_name = tier
+        .as_ref()
+        .and_then(|(t, _)| t.name.as_ref())
+        .map(|f| f.value.clone());
+    let name = match &req.name {
+        Some(n) => {
+            if !valid_deployment_name(n) {
+                errors.push(
+                    ConfigError::new(codes::INVALID_VALUE, format!("`{n}` is not a valid deployment name"))
+                        .help("use lowercase letters, digits and `-`, starting with a letter (it becomes a tag value and a file name)"),
+                );
+                return None;
+            }
+            n.clone()
+        }
+        None => match &tier_name {
+            Some(t) => format!("{stack_name}-{t}"),
+            None => stack_name.clone(),
+        },
+    };
+    let region = tier
+        .as_ref()
+        .and_then(|(t, _)| t.region.as_ref())
+        .or(stack.region.as_ref())
+        .map(|f| f.value.clone());
+    let ctx = Context {
+        deployment: name.clone(),
+        stack: stack_name.clone(),
+        tier: tier_name
+            .clone()
+            .unwrap_or_else(|| DEFAULT_TIER_NAME.to_string()),
+        region: region.clone(),
+    };
+    let resolved = resolve::resolve(
+        &stack,
+        tier.as_ref().map(|(t, _)| t),
+        &ctx,
+        registry,
+        errors,
+    );
+    if !errors.is_empty() {
+        return None;
+    }
+    errors.extend(super::cycles::check(&resolved.resources));
+    if !errors.is_empty() {
+        return None;
+    }
+    Some(Deployment {
+        name,
+        stack: StackInfo {
+            name: stack_name,
+            description: stack.description.clone(),
+            path: stack_path,
+        },
+        tier: tier.map(|(t, path)| TierInfo {
+            name: tier_name.unwrap_or_default(),
+            description: t.description,
+            path,
+        }),
+        region,
+        vars: resolved.vars,
+        tags: resolved.tags,
+        budget: resolved.budget,
+        resources: resolved.resources,
+        disabled: resolved.disabled,
+        outputs: resolved.outputs,
+        sources: std::mem::take(sources),
+    })
+}
+
+/// Deployment names become tag values and file names: keep them plain.
+pub fn valid_deployment_name(name: &str) -> bool {
+    name.len() <= 64
+        && name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+fn read_file(
+    path: &Path,
+    what: &str,
+    folder: &Path,
+    sources: &mut Sources,
+    errors: &mut Vec<ConfigError>,
+) -> Option<FileId> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Some(sources.add(path, text)),
+        Err(e) => {
+            let available = locate::names_in(folder);
+            let wanted = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let help = match did_you_mean(&wanted, available.iter().map(String::as_str)) {
+                Some(s) => format!(
+                    "did you mean `{s}`? ({} has: {})",
+                    folder.display(),
+                    available.join(", ")
+                ),
+                None if available.is_empty() => {
+                    format!("no {what} files found in {}", folder.display())
+                }
+                None => format!(
+                    "available {what}s in {}: {}",
+                    folder.display(),
+                    available.join(", ")
+                ),
+            };
+            errors.push(
+                ConfigError::new(
+                    codes::FILE_UNREADABLE,
+                    format!("cannot read {what} file {}: {e}", path.display()),
+                )
+                .help(help),
+            );
+            None
+        }
+    }
+}
+
+fn parse(
+    file: FileId,
+    sources: &Sources,
+    errors: &mut Vec<ConfigError>,
+) -> Option<super::node::Node> {
+    match node::parse(&sources.get(file).text, file) {
+        Ok(n) => Some(n),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    }
+}
+
+fn unknown_stack(name: &str, origin: Origin, candidates: &[PathBuf]) -> ConfigError {
+    let folder = candidates
+        .first()
+        .and_then(|p| p.parent())
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let available = locate::names_in(&folder);
+    let looked = candidates
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let err = ConfigError::new(
+        codes::UNKNOWN_STACK,
+        format!("the tier names stack `{name}`, which cannot be found"),
+    )
+    .label(origin, format!("looked for {looked}"));
+    match did_you_mean(name, available.iter().map(String::as_str)) {
+        Some(s) => err.help(format!("did you mean `{s}`?")),
+        None if available.is_empty() => err
+            .help("write the stack's name (stacks/NAME.toml) or a path relative to this tier file"),
+        None => err.help(format!("available stacks: {}", available.join(", "))),
+    }
+}
