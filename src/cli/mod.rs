@@ -1,1 +1,51 @@
-//! The command line: one file per command.
+//! The command line: argument definitions, one file per command, shared rendering helpers.
+
+mod args;
+mod diagnostics;
+mod exit;
+mod graph;
+mod plan;
+mod schema;
+mod show_plan;
+mod state;
+mod target;
+mod ui;
+mod validate;
+
+pub use args::{Cli, Command};
+pub use exit::ExitStatus;
+
+use clap::Parser;
+
+/// Parse the process arguments and run the chosen command.
+pub fn main() -> std::process::ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = match err.kind() {
+                clap::error::ErrorKind::DisplayHelp
+                | clap::error::ErrorKind::DisplayVersion
+                | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    ExitStatus::Ok
+                }
+                _ => ExitStatus::Usage,
+            };
+            let _ = err.print();
+            return code.into();
+        }
+    };
+    run(&cli).into()
+}
+
+/// Run a parsed command line.
+pub fn run(cli: &Cli) -> ExitStatus {
+    let ui = ui::Ui::new(&cli.global);
+    match &cli.command {
+        Command::Validate(a) => validate::run(&ui, a),
+        Command::Graph(a) => graph::run(&ui, a),
+        Command::Plan(a) => plan::run(&ui, a),
+        Command::ShowPlan(a) => show_plan::run(&ui, a),
+        Command::State(a) => state::run(&ui, a),
+        Command::Schema(a) => schema::run(&ui, a),
+    }
+}

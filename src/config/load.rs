@@ -269,3 +269,68 @@ fn unknown_stack(name: &str, origin: Origin, candidates: &[PathBuf]) -> ConfigEr
         None => err.help(format!("available stacks: {}", available.join(", "))),
     }
 }
+
+/// The deployment name a request resolves to, reading only the `[tier]` and `[stack]` headers,
+/// so that state can be inspected even while resources in the configuration are broken.
+pub fn deployment_name(req: &LoadRequest) -> Result<String, ConfigErrors> {
+    if let Some(name) = &req.name {
+        return Ok(name.clone());
+    }
+    let mut sources = Sources::default();
+    let mut errors = Vec::new();
+    let name = header_name(req, &mut sources, &mut errors);
+    match name {
+        Some(n) => Ok(n),
+        None => {
+            if errors.is_empty() {
+                errors.push(
+                    ConfigError::new(codes::MISSING_KEY, "cannot tell the deployment name")
+                        .help("pass `--name NAME`"),
+                );
+            }
+            Err(ConfigErrors {
+                errors: errors.into_iter().map(|e| e.with_sources(&sources)).collect(),
+            })
+        }
+    }
+}
+
+fn header_name(
+    req: &LoadRequest,
+    sources: &mut Sources,
+    errors: &mut Vec<ConfigError>,
+) -> Option<String> {
+    // Diagnostics about resources are irrelevant here; only header errors are reported.
+    let mut ignored = Vec::new();
+    let (tier_name, stack_path) = match (&req.tier, &req.stack) {
+        (Some(t), _) => {
+            let path = locate::tier_path(&req.project_dir, t);
+            let file = read_file(&path, "tier", &req.project_dir.join("tiers"), sources, errors)?;
+            let root = parse(file, sources, errors)?;
+            let tier = raw::read_tier(&root, &mut Walker { file, errors: &mut ignored });
+            let stack = tier.stack?;
+            let candidates = locate::stack_candidates(&req.project_dir, &path, &stack.value);
+            let Some(found) = candidates.iter().find(|p| p.is_file()).cloned() else {
+                errors.push(unknown_stack(&stack.value, stack.origin, &candidates));
+                return None;
+            };
+            (Some(tier.name?.value), found)
+        }
+        (None, Some(s)) => (None, locate::stack_path(&req.project_dir, s)),
+        (None, None) => {
+            errors.push(
+                ConfigError::new(codes::FILE_UNREADABLE, "no deployment chosen")
+                    .help("pass `--tier NAME`, `--stack NAME` or `--name NAME`"),
+            );
+            return None;
+        }
+    };
+    let file = read_file(&stack_path, "stack", &req.project_dir.join("stacks"), sources, errors)?;
+    let root = parse(file, sources, errors)?;
+    let stack = raw::read_stack(&root, &mut Walker { file, errors: &mut ignored });
+    let stack_name = stack.name?.value;
+    Some(match tier_name {
+        Some(t) => format!("{stack_name}-{t}"),
+        None => stack_name,
+    })
+}

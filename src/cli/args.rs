@@ -1,0 +1,290 @@
+//! Command-line arguments (clap derive). The spellings here are a contract: scripts and other
+//! issues rely on them.
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::time::Duration;
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0   success (with --detailed-exitcode: no changes)
+  1   error (diagnostics printed)
+  2   with --detailed-exitcode: success, and the plan has changes
+  3   the saved plan is stale (show-plan --check)
+  64  bad command line
+
+Environment:
+  NO_COLOR            disables colour, whatever --color says
+  STRATA_PROJECT_DIR  default for --project-dir
+  STRATA_STATE_DIR    default for --state-dir";
+
+/// strata: declarative plan/apply for AWS, from TOML stacks and tiers.
+#[derive(Debug, Parser)]
+#[command(name = "strata", version, about, long_about = None, after_help = AFTER_HELP, propagate_version = true)]
+pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// More detail (-v, -vv).
+    #[arg(short, long, action = ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Print errors only.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Colour: auto (only on a terminal), always, never. NO_COLOR always wins.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+    /// Output format: text, markdown (plan and show-plan only) or json.
+    #[arg(long, short = 'o', value_enum, global = true)]
+    pub output: Option<OutputFormat>,
+    /// Folder holding stacks/, tiers/ and state/.
+    #[arg(long, global = true, env = "STRATA_PROJECT_DIR", default_value = ".")]
+    pub project_dir: PathBuf,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour only when printing to a terminal.
+    Auto,
+    /// Always colour (unless NO_COLOR is set).
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// `--output`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Human-readable text.
+    Text,
+    /// Markdown for pull-request comments.
+    Markdown,
+    /// JSON for tools.
+    Json,
+}
+
+/// Which deployment a command is about.
+#[derive(Debug, Clone, Args)]
+pub struct TargetArgs {
+    /// Tier: a name (tiers/NAME.toml) or a path to a tier file. Its `stack` key picks the stack.
+    #[arg(long, short = 't', conflicts_with = "stack")]
+    pub tier: Option<String>,
+    /// Stack used alone, without a tier: a name (stacks/NAME.toml) or a path.
+    #[arg(long, short = 's')]
+    pub stack: Option<String>,
+    /// Deployment name; it tags every resource [default: <stack>-<tier>].
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+/// Where state lives and how to wait for its lock.
+#[derive(Debug, Clone, Args)]
+pub struct StateArgs {
+    /// State folder [default: <project-dir>/state].
+    #[arg(long, env = "STRATA_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// How long to wait for another strata holding the state lock (e.g. 30s, 2m).
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    pub lock_timeout: Duration,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check stack and tier files; exit 0 when valid, 1 with diagnostics.
+    Validate(ValidateArgs),
+    /// Print the resource dependency graph (Mermaid for Markdown and pull requests, or DOT).
+    Graph(GraphArgs),
+    /// Show what apply would change: configuration vs recorded state.
+    Plan(PlanArgs),
+    /// Render a plan saved with `strata plan --out FILE`.
+    ShowPlan(ShowPlanArgs),
+    /// Inspect and repair recorded state.
+    State(StateCommandArgs),
+    /// Print the JSON Schema of stack or tier files (for editor completion).
+    Schema(SchemaArgs),
+}
+
+/// `strata validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Which deployment.
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+/// `strata graph`.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// Which deployment.
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Graph language.
+    #[arg(long, short = 'f', value_enum, default_value_t = GraphFormat::Mermaid)]
+    pub format: GraphFormat,
+}
+
+/// `strata graph --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Graphviz DOT.
+    Dot,
+    /// Mermaid flowchart (renders in GitHub Markdown).
+    Mermaid,
+}
+
+/// `strata plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Which deployment.
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// State location and locking.
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// Read the live account before planning (`--refresh=false` plans from recorded state only).
+    /// This build has no AWS provider yet, so plans always use recorded state.
+    #[arg(long, default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = ArgAction::Set)]
+    pub refresh: bool,
+    /// Save the plan to FILE for `strata show-plan` (and, later, `strata apply --plan`).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+/// `strata show-plan`.
+#[derive(Debug, Args)]
+pub struct ShowPlanArgs {
+    /// The saved plan file.
+    pub file: PathBuf,
+    /// Also check the plan against the current inputs and state; exit 3 when stale.
+    #[arg(long)]
+    pub check: bool,
+    /// With --check: which deployment the plan is for (default: the tier recorded in the plan).
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// With --check: state location.
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+/// `strata state`.
+#[derive(Debug, Args)]
+pub struct StateCommandArgs {
+    /// The state subcommand.
+    #[command(subcommand)]
+    pub command: StateCommand,
+    /// Which deployment.
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// State location and locking.
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+/// `strata state ...`.
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// List recorded resources: address, kind, id, provenance.
+    List,
+    /// Show one recorded resource with its attributes (sensitive values stay hidden).
+    Show {
+        /// Resource address, e.g. vpc.main.
+        address: String,
+    },
+    /// Print the whole state document as JSON.
+    Export,
+    /// Check the state's checksum, format version and lock.
+    Verify,
+    /// List kept backups, newest first.
+    Backups,
+    /// Make a backup the current state (the current one is kept as a backup).
+    Restore {
+        /// Backup name, as listed by `strata state backups`.
+        backup: String,
+    },
+    /// Remove a lock left by a strata process that no longer runs.
+    Unlock,
+}
+
+/// `strata schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Which file kind.
+    #[arg(value_enum)]
+    pub kind: SchemaKind,
+}
+
+/// `strata schema stack|tier`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// Stack files (stacks/*.toml).
+    Stack,
+    /// Tier files (tiers/*.toml).
+    Tier,
+}
+
+/// Parse `30s`, `2m`, `1h`, `500ms` or a bare number of seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, "s"),
+    };
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration (try 30s, 2m or 1h)"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("unknown unit `{unit}` in `{s}` (use ms, s, m or h)")),
+    };
+    if !secs.is_finite() || secs < 0.0 {
+        return Err(format!("`{s}` is not a duration"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s").unwrap(), Duration::from_secs(30));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_duration("5").unwrap(), Duration::from_secs(5));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("3d").is_err());
+    }
+
+    #[test]
+    fn refresh_flag_spellings() {
+        let cli = Cli::try_parse_from(["strata", "plan", "--tier", "dev", "--refresh=false"]).unwrap();
+        let Command::Plan(p) = cli.command else { panic!("plan") };
+        assert!(!p.refresh);
+        let cli = Cli::try_parse_from(["strata", "plan", "--tier", "dev"]).unwrap();
+        let Command::Plan(p) = cli.command else { panic!("plan") };
+        assert!(p.refresh);
+    }
+}

@@ -1,0 +1,264 @@
+//! `strata state ...`: inspect and repair recorded state.
+
+use super::args::{StateCommand, StateCommandArgs};
+use super::diagnostics::pretty;
+use super::exit::ExitStatus;
+use super::target;
+use super::ui::Ui;
+use crate::address::Address;
+use crate::state::{LocalBackend, State};
+use serde_json::json;
+
+/// Run the command.
+pub fn run(ui: &Ui, args: &StateCommandArgs) -> ExitStatus {
+    let name = match target::deployment_name(ui, &args.target) {
+        Ok(n) => n,
+        Err(status) => return status,
+    };
+    let backend = target::backend(ui, &args.state);
+    let result = match &args.command {
+        StateCommand::List => with_state(ui, &backend, &name, |s| list(ui, s)),
+        StateCommand::Show { address } => with_state(ui, &backend, &name, |s| show(ui, s, address)),
+        StateCommand::Export => with_state(ui, &backend, &name, |s| {
+            ui.print(&pretty(&serde_json::to_value(s).unwrap_or_default()));
+            ExitStatus::Ok
+        }),
+        StateCommand::Verify => verify(ui, &backend, &name),
+        StateCommand::Backups => backups(ui, &backend, &name),
+        StateCommand::Restore { backup } => restore(ui, &backend, &name, backup, args),
+        StateCommand::Unlock => unlock(ui, &backend, &name),
+    };
+    result
+}
+
+fn with_state(
+    ui: &Ui,
+    backend: &LocalBackend,
+    name: &str,
+    f: impl FnOnce(&State) -> ExitStatus,
+) -> ExitStatus {
+    match backend.load(name) {
+        Ok(Some(state)) => f(&state),
+        Ok(None) => {
+            if ui.json() {
+                ui.print(&pretty(&json!({ "deployment": name, "exists": false })));
+            } else {
+                ui.note(&format!(
+                    "No state for deployment `{name}` in {} (nothing applied yet).",
+                    backend.root().display()
+                ));
+            }
+            ExitStatus::Ok
+        }
+        Err(e) => target::fail(ui, &e),
+    }
+}
+
+fn list(ui: &Ui, state: &State) -> ExitStatus {
+    if ui.json() {
+        let rows: Vec<_> = state
+            .resources
+            .values()
+            .map(|r| {
+                json!({
+                    "address": r.address.to_string(),
+                    "kind": r.kind,
+                    "id": r.id,
+                    "provenance": r.provenance,
+                    "created_at": r.created_at,
+                    "updated_at": r.updated_at,
+                })
+            })
+            .collect();
+        ui.print(&pretty(&json!({
+            "deployment": state.deployment,
+            "serial": state.serial,
+            "lineage": state.lineage,
+            "resources": rows,
+        })));
+        return ExitStatus::Ok;
+    }
+    let rows: Vec<[String; 4]> = state
+        .resources
+        .values()
+        .map(|r| {
+            [
+                r.address.to_string(),
+                r.kind.clone(),
+                r.id.clone().unwrap_or_else(|| "-".into()),
+                r.provenance.to_string(),
+            ]
+        })
+        .collect();
+    ui.print(&table(&["ADDRESS", "KIND", "ID", "PROVENANCE"], &rows));
+    ui.note(&format!(
+        "{} resource(s); serial {}, lineage {}.",
+        rows.len(),
+        state.serial,
+        state.lineage
+    ));
+    ExitStatus::Ok
+}
+
+fn show(ui: &Ui, state: &State, address: &str) -> ExitStatus {
+    let found = address
+        .parse::<Address>()
+        .ok()
+        .and_then(|a| state.resources.get(&a));
+    let Some(r) = found else {
+        let known: Vec<String> = state.resources.keys().map(|a| a.to_string()).collect();
+        let hint = crate::config::diagnostic::did_you_mean(address, known.iter().map(String::as_str))
+            .map(|s| format!(" Did you mean `{s}`?"))
+            .unwrap_or_default();
+        eprintln!("error: the state has no resource `{address}`.{hint}");
+        return ExitStatus::Error;
+    };
+    if ui.json() {
+        ui.print(&pretty(&serde_json::to_value(r).unwrap_or_default()));
+        return ExitStatus::Ok;
+    }
+    let mut out = format!(
+        "{}\n  kind        {}\n  id          {}\n  provenance  {}\n  created     {}\n  updated     {}\n",
+        r.address,
+        r.kind,
+        r.id.as_deref().unwrap_or("-"),
+        r.provenance,
+        r.created_at,
+        r.updated_at
+    );
+    if !r.dependencies.is_empty() {
+        out.push_str(&format!(
+            "  depends on  {}\n",
+            r.dependencies.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    out.push_str("  attributes\n");
+    let width = r.attributes.keys().map(|k| k.len()).max().unwrap_or(0);
+    for (k, v) in &r.attributes {
+        out.push_str(&format!("    {k:width$} = {}\n", v.render_inline()));
+    }
+    ui.print(&out);
+    ExitStatus::Ok
+}
+
+fn verify(ui: &Ui, backend: &LocalBackend, name: &str) -> ExitStatus {
+    match backend.verify(name) {
+        Ok(report) => {
+            if ui.json() {
+                ui.print(&pretty(&serde_json::to_value(&report).unwrap_or_default()));
+            } else {
+                ui.print(&report.to_string());
+            }
+            ExitStatus::Ok
+        }
+        Err(e) => target::fail(ui, &e),
+    }
+}
+
+fn backups(ui: &Ui, backend: &LocalBackend, name: &str) -> ExitStatus {
+    match backend.backups(name) {
+        Ok(list) => {
+            if ui.json() {
+                ui.print(&pretty(&serde_json::to_value(&list).unwrap_or_default()));
+                return ExitStatus::Ok;
+            }
+            if list.is_empty() {
+                ui.note(&format!("No backups for deployment `{name}`."));
+                return ExitStatus::Ok;
+            }
+            let rows: Vec<[String; 4]> = list
+                .iter()
+                .map(|b| {
+                    [
+                        b.name.clone(),
+                        b.serial.map_or("-".into(), |s| s.to_string()),
+                        b.written_at.clone().unwrap_or_else(|| "-".into()),
+                        match &b.problem {
+                            None => "ok".into(),
+                            Some(p) => format!("unusable: {p}"),
+                        },
+                    ]
+                })
+                .collect();
+            ui.print(&table(&["BACKUP", "SERIAL", "WRITTEN", "STATUS"], &rows));
+            ui.note(&format!(
+                "Restore one with `strata state restore BACKUP --name {name}`."
+            ));
+            ExitStatus::Ok
+        }
+        Err(e) => target::fail(ui, &e),
+    }
+}
+
+fn restore(
+    ui: &Ui,
+    backend: &LocalBackend,
+    name: &str,
+    backup: &str,
+    args: &StateCommandArgs,
+) -> ExitStatus {
+    let lock = match backend.lock(name, "strata state restore", args.state.lock_timeout) {
+        Ok(l) => l,
+        Err(e) => return target::fail(ui, &e),
+    };
+    match backend.restore(&lock, backup) {
+        Ok(state) => {
+            if ui.json() {
+                ui.print(&pretty(&json!({
+                    "restored": backup,
+                    "deployment": name,
+                    "serial": state.serial,
+                    "resources": state.resources.len(),
+                })));
+            } else {
+                ui.print(&format!(
+                    "Restored `{backup}` as the state of `{name}` (now serial {}, {} resource(s)). The previous state was kept as a backup.",
+                    state.serial,
+                    state.resources.len()
+                ));
+            }
+            ExitStatus::Ok
+        }
+        Err(e) => target::fail(ui, &e),
+    }
+}
+
+fn unlock(ui: &Ui, backend: &LocalBackend, name: &str) -> ExitStatus {
+    match backend.force_unlock(name) {
+        Ok(Some(holder)) => {
+            ui.print(&format!("Removed the lock held by {holder}."));
+            ExitStatus::Ok
+        }
+        Ok(None) => {
+            ui.print(&format!("Deployment `{name}` was not locked."));
+            ExitStatus::Ok
+        }
+        Err(e) => target::fail(ui, &e),
+    }
+}
+
+/// A plain left-aligned table.
+fn table<const N: usize>(headers: &[&str; N], rows: &[[String; N]]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut s = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            if i + 1 == N {
+                s.push_str(c);
+            } else {
+                s.push_str(&format!("{c:w$}  ", w = widths[i]));
+            }
+        }
+        s.trim_end().to_string() + "\n"
+    };
+    let mut out = line(headers.to_vec());
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}
