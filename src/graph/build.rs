@@ -15,6 +15,9 @@ impl ResourceGraph {
     /// an address that is not a node is an [`GraphError::UnknownNode`] (the smallest such edge is
     /// reported, so the error does not depend on input order); a loop, including a resource
     /// depending on itself, is a [`GraphError::Cycle`].
+    // Built once per load, so the size of the error is irrelevant; keeping `UnknownNode`'s
+    // fields inline keeps it easy to match on.
+    #[allow(clippy::result_large_err)]
     pub fn build(
         nodes: impl IntoIterator<Item = Address>,
         edges: impl IntoIterator<Item = Edge>,

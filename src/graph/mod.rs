@@ -54,6 +54,9 @@ pub struct ResourceGraph {
 impl ResourceGraph {
     /// Build the graph of a loaded deployment: every enabled resource, with an edge for each
     /// reference and `depends_on` entry.
+    // Built once per load, so the size of the error is irrelevant; keeping `UnknownNode`'s
+    // fields inline keeps it easy to match on.
+    #[allow(clippy::result_large_err)]
     pub fn from_deployment(deployment: &Deployment) -> Result<Self, GraphError> {
         let nodes = deployment.resources.keys().cloned();
         let edges = deployment.resources.values().flat_map(|resource| {
