@@ -13,6 +13,7 @@ pub mod graph;
 pub mod plan;
 pub mod provider;
 pub mod state;
+pub mod synth;
 pub mod value;
 
 pub use address::Address;
