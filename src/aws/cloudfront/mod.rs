@@ -1,0 +1,5 @@
+//! CloudFront resource kinds.
+
+pub mod distribution;
+
+pub use distribution::Distribution;

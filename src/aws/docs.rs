@@ -1,0 +1,96 @@
+//! The Markdown reference of every resource kind (`docs/resource-kinds.md`), generated from the
+//! schemas so that it never goes stale.
+
+use crate::provider::{AttrSchema, KindSchema, OnChange, Registry};
+use std::fmt::Write as _;
+
+/// Render the reference of every kind in the registry, kinds in name order, attributes in
+/// schema order.
+pub fn kinds_markdown(registry: &Registry) -> String {
+    let mut out = String::new();
+    out.push_str("# Resource kinds\n\n");
+    out.push_str(
+        "<!-- Generated from the kind schemas in src/aws; do not edit by hand. \
+         Regenerate with: UPDATE_DOCS=1 cargo test --test kind_schemas -->\n\n",
+    );
+    out.push_str(
+        "Each kind is written as `[resource.KIND.NAME]` in a stack. Settable attributes are \
+         written there; computed attributes are set by AWS and read through references such as \
+         `${vpc.main.id}`. Every attribute also accepts a `${...}` reference. Changing an \
+         attribute marked *replace* destroys the resource and creates it again; *update* \
+         changes it in place.\n\n",
+    );
+    out.push_str(
+        "Besides its attributes, every resource takes the meta keys `depends_on`, `enabled`, \
+         `existing` and `lookup`.\n\n",
+    );
+    for name in registry.names() {
+        let _ = writeln!(out, "- [`{name}`](#{name})");
+    }
+    for name in registry.names() {
+        if let Some(schema) = registry.schema(name) {
+            out.push('\n');
+            write_kind(&mut out, schema);
+        }
+    }
+    out
+}
+
+fn write_kind(out: &mut String, schema: &KindSchema) {
+    let _ = writeln!(out, "## {}\n", schema.kind);
+    let _ = write!(out, "{}.", schema.description);
+    if schema.taggable {
+        out.push_str(" Taggable: strata adds its own `strata:*` tags to `tags`.");
+    }
+    out.push_str("\n\n");
+    out.push_str("| Attribute | Type | Set in config | Computed | On change | Description |\n");
+    out.push_str("|---|---|---|---|---|---|\n");
+    for attr in &schema.attrs {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} | {} |",
+            attr.name,
+            attr.ty.describe(),
+            settable_cell(attr),
+            computed_cell(attr),
+            on_change_cell(attr),
+            description_cell(attr),
+        );
+    }
+}
+
+fn settable_cell(attr: &AttrSchema) -> &'static str {
+    match (attr.required, attr.settable()) {
+        (true, _) => "required",
+        (false, true) => "optional",
+        (false, false) => "no",
+    }
+}
+
+fn computed_cell(attr: &AttrSchema) -> &'static str {
+    match (attr.computed, attr.optional) {
+        (true, true) => "when unset",
+        (true, false) => "yes",
+        (false, _) => "",
+    }
+}
+
+fn on_change_cell(attr: &AttrSchema) -> &'static str {
+    // A computed-only attribute never changes through configuration.
+    if !attr.settable() {
+        return "";
+    }
+    match attr.on_change {
+        OnChange::Update => "update",
+        OnChange::Replace => "**replace**",
+    }
+}
+
+fn description_cell(attr: &AttrSchema) -> String {
+    // A pipe would end the table cell early.
+    let mut text = attr.description.replace('|', "\\|");
+    if attr.sensitive {
+        text.push_str(" (sensitive)");
+    }
+    text
+}

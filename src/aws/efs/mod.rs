@@ -1,0 +1,7 @@
+//! EFS resource kinds.
+
+pub mod efs_file_system;
+pub mod efs_mount_target;
+
+pub use efs_file_system::EfsFileSystem;
+pub use efs_mount_target::EfsMountTarget;

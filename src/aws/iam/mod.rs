@@ -1,0 +1,7 @@
+//! IAM resource kinds.
+
+pub mod iam_role;
+pub mod instance_profile;
+
+pub use iam_role::IamRole;
+pub use instance_profile::InstanceProfile;
