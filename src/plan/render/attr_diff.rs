@@ -236,7 +236,7 @@ mod tests {
             panic!("expected a line diff");
         };
         assert_eq!(lines.first(), Some(&DiffLine::Hidden(6)));
-        assert_eq!(lines.last(), Some(&DiffLine::Hidden(10)));
+        assert_eq!(lines.last(), Some(&DiffLine::Hidden(7)));
         assert!(lines.contains(&DiffLine::Removed("line 10".into())));
         assert!(lines.contains(&DiffLine::Added("line ten".into())));
         assert_eq!(lines.len(), 1 + 3 + 2 + 3 + 1);
