@@ -1,0 +1,45 @@
+//! The JSON renderer: the plan's serde form, documented in `docs/plan-json.md`.
+
+use crate::plan::model::Plan;
+use crate::value::Value;
+
+/// Render a plan as pretty JSON with a trailing newline.
+pub(crate) fn render(plan: &Plan) -> String {
+    let safe = redact_sensitive(plan);
+    // A Plan holds only string-keyed maps and finite-or-null numbers, so serializing cannot fail.
+    let mut out = serde_json::to_string_pretty(&safe)
+        .expect("a Plan always serializes: every map key is a string");
+    out.push('\n');
+    out
+}
+
+/// A copy of the plan in which every value flagged sensitive is redacted, in the attribute
+/// change and in the resource's full before/after maps alike.
+///
+/// Plans are built redacted already; this is a second line of defence so that a bug upstream
+/// still cannot print a secret.
+pub(crate) fn redact_sensitive(plan: &Plan) -> Plan {
+    let mut plan = plan.clone();
+    for rc in &mut plan.resource_changes {
+        for attr in rc.changes.iter_mut().filter(|a| a.sensitive) {
+            redact_in_place(&mut attr.before);
+            redact_in_place(&mut attr.after);
+            for map in [&mut rc.before, &mut rc.after].into_iter().flatten() {
+                if let Some(v) = map.get_mut(&attr.name) {
+                    *v = v.redact();
+                }
+            }
+        }
+    }
+    for output in plan.output_changes.iter_mut().filter(|o| o.sensitive) {
+        redact_in_place(&mut output.before);
+        redact_in_place(&mut output.after);
+    }
+    plan
+}
+
+fn redact_in_place(value: &mut Option<Value>) {
+    if let Some(v) = value {
+        *v = v.redact();
+    }
+}
