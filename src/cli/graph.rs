@@ -15,7 +15,7 @@ pub fn run(ui: &Ui, args: &GraphArgs) -> ExitStatus {
         Err(status) => return status,
     };
     // The loader already rejected cycles, so building cannot fail here; report it if it does.
-    let graph = match crate::config::dependency_graph(&deployment.resources) {
+    let graph = match crate::graph::ResourceGraph::from_deployment(&deployment) {
         Ok(g) => g,
         Err(e) => {
             eprintln!("error: {e}");

@@ -17,7 +17,6 @@ pub mod raw;
 pub mod resolve;
 pub mod source;
 
-pub use cycles::dependency_graph;
 pub use diagnostic::{codes, ConfigError, ConfigErrors};
 pub use load::{load, LoadRequest};
 pub use model::{Deployment, Mode, Resource};

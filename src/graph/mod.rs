@@ -15,7 +15,7 @@ pub use error::{Cycle, GraphError};
 pub use order::CriticalPath;
 
 use crate::address::Address;
-use crate::config::{Deployment, Origin};
+use crate::config::{Deployment, Origin, Resource};
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
 use std::collections::BTreeMap;
@@ -58,8 +58,15 @@ impl ResourceGraph {
     // fields inline keeps it easy to match on.
     #[allow(clippy::result_large_err)]
     pub fn from_deployment(deployment: &Deployment) -> Result<Self, GraphError> {
-        let nodes = deployment.resources.keys().cloned();
-        let edges = deployment.resources.values().flat_map(|resource| {
+        Self::from_resources(&deployment.resources)
+    }
+
+    /// Build the graph of resources that are still being loaded (the loader checks cycles
+    /// before a `Deployment` exists).
+    #[allow(clippy::result_large_err)]
+    pub fn from_resources(resources: &BTreeMap<Address, Resource>) -> Result<Self, GraphError> {
+        let nodes = resources.keys().cloned();
+        let edges = resources.values().flat_map(|resource| {
             resource
                 .dependencies()
                 .into_iter()
