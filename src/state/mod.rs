@@ -1,5 +1,21 @@
 //! Versioned deployment state: model, local backend, locking, backups, migrations.
 
+mod atomic;
+pub mod backup;
+pub mod clock;
+pub mod document;
+pub mod error;
+pub mod local;
+pub mod lock;
+pub mod migrate;
 pub mod model;
+pub mod verify;
 
+pub use backup::BackupInfo;
+pub use clock::{now_rfc3339, UNKNOWN_TIME};
+pub use document::checksum;
+pub use error::{codes, StateError};
+pub use local::{LocalBackend, DEFAULT_BACKUP_LIMIT};
+pub use lock::{LockHolder, StateLock};
 pub use model::{OutputState, Provenance, ResourceState, State, FORMAT_VERSION};
+pub use verify::{LockStatus, VerifyReport};
