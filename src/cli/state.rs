@@ -6,7 +6,7 @@ use super::exit::ExitStatus;
 use super::target;
 use super::ui::Ui;
 use crate::address::Address;
-use crate::state::{LocalBackend, State};
+use crate::state::{LocalBackend, LockStatus, State};
 use serde_json::json;
 
 /// Run the command.
@@ -142,24 +142,77 @@ fn show(ui: &Ui, state: &State, address: &str) -> ExitStatus {
 }
 
 fn verify(ui: &Ui, backend: &LocalBackend, name: &str) -> ExitStatus {
-    match backend.verify(name) {
-        Ok(report) => {
-            if ui.json() {
-                ui.print(&pretty(&serde_json::to_value(&report).unwrap_or_default()));
-            } else {
-                ui.print(&report.to_string());
-            }
-            ExitStatus::Ok
-        }
-        Err(e) => target::fail(ui, &e),
+    let report = match backend.verify(name) {
+        Ok(r) => r,
+        Err(e) => return target::fail(ui, &e),
+    };
+    let (lock, holder) = match &report.lock {
+        LockStatus::Free => ("free", None),
+        LockStatus::Held(h) => ("held", Some(h)),
+        LockStatus::Stale(h) => ("stale", Some(h)),
+        LockStatus::Unreadable => ("unreadable", None),
+    };
+    if ui.json() {
+        ui.print(&pretty(&json!({
+            "deployment": report.deployment,
+            "path": report.path.display().to_string(),
+            "ok": true,
+            "format_version": report.format_version,
+            "checksum": report.checksum,
+            "serial": report.serial,
+            "lineage": report.lineage,
+            "resources": report.resources,
+            "outputs": report.outputs,
+            "lock": lock,
+            "lock_holder": holder.map(|h| serde_json::to_value(h).unwrap_or_default()),
+            "backups": report.backups,
+            "invalid_backups": report.invalid_backups,
+        })));
+        return ExitStatus::Ok;
     }
+    let lock_line = match holder {
+        Some(h) => format!("{lock}, by {h}"),
+        None => lock.to_string(),
+    };
+    ui.print(&format!(
+        "{} state of `{}` verifies: {}\n  format version  {}\n  checksum        {}\n  serial          {}\n  lineage         {}\n  resources       {}\n  outputs         {}\n  lock            {}\n  backups         {} ({} unusable)",
+        ui.paint("32", "✓"),
+        report.deployment,
+        report.path.display(),
+        report.format_version,
+        report.checksum.as_deref().unwrap_or("(none: older format)"),
+        report.serial,
+        report.lineage,
+        report.resources,
+        report.outputs,
+        lock_line,
+        report.backups,
+        report.invalid_backups,
+    ));
+    ExitStatus::Ok
 }
 
 fn backups(ui: &Ui, backend: &LocalBackend, name: &str) -> ExitStatus {
     match backend.backups(name) {
         Ok(list) => {
             if ui.json() {
-                ui.print(&pretty(&serde_json::to_value(&list).unwrap_or_default()));
+                let rows: Vec<_> = list
+                    .iter()
+                    .map(|b| {
+                        json!({
+                            "name": b.name,
+                            "path": b.path.display().to_string(),
+                            "serial": b.serial,
+                            "lineage": b.lineage,
+                            "format_version": b.format_version,
+                            "written_at": b.written_at,
+                            "size": b.size,
+                            "valid": b.is_valid(),
+                            "problem": b.problem,
+                        })
+                    })
+                    .collect();
+                ui.print(&pretty(&json!({ "deployment": name, "backups": rows })));
                 return ExitStatus::Ok;
             }
             if list.is_empty() {
@@ -172,7 +225,7 @@ fn backups(ui: &Ui, backend: &LocalBackend, name: &str) -> ExitStatus {
                     [
                         b.name.clone(),
                         b.serial.map_or("-".into(), |s| s.to_string()),
-                        b.written_at.clone().unwrap_or_else(|| "-".into()),
+                        b.written_at.clone(),
                         match &b.problem {
                             None => "ok".into(),
                             Some(p) => format!("unusable: {p}"),
