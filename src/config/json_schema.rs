@@ -106,7 +106,10 @@ pub fn tier_schema(registry: &Registry) -> Json {
     );
     properties.insert("tags".into(), tags_schema());
     properties.insert("budget".into(), budget_schema());
-    properties.insert("resource".into(), resources_schema(registry, FileKind::Tier));
+    properties.insert(
+        "resource".into(),
+        resources_schema(registry, FileKind::Tier),
+    );
     document_schema(
         "strata tier",
         "A strata tier: overrides of a stack for one kind of deployment (tiers/*.toml).",
@@ -204,7 +207,9 @@ fn resources_schema(registry: &Registry, file: FileKind) -> Json {
     }
     let description = match file {
         FileKind::Stack => "Resources, as [resource.KIND.NAME] tables.",
-        FileKind::Tier => "Overrides merged onto the stack's resources, as [resource.KIND.NAME] tables.",
+        FileKind::Tier => {
+            "Overrides merged onto the stack's resources, as [resource.KIND.NAME] tables."
+        }
     };
     json!({
         "type": "object",
@@ -320,7 +325,9 @@ fn type_schema(ty: &AttrType) -> Json {
         AttrType::Int => or_reference(json!({ "type": "integer" })),
         AttrType::Number => or_reference(json!({ "type": "number" })),
         AttrType::Bool => or_reference(json!({ "type": "boolean" })),
-        AttrType::List(inner) => or_reference(json!({ "type": "array", "items": type_schema(inner) })),
+        AttrType::List(inner) => {
+            or_reference(json!({ "type": "array", "items": type_schema(inner) }))
+        }
         AttrType::Map(inner) => or_reference(json!({
             "type": "object",
             "additionalProperties": type_schema(inner),
