@@ -8,7 +8,7 @@
 //! Output is deterministic: keys are inserted in a fixed order (`serde_json` preserves insertion
 //! order) and kinds come from the registry in name order.
 
-use crate::provider::{AttrSchema, AttrType, KindSchema, Registry};
+use crate::provider::{AttrSchema, AttrType, KindSchema, OnChange, Registry};
 use serde_json::{json, Map, Value as Json};
 
 /// The `$schema` URI of JSON Schema draft-04.
@@ -300,11 +300,11 @@ fn meta_key_schemas() -> [(&'static str, Json); 4] {
 
 /// One attribute: its type (or a reference), with a description that says what a change does.
 fn attr_schema(attr: &AttrSchema) -> Json {
-    let mut description = attr.description.to_string();
+    let mut description = format!("{}.", attr.description);
     if attr.required {
-        description.push_str(" (required)");
+        description.push_str(" Required.");
     }
-    if attr.on_change == crate::provider::OnChange::Replace {
+    if attr.on_change == OnChange::Replace {
         description.push_str(" Changing it replaces the resource.");
     }
     if attr.sensitive {
