@@ -59,9 +59,15 @@ fn registry_has_exactly_the_nineteen_kinds() {
 fn every_kind_has_a_computed_string_id() {
     let registry = registry();
     for kind in kinds(&registry) {
-        let id = kind.get("id").unwrap_or_else(|| panic!("{} has no id", kind.kind));
+        let id = kind
+            .get("id")
+            .unwrap_or_else(|| panic!("{} has no id", kind.kind));
         assert_eq!(id.ty, AttrType::String, "{}.id", kind.kind);
-        assert!(id.computed && !id.settable(), "{}.id must be computed only", kind.kind);
+        assert!(
+            id.computed && !id.settable(),
+            "{}.id must be computed only",
+            kind.kind
+        );
     }
 }
 
@@ -71,7 +77,12 @@ fn attribute_names_are_unique_lowercase_and_not_meta_keys() {
     for kind in kinds(&registry) {
         let mut seen = BTreeSet::new();
         for a in &kind.attrs {
-            assert!(seen.insert(a.name), "{}.{} declared twice", kind.kind, a.name);
+            assert!(
+                seen.insert(a.name),
+                "{}.{} declared twice",
+                kind.kind,
+                a.name
+            );
             assert!(
                 !META_KEYS.contains(&a.name),
                 "{}.{} collides with a meta key",
@@ -95,10 +106,24 @@ fn attribute_names_are_unique_lowercase_and_not_meta_keys() {
 fn every_kind_and_attribute_is_documented() {
     let registry = registry();
     for kind in kinds(&registry) {
-        assert!(!kind.description.is_empty(), "{} has no description", kind.kind);
+        assert!(
+            !kind.description.is_empty(),
+            "{} has no description",
+            kind.kind
+        );
         for a in &kind.attrs {
-            assert!(!a.description.is_empty(), "{}.{} has no doc", kind.kind, a.name);
-            assert!(!a.description.contains('\n'), "{}.{} doc spans lines", kind.kind, a.name);
+            assert!(
+                !a.description.is_empty(),
+                "{}.{} has no doc",
+                kind.kind,
+                a.name
+            );
+            assert!(
+                !a.description.contains('\n'),
+                "{}.{} doc spans lines",
+                kind.kind,
+                a.name
+            );
         }
     }
 }
@@ -121,9 +146,18 @@ fn taggable_kinds_and_only_those_have_tags() {
     }
     // Attachments and mount targets take no tags in AWS.
     for untaggable in ["volume_attachment", "target_attachment", "efs_mount_target"] {
-        assert!(!registry.schema(untaggable).unwrap().taggable, "{untaggable}");
+        assert!(
+            !registry.schema(untaggable).unwrap().taggable,
+            "{untaggable}"
+        );
     }
-    for taggable in ["vpc", "instance", "security_group", "distribution", "iam_role"] {
+    for taggable in [
+        "vpc",
+        "instance",
+        "security_group",
+        "distribution",
+        "iam_role",
+    ] {
         assert!(registry.schema(taggable).unwrap().taggable, "{taggable}");
     }
 }
@@ -170,7 +204,9 @@ fn names_other_code_generates_exist_with_their_types() {
     let user_data = attr(&registry, "instance", "user_data");
     assert!(user_data.settable());
     assert!(user_data.ty.accepts(&strata::Value::str("#!/bin/sh")));
-    assert!(user_data.ty.accepts(&strata::Value::Map(Default::default())));
+    assert!(user_data
+        .ty
+        .accepts(&strata::Value::Map(Default::default())));
 }
 
 #[test]
@@ -206,7 +242,11 @@ fn instance_public_ip_is_computed_and_not_settable() {
     let public_ip = attr(&registry, "instance", "public_ip");
     assert!(public_ip.computed);
     assert!(!public_ip.settable());
-    let settable: Vec<&str> = registry.schema("instance").unwrap().settable_names().collect();
+    let settable: Vec<&str> = registry
+        .schema("instance")
+        .unwrap()
+        .settable_names()
+        .collect();
     assert!(!settable.contains(&"public_ip"));
     assert!(!settable.contains(&"id"));
     assert!(settable.contains(&"ami"));
@@ -303,7 +343,10 @@ fn required_attributes_match_what_aws_requires() {
         ("efs_mount_target", "file_system_id"),
         ("distribution", "origins"),
     ] {
-        assert!(attr(&registry, kind, name).required, "{kind}.{name} required");
+        assert!(
+            attr(&registry, kind, name).required,
+            "{kind}.{name} required"
+        );
     }
     // AWS picks these when unset.
     for (kind, name) in [
@@ -312,7 +355,10 @@ fn required_attributes_match_what_aws_requires() {
         ("security_group", "vpc_id"),
         ("efs_file_system", "encrypted"),
     ] {
-        assert!(!attr(&registry, kind, name).required, "{kind}.{name} optional");
+        assert!(
+            !attr(&registry, kind, name).required,
+            "{kind}.{name} optional"
+        );
     }
 }
 
@@ -321,9 +367,18 @@ fn markdown_reference_lists_every_kind_and_attribute() {
     let registry = registry();
     let md = kinds_markdown(&registry);
     for kind in kinds(&registry) {
-        assert!(md.contains(&format!("\n## {}\n", kind.kind)), "{}", kind.kind);
+        assert!(
+            md.contains(&format!("\n## {}\n", kind.kind)),
+            "{}",
+            kind.kind
+        );
         for a in &kind.attrs {
-            assert!(md.contains(&format!("| `{}` |", a.name)), "{}.{}", kind.kind, a.name);
+            assert!(
+                md.contains(&format!("| `{}` |", a.name)),
+                "{}.{}",
+                kind.kind,
+                a.name
+            );
         }
     }
     assert!(md.contains("| `public_ip` | string | no | yes |  | "));

@@ -8,7 +8,7 @@
 //! Output is deterministic: keys are inserted in a fixed order (`serde_json` preserves insertion
 //! order) and kinds come from the registry in name order.
 
-use crate::provider::{AttrSchema, AttrType, KindSchema, Registry};
+use crate::provider::{AttrSchema, AttrType, KindSchema, OnChange, Registry};
 use serde_json::{json, Map, Value as Json};
 
 /// The `$schema` URI of JSON Schema draft-04.
@@ -106,7 +106,10 @@ pub fn tier_schema(registry: &Registry) -> Json {
     );
     properties.insert("tags".into(), tags_schema());
     properties.insert("budget".into(), budget_schema());
-    properties.insert("resource".into(), resources_schema(registry, FileKind::Tier));
+    properties.insert(
+        "resource".into(),
+        resources_schema(registry, FileKind::Tier),
+    );
     document_schema(
         "strata tier",
         "A strata tier: overrides of a stack for one kind of deployment (tiers/*.toml).",
@@ -204,7 +207,9 @@ fn resources_schema(registry: &Registry, file: FileKind) -> Json {
     }
     let description = match file {
         FileKind::Stack => "Resources, as [resource.KIND.NAME] tables.",
-        FileKind::Tier => "Overrides merged onto the stack's resources, as [resource.KIND.NAME] tables.",
+        FileKind::Tier => {
+            "Overrides merged onto the stack's resources, as [resource.KIND.NAME] tables."
+        }
     };
     json!({
         "type": "object",
@@ -295,11 +300,11 @@ fn meta_key_schemas() -> [(&'static str, Json); 4] {
 
 /// One attribute: its type (or a reference), with a description that says what a change does.
 fn attr_schema(attr: &AttrSchema) -> Json {
-    let mut description = attr.description.to_string();
+    let mut description = format!("{}.", attr.description);
     if attr.required {
-        description.push_str(" (required)");
+        description.push_str(" Required.");
     }
-    if attr.on_change == crate::provider::OnChange::Replace {
+    if attr.on_change == OnChange::Replace {
         description.push_str(" Changing it replaces the resource.");
     }
     if attr.sensitive {
@@ -320,7 +325,9 @@ fn type_schema(ty: &AttrType) -> Json {
         AttrType::Int => or_reference(json!({ "type": "integer" })),
         AttrType::Number => or_reference(json!({ "type": "number" })),
         AttrType::Bool => or_reference(json!({ "type": "boolean" })),
-        AttrType::List(inner) => or_reference(json!({ "type": "array", "items": type_schema(inner) })),
+        AttrType::List(inner) => {
+            or_reference(json!({ "type": "array", "items": type_schema(inner) }))
+        }
         AttrType::Map(inner) => or_reference(json!({
             "type": "object",
             "additionalProperties": type_schema(inner),

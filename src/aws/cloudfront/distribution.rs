@@ -37,7 +37,7 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     ))
     .attr(
         AttrSchema::string("price_class")
-            .doc("PriceClass_All, PriceClass_200 or PriceClass_100 (cheapest, default here)"),
+            .doc("PriceClass_All (AWS default), PriceClass_200 or PriceClass_100 (cheapest)"),
     )
     .attr(string_list("aliases").doc("Alternate domain names (CNAMEs) served by the distribution"))
     .attr(

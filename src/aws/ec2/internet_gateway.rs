@@ -19,8 +19,7 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
     .attr(AttrSchema::computed("arn", AttrType::String).doc("ARN of the internet gateway"))
     .attr(
-        AttrSchema::computed("owner_id", AttrType::String)
-            .doc("Account id of the gateway's owner"),
+        AttrSchema::computed("owner_id", AttrType::String).doc("Account id of the gateway's owner"),
     )
 });
 

@@ -26,10 +26,7 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
          target of gateway_id, nat_gateway_id, network_interface_id, vpc_peering_connection_id, \
          transit_gateway_id",
     ))
-    .attr(
-        string_list("subnet_ids")
-            .doc("Ids of the subnets associated with this route table"),
-    )
+    .attr(string_list("subnet_ids").doc("Ids of the subnets associated with this route table"))
     .attr(AttrSchema::computed("arn", AttrType::String).doc("ARN of the route table"))
     .attr(
         AttrSchema::computed("owner_id", AttrType::String)

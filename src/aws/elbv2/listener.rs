@@ -22,13 +22,11 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     // ModifyListener changes port, protocol, certificate, policy and actions in place.
     .attr(AttrSchema::int("port").doc("Port to listen on, e.g. 443"))
     .attr(AttrSchema::string("protocol").doc("HTTP or HTTPS"))
+    .attr(AttrSchema::string("certificate_arn").doc("ARN of the ACM certificate (HTTPS listeners)"))
     .attr(
-        AttrSchema::string("certificate_arn")
-            .doc("ARN of the ACM certificate (HTTPS listeners)"),
-    )
-    .attr(
-        AttrSchema::string("ssl_policy")
-            .doc("TLS negotiation policy (HTTPS listeners), e.g. ELBSecurityPolicy-TLS13-1-2-2021-06"),
+        AttrSchema::string("ssl_policy").doc(
+            "TLS negotiation policy (HTTPS listeners), e.g. ELBSecurityPolicy-TLS13-1-2-2021-06",
+        ),
     )
     .attr(block("default_action").required().doc(
         "Default action, a table: type = forward (with target_group_arn) or redirect (with \
