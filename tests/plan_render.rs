@@ -82,6 +82,7 @@ fn sample_plan() -> Plan {
                 None,
                 Some(Value::Map(map(&[("Project", Value::str("ai-stack"))]))),
             ),
+            attr("user_data", None, s("#!/bin/bash\nsystemctl start n8n\n")),
         ],
     );
     create.provenance = None;
@@ -311,11 +312,23 @@ fn text_shape() {
 #[test]
 fn colour_uses_ansi_codes_only_when_asked() {
     let text = render_text(&sample_plan(), &RenderOptions { color: true });
-    assert!(text.contains("\x1b[32m  +\x1b[0m instance.host"));
-    assert!(text.contains("\x1b[35m-/+\x1b[0m subnet.public_a"));
-    assert!(text.contains("\x1b[31m  -\x1b[0m instance.gpu"));
-    assert!(text.contains("\x1b[36m <=\x1b[0m vpc.shared"));
-    assert!(text.contains("\x1b[33m  ~\x1b[0m instance.worker"));
+    assert!(text.contains("\n  \x1b[32m+\x1b[0m instance.host\n"));
+    assert!(text.contains("\n\x1b[35m-/+\x1b[0m subnet.public_a"));
+    assert!(text.contains("\n  \x1b[31m-\x1b[0m instance.gpu"));
+    assert!(text.contains("\n \x1b[36m<=\x1b[0m vpc.shared"));
+    assert!(text.contains("\n  \x1b[33m~\x1b[0m instance.worker"));
+    assert!(text.contains("\x1b[31m- OLLAMA_ENABLED=0\x1b[0m"));
+    assert!(text.contains("\x1b[32m+ OLLAMA_ENABLED=1\x1b[0m"));
+    // Without the escape codes, the coloured plan is the plain plan.
+    let plain = render_text(&sample_plan(), &RenderOptions::default());
+    let stripped = text
+        .replace("\x1b[0m", "")
+        .replace("\x1b[31m", "")
+        .replace("\x1b[32m", "")
+        .replace("\x1b[33m", "")
+        .replace("\x1b[35m", "")
+        .replace("\x1b[36m", "");
+    assert_eq!(stripped, plain);
 }
 
 #[test]
