@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use strata::plan::model::{InputFile, StateRef, PLAN_FORMAT_VERSION};
 use strata::plan::saved::{
-    read_plan, stale_error, staleness, write_plan, SavedPlanError, StaleReason,
+    hash_input, read_plan, stale_error, staleness, write_plan, SavedPlanError, StaleReason,
 };
 use strata::plan::{Action, AttrChange, OutputChange, Plan, ResourceChange, Summary};
 use strata::state::Provenance;
@@ -361,4 +361,27 @@ fn state_reasons_read_well() {
         removed.to_string(),
         "the state the plan was made against (lineage l) no longer exists"
     );
+}
+
+#[test]
+fn inputs_are_hashed_by_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dev.toml");
+    std::fs::write(&path, "abc").unwrap();
+    let first = hash_input(&path).unwrap();
+    assert_eq!(first.path, path.to_string_lossy());
+    // sha256("abc"), a published test vector.
+    assert_eq!(
+        first.sha256,
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+    std::fs::write(&path, "abd").unwrap();
+    let second = hash_input(&path).unwrap();
+    let mut saved = plan();
+    saved.inputs = vec![first];
+    assert!(matches!(
+        staleness(&saved, &[second], Some(&state("lineage-1", 4)), VERSION).as_slice(),
+        [StaleReason::InputChanged { .. }]
+    ));
+    assert!(hash_input(&dir.path().join("missing.toml")).is_err());
 }
