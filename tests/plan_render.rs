@@ -58,10 +58,7 @@ fn resource(address: &str, action: Action, changes: Vec<AttrChange>) -> Resource
 }
 
 fn user_data(ollama: bool) -> String {
-    let mut lines = vec![
-        "#!/bin/bash".to_string(),
-        "set -euo pipefail".to_string(),
-    ];
+    let mut lines = vec!["#!/bin/bash".to_string(), "set -euo pipefail".to_string()];
     lines.extend((1..=8).map(|i| format!("echo 'step {i}'")));
     lines.push(format!("OLLAMA_ENABLED={}", if ollama { 1 } else { 0 }));
     lines.extend((9..=14).map(|i| format!("echo 'step {i}'")));
@@ -85,6 +82,7 @@ fn sample_plan() -> Plan {
                 None,
                 Some(Value::Map(map(&[("Project", Value::str("ai-stack"))]))),
             ),
+            attr("user_data", None, s("#!/bin/bash\nsystemctl start n8n\n")),
         ],
     );
     create.provenance = None;
@@ -107,7 +105,10 @@ fn sample_plan() -> Plan {
     let sensitive_update = resource(
         "parameter.db_password",
         Action::Update,
-        vec![attr("description", s("n8n database"), s("n8n database password")), secret],
+        vec![
+            attr("description", s("n8n database"), s("n8n database password")),
+            secret,
+        ],
     );
 
     let mut cidr = attr("cidr_block", s("10.42.1.0/24"), s("10.42.2.0/24"));
@@ -117,11 +118,7 @@ fn sample_plan() -> Plan {
     let mut replace = resource(
         "subnet.public_a",
         Action::Replace,
-        vec![
-            az,
-            cidr,
-            attr("id", s("subnet-0123"), Some(Value::Unknown)),
-        ],
+        vec![az, cidr, attr("id", s("subnet-0123"), Some(Value::Unknown))],
     );
     replace.replace_because = vec!["cidr_block".into(), "availability_zone".into()];
 
@@ -254,7 +251,10 @@ fn golden(name: &str, actual: &str) {
 
 #[test]
 fn text_matches_golden() {
-    golden("plan.txt", &render_text(&sample_plan(), &RenderOptions::default()));
+    golden(
+        "plan.txt",
+        &render_text(&sample_plan(), &RenderOptions::default()),
+    );
 }
 
 #[test]
@@ -284,10 +284,15 @@ fn text_shape() {
         Some("Plan: 1 to add, 2 to change, 1 to replace, 1 to destroy.")
     );
     assert!(text.contains("the live account was not read"));
-    assert!(text.contains("-/+ subnet.public_a (forces replacement: cidr_block, availability_zone)"));
+    assert!(
+        text.contains("-/+ subnet.public_a (forces replacement: cidr_block, availability_zone)")
+    );
     assert!(text.contains(" <= vpc.shared (reused, read only)"));
     assert!(text.contains("  - instance.gpu  # disabled in tier dev"));
-    assert!(!text.contains("key_pair.admin"), "no-op resources are not listed");
+    assert!(
+        !text.contains("key_pair.admin"),
+        "no-op resources are not listed"
+    );
     assert!(text.contains("(known after apply)"));
     assert!(text.contains("# forces replacement"));
     assert!(text.contains("- OLLAMA_ENABLED=0") && text.contains("+ OLLAMA_ENABLED=1"));
@@ -307,11 +312,23 @@ fn text_shape() {
 #[test]
 fn colour_uses_ansi_codes_only_when_asked() {
     let text = render_text(&sample_plan(), &RenderOptions { color: true });
-    assert!(text.contains("\x1b[32m  +\x1b[0m instance.host"));
-    assert!(text.contains("\x1b[35m-/+\x1b[0m subnet.public_a"));
-    assert!(text.contains("\x1b[31m  -\x1b[0m instance.gpu"));
-    assert!(text.contains("\x1b[36m <=\x1b[0m vpc.shared"));
-    assert!(text.contains("\x1b[33m  ~\x1b[0m instance.worker"));
+    assert!(text.contains("\n  \x1b[32m+\x1b[0m instance.host\n"));
+    assert!(text.contains("\n\x1b[35m-/+\x1b[0m subnet.public_a"));
+    assert!(text.contains("\n  \x1b[31m-\x1b[0m instance.gpu"));
+    assert!(text.contains("\n \x1b[36m<=\x1b[0m vpc.shared"));
+    assert!(text.contains("\n  \x1b[33m~\x1b[0m instance.worker"));
+    assert!(text.contains("\x1b[31m- OLLAMA_ENABLED=0\x1b[0m"));
+    assert!(text.contains("\x1b[32m+ OLLAMA_ENABLED=1\x1b[0m"));
+    // Without the escape codes, the coloured plan is the plain plan.
+    let plain = render_text(&sample_plan(), &RenderOptions::default());
+    let stripped = text
+        .replace("\x1b[0m", "")
+        .replace("\x1b[31m", "")
+        .replace("\x1b[32m", "")
+        .replace("\x1b[33m", "")
+        .replace("\x1b[35m", "")
+        .replace("\x1b[36m", "");
+    assert_eq!(stripped, plain);
 }
 
 #[test]
@@ -333,7 +350,10 @@ fn markdown_shape() {
 fn json_is_the_documented_schema() {
     let json: serde_json::Value = serde_json::from_str(&render_json(&sample_plan())).unwrap();
     let obj = json.as_object().unwrap();
-    assert_eq!(obj.keys().next().map(String::as_str), Some("format_version"));
+    assert_eq!(
+        obj.keys().next().map(String::as_str),
+        Some("format_version")
+    );
     assert_eq!(obj["format_version"], 1);
     let changes = obj["resource_changes"].as_array().unwrap();
     assert_eq!(changes.len(), 7);
@@ -353,8 +373,14 @@ fn json_is_the_documented_schema() {
         assert!(replace.get(field).is_some(), "missing {field}");
     }
     assert_eq!(replace["action"], "replace");
-    assert_eq!(replace["after"]["id"], serde_json::json!({"$unknown": true}));
-    let actions: Vec<&str> = changes.iter().map(|c| c["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        replace["after"]["id"],
+        serde_json::json!({"$unknown": true})
+    );
+    let actions: Vec<&str> = changes
+        .iter()
+        .map(|c| c["action"].as_str().unwrap())
+        .collect();
     assert!(actions.contains(&"no-op") && actions.contains(&"read"));
     // The JSON reads back into the same plan.
     let back: Plan = serde_json::from_value(json).unwrap();
@@ -507,13 +533,18 @@ fn markdown_with_a_small_limit_keeps_the_table_and_cuts_details() {
     let md = render_markdown_limited(&plan, limit);
     assert!(md.chars().count() <= limit);
     assert_balanced(&md);
-    assert!(md.contains("| `+` | `instance.node_00004` |"), "the table still fits");
-    assert!(md
-        .lines()
-        .last()
-        .unwrap()
-        .starts_with("> Output truncated: 4 of 5 resources shown in detail. The full plan"),
-        "{}", md.lines().last().unwrap());
+    assert!(
+        md.contains("| `+` | `instance.node_00004` |"),
+        "the table still fits"
+    );
+    assert!(
+        md.lines()
+            .last()
+            .unwrap()
+            .starts_with("> Output truncated: 4 of 5 resources shown in detail. The full plan"),
+        "{}",
+        md.lines().last().unwrap()
+    );
 }
 
 #[test]

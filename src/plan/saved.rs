@@ -8,6 +8,7 @@ use crate::plan::model::{InputFile, Plan, StateRef, PLAN_FORMAT_VERSION};
 use crate::value::Value;
 use miette::Diagnostic;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
@@ -218,6 +219,15 @@ impl fmt::Display for StaleReason {
             ),
         }
     }
+}
+
+/// Record an input file for a plan: its path as given and the hex sha256 of its bytes.
+pub fn hash_input(path: &Path) -> std::io::Result<InputFile> {
+    let bytes = fs::read(path)?;
+    Ok(InputFile {
+        path: path.to_string_lossy().into_owned(),
+        sha256: hex::encode(Sha256::digest(&bytes)),
+    })
 }
 
 /// Everything that changed since `saved` was made; an empty list means the plan is fresh.

@@ -115,12 +115,15 @@ fn final_line(plan: &Plan) -> String {
 }
 
 fn write_resource(out: &mut String, change: &ResourceChange, painter: &Painter) {
-    let symbol = format!("{:>3}", change.action.symbol());
+    // Symbols are right-aligned so that addresses line up whatever the action.
+    let symbol = change.action.symbol();
     let _ = write!(
         out,
-        "{} {}",
-        painter.paint(&symbol, action_colour(change.action)),
-        change.address
+        "{:>pad$}{} {}",
+        "",
+        painter.paint(symbol, action_colour(change.action)),
+        change.address,
+        pad = 3usize.saturating_sub(symbol.chars().count())
     );
     if let Some(note) = summary::action_note(change) {
         let _ = write!(out, " ({note})");
