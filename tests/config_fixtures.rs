@@ -40,7 +40,11 @@ fn expectation(dir: &Path) -> Option<(String, String)> {
 #[test]
 fn broken_fixtures_report_code_and_location() {
     let dirs = fixtures();
-    assert!(dirs.len() >= 15, "expected at least 15 broken fixtures, found {}", dirs.len());
+    assert!(
+        dirs.len() >= 15,
+        "expected at least 15 broken fixtures, found {}",
+        dirs.len()
+    );
     let update = std::env::var_os("UPDATE_EXPECT").is_some();
     let registry = strata::aws::registry();
     let mut failures = Vec::new();
@@ -85,22 +89,40 @@ fn broken_fixtures_report_code_and_location() {
             None => failures.push(format!("{name}: missing or malformed expect.toml")),
         }
     }
-    assert!(failures.is_empty(), "fixture failures:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "fixture failures:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn every_diagnostic_code_is_exercised_by_a_fixture() {
     use strata::config::codes::*;
     let expected = [
-        TOML_SYNTAX, UNKNOWN_KEY, WRONG_TYPE, MISSING_KEY, UNKNOWN_KIND, DUPLICATE_ADDRESS,
-        UNKNOWN_RESOURCE, UNKNOWN_ATTRIBUTE, UNKNOWN_VARIABLE, UNKNOWN_STACK, OVERRIDE_MISSING,
-        CYCLE, BAD_EXPRESSION, COMPUTED_ATTRIBUTE,
+        TOML_SYNTAX,
+        UNKNOWN_KEY,
+        WRONG_TYPE,
+        MISSING_KEY,
+        UNKNOWN_KIND,
+        DUPLICATE_ADDRESS,
+        UNKNOWN_RESOURCE,
+        UNKNOWN_ATTRIBUTE,
+        UNKNOWN_VARIABLE,
+        UNKNOWN_STACK,
+        OVERRIDE_MISSING,
+        CYCLE,
+        BAD_EXPRESSION,
+        COMPUTED_ATTRIBUTE,
     ];
     let seen: Vec<String> = fixtures()
         .iter()
         .filter_map(|d| expectation(d).map(|(c, _)| c))
         .collect();
     for code in expected {
-        assert!(seen.iter().any(|s| s == code), "no fixture exercises {code}");
+        assert!(
+            seen.iter().any(|s| s == code),
+            "no fixture exercises {code}"
+        );
     }
 }

@@ -250,7 +250,11 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "s" => n,
         "m" => n * 60.0,
         "h" => n * 3600.0,
-        _ => return Err(format!("unknown unit `{unit}` in `{s}` (use ms, s, m or h)")),
+        _ => {
+            return Err(format!(
+                "unknown unit `{unit}` in `{s}` (use ms, s, m or h)"
+            ))
+        }
     };
     if !secs.is_finite() || secs < 0.0 {
         return Err(format!("`{s}` is not a duration"));
@@ -280,11 +284,16 @@ mod tests {
 
     #[test]
     fn refresh_flag_spellings() {
-        let cli = Cli::try_parse_from(["strata", "plan", "--tier", "dev", "--refresh=false"]).unwrap();
-        let Command::Plan(p) = cli.command else { panic!("plan") };
+        let cli =
+            Cli::try_parse_from(["strata", "plan", "--tier", "dev", "--refresh=false"]).unwrap();
+        let Command::Plan(p) = cli.command else {
+            panic!("plan")
+        };
         assert!(!p.refresh);
         let cli = Cli::try_parse_from(["strata", "plan", "--tier", "dev"]).unwrap();
-        let Command::Plan(p) = cli.command else { panic!("plan") };
+        let Command::Plan(p) = cli.command else {
+            panic!("plan")
+        };
         assert!(p.refresh);
     }
 }

@@ -34,10 +34,11 @@ pub fn to_json(diag: &dyn Diagnostic) -> Json {
 /// A configuration error as JSON, with its location.
 pub fn config_error_json(err: &ConfigError, sources: Option<&Sources>) -> Json {
     let mut j = to_json(err);
-    let location = err
-        .rendered_location()
-        .map(str::to_string)
-        .or_else(|| sources.and_then(|s| err.location(s)).map(|(f, l, c)| format!("{f}:{l}:{c}")));
+    let location = err.rendered_location().map(str::to_string).or_else(|| {
+        sources
+            .and_then(|s| err.location(s))
+            .map(|(f, l, c)| format!("{f}:{l}:{c}"))
+    });
     if let (Some(loc), Json::Object(map)) = (location, &mut j) {
         let mut parts = loc.rsplitn(3, ':');
         let col = parts.next().and_then(|c| c.parse::<u64>().ok());

@@ -20,7 +20,9 @@ pub fn run(ui: &Ui, args: &PlanArgs) -> ExitStatus {
         Err(e) => return target::fail(ui, &e),
     };
     if args.refresh {
-        ui.detail("refresh: this build has no AWS provider yet; planning against recorded state only");
+        ui.detail(
+            "refresh: this build has no AWS provider yet; planning against recorded state only",
+        );
     }
     let plan = match crate::plan::diff::plan(&deployment, state.as_ref(), &registry, false) {
         Ok(p) => p,

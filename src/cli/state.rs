@@ -16,7 +16,7 @@ pub fn run(ui: &Ui, args: &StateCommandArgs) -> ExitStatus {
         Err(status) => return status,
     };
     let backend = target::backend(ui, &args.state);
-    let result = match &args.command {
+    match &args.command {
         StateCommand::List => with_state(ui, &backend, &name, |s| list(ui, s)),
         StateCommand::Show { address } => with_state(ui, &backend, &name, |s| show(ui, s, address)),
         StateCommand::Export => with_state(ui, &backend, &name, |s| {
@@ -27,8 +27,7 @@ pub fn run(ui: &Ui, args: &StateCommandArgs) -> ExitStatus {
         StateCommand::Backups => backups(ui, &backend, &name),
         StateCommand::Restore { backup } => restore(ui, &backend, &name, backup, args),
         StateCommand::Unlock => unlock(ui, &backend, &name),
-    };
-    result
+    }
 }
 
 fn with_state(
@@ -107,9 +106,10 @@ fn show(ui: &Ui, state: &State, address: &str) -> ExitStatus {
         .and_then(|a| state.resources.get(&a));
     let Some(r) = found else {
         let known: Vec<String> = state.resources.keys().map(|a| a.to_string()).collect();
-        let hint = crate::config::diagnostic::did_you_mean(address, known.iter().map(String::as_str))
-            .map(|s| format!(" Did you mean `{s}`?"))
-            .unwrap_or_default();
+        let hint =
+            crate::config::diagnostic::did_you_mean(address, known.iter().map(String::as_str))
+                .map(|s| format!(" Did you mean `{s}`?"))
+                .unwrap_or_default();
         eprintln!("error: the state has no resource `{address}`.{hint}");
         return ExitStatus::Error;
     };
@@ -129,7 +129,11 @@ fn show(ui: &Ui, state: &State, address: &str) -> ExitStatus {
     if !r.dependencies.is_empty() {
         out.push_str(&format!(
             "  depends on  {}\n",
-            r.dependencies.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
+            r.dependencies
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     out.push_str("  attributes\n");

@@ -63,7 +63,7 @@ pub struct ConfigError {
     /// What to do about it.
     pub help: Option<String>,
     /// Rendering context filled in by [`ConfigError::with_sources`].
-    rendered: Option<Rendered>,
+    rendered: Option<Box<Rendered>>,
 }
 
 #[derive(Debug, Clone)]
@@ -140,13 +140,13 @@ impl ConfigError {
             }
         }
         let (line, col) = file.line_col(primary.span.start);
-        self.rendered = Some(Rendered {
+        self.rendered = Some(Box::new(Rendered {
             source: NamedSource::new(file.path.display().to_string(), file.text.clone())
                 .with_language("TOML"),
             spans,
             location: format!("{}:{line}:{col}", file.path.display()),
             related,
-        });
+        }));
         self
     }
 }

@@ -289,7 +289,10 @@ pub fn deployment_name(req: &LoadRequest) -> Result<String, ConfigErrors> {
                 );
             }
             Err(ConfigErrors {
-                errors: errors.into_iter().map(|e| e.with_sources(&sources)).collect(),
+                errors: errors
+                    .into_iter()
+                    .map(|e| e.with_sources(&sources))
+                    .collect(),
             })
         }
     }
@@ -305,9 +308,21 @@ fn header_name(
     let (tier_name, stack_path) = match (&req.tier, &req.stack) {
         (Some(t), _) => {
             let path = locate::tier_path(&req.project_dir, t);
-            let file = read_file(&path, "tier", &req.project_dir.join("tiers"), sources, errors)?;
+            let file = read_file(
+                &path,
+                "tier",
+                &req.project_dir.join("tiers"),
+                sources,
+                errors,
+            )?;
             let root = parse(file, sources, errors)?;
-            let tier = raw::read_tier(&root, &mut Walker { file, errors: &mut ignored });
+            let tier = raw::read_tier(
+                &root,
+                &mut Walker {
+                    file,
+                    errors: &mut ignored,
+                },
+            );
             let stack = tier.stack?;
             let candidates = locate::stack_candidates(&req.project_dir, &path, &stack.value);
             let Some(found) = candidates.iter().find(|p| p.is_file()).cloned() else {
@@ -325,9 +340,21 @@ fn header_name(
             return None;
         }
     };
-    let file = read_file(&stack_path, "stack", &req.project_dir.join("stacks"), sources, errors)?;
+    let file = read_file(
+        &stack_path,
+        "stack",
+        &req.project_dir.join("stacks"),
+        sources,
+        errors,
+    )?;
     let root = parse(file, sources, errors)?;
-    let stack = raw::read_stack(&root, &mut Walker { file, errors: &mut ignored });
+    let stack = raw::read_stack(
+        &root,
+        &mut Walker {
+            file,
+            errors: &mut ignored,
+        },
+    );
     let stack_name = stack.name?.value;
     Some(match tier_name {
         Some(t) => format!("{stack_name}-{t}"),

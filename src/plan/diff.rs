@@ -332,7 +332,7 @@ fn plan_resource(
     let address = resource.address.clone();
     let kind = address.kind.clone();
     if let Mode::Existing { .. } | Mode::Lookup { .. } = resource.mode {
-        let before = recorded.map(|rs| attrs_with_id(rs));
+        let before = recorded.map(attrs_with_id);
         let after = match (&resource.mode, &before) {
             (_, Some(b)) => b.clone(),
             (Mode::Existing { id }, None) => {

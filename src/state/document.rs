@@ -19,7 +19,10 @@ pub const CHECKSUM_PREFIX: &str = "sha256:";
 pub fn checksum(state: &State) -> String {
     // Serializing a State cannot fail: all map keys are strings and values are plain data.
     let canonical = serde_json::to_vec(state).unwrap_or_default();
-    format!("{CHECKSUM_PREFIX}{}", hex::encode(Sha256::digest(&canonical)))
+    format!(
+        "{CHECKSUM_PREFIX}{}",
+        hex::encode(Sha256::digest(&canonical))
+    )
 }
 
 /// The document bytes for a state: pretty JSON with the checksum last and a trailing newline.
@@ -74,15 +77,14 @@ pub(crate) fn decode(bytes: &[u8], deployment: &str, path: &Path) -> Result<Deco
     let version = version as u32;
 
     if version < FORMAT_VERSION {
-        let upgraded = migrate(Json::Object(map), version).map_err(|e| {
-            StateError::MigrationFailed {
+        let upgraded =
+            migrate(Json::Object(map), version).map_err(|e| StateError::MigrationFailed {
                 deployment: deployment.to_string(),
                 path: path.to_path_buf(),
                 from: e.from,
                 to: e.to,
                 reason: e.reason,
-            }
-        })?;
+            })?;
         let state: State =
             serde_json::from_value(upgraded).map_err(|e| StateError::MigrationFailed {
                 deployment: deployment.to_string(),
