@@ -191,7 +191,8 @@ impl Value {
                     if i > 0 {
                         out.push_str(", ");
                     }
-                    let _ = write!(out, "{k} = ");
+                    write_key(out, k);
+                    out.push_str(" = ");
                     v.write_inline(out);
                 }
                 out.push('}');
@@ -199,6 +200,71 @@ impl Value {
             Value::Unknown => out.push_str("(known after apply)"),
             Value::Redacted(_) => out.push_str("(sensitive)"),
         }
+    }
+}
+
+/// Nested values whose one-line form is at most this long stay on one line in pretty output.
+const PRETTY_INLINE_CHARS: usize = 60;
+
+impl Value {
+    /// Render over several lines, one table entry or list item per line, nested blocks
+    /// indented by two spaces; short nested values stay inline. Plans show long tables and
+    /// lists this way so that a change reads as a line diff.
+    pub fn render_pretty(&self) -> String {
+        let mut out = String::new();
+        self.write_pretty(&mut out, 0);
+        out
+    }
+
+    fn write_pretty(&self, out: &mut String, indent: usize) {
+        let pad = " ".repeat(indent + 2);
+        match self {
+            Value::Map(map) if !map.is_empty() => {
+                out.push_str("{\n");
+                for (k, v) in map {
+                    out.push_str(&pad);
+                    write_key(out, k);
+                    out.push_str(" = ");
+                    v.write_nested(out, indent + 2);
+                    out.push('\n');
+                }
+                out.push_str(&" ".repeat(indent));
+                out.push('}');
+            }
+            Value::List(items) if !items.is_empty() => {
+                out.push_str("[\n");
+                for item in items {
+                    out.push_str(&pad);
+                    item.write_nested(out, indent + 2);
+                    out.push_str(",\n");
+                }
+                out.push_str(&" ".repeat(indent));
+                out.push(']');
+            }
+            other => other.write_inline(out),
+        }
+    }
+
+    fn write_nested(&self, out: &mut String, indent: usize) {
+        let inline = self.render_inline();
+        if inline.chars().count() <= PRETTY_INLINE_CHARS {
+            out.push_str(&inline);
+        } else {
+            self.write_pretty(out, indent);
+        }
+    }
+}
+
+/// Table keys print bare when they are plain identifiers, quoted otherwise (`"strata:address"`).
+fn write_key(out: &mut String, key: &str) {
+    let bare = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if bare {
+        out.push_str(key);
+    } else {
+        out.push_str(&serde_json::to_string(key).unwrap_or_default());
     }
 }
 
@@ -260,6 +326,26 @@ mod tests {
         assert_eq!(Value::str("a").redact(), Value::str("a").redact());
         assert_ne!(Value::str("a").redact(), Value::str("b").redact());
         assert_eq!(Value::Unknown.redact(), Value::Unknown);
+    }
+
+    #[test]
+    fn pretty_rendering_breaks_long_tables() {
+        let v = Value::Map(BTreeMap::from([
+            ("strata:address".to_string(), Value::str("vpc.main")),
+            ("Project".to_string(), Value::str("ai-stack")),
+            (
+                "list".to_string(),
+                Value::List(vec![Value::Int(1), Value::Int(2)]),
+            ),
+        ]));
+        assert_eq!(
+            v.render_pretty(),
+            "{\n  Project = \"ai-stack\"\n  list = [1, 2]\n  \"strata:address\" = \"vpc.main\"\n}"
+        );
+        assert_eq!(
+            v.render_inline(),
+            "{Project = \"ai-stack\", list = [1, 2], \"strata:address\" = \"vpc.main\"}"
+        );
     }
 
     #[test]

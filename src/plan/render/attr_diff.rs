@@ -53,8 +53,16 @@ pub(crate) enum DiffLine {
 pub(crate) enum AttrValue {
     /// On the attribute's own line: `value` or `old -> new`.
     Inline(String),
-    /// As a line diff below the attribute's line.
-    Lines(Vec<DiffLine>),
+    /// As a line diff between an opening and a closing line: `<<-EOT` … `EOT` for long
+    /// strings, `{` … `}` or `[` … `]` for long tables and lists.
+    Lines {
+        /// Shown after `=`.
+        open: String,
+        /// The diff of the lines in between.
+        diff: Vec<DiffLine>,
+        /// The closing line.
+        close: String,
+    },
 }
 
 /// One attribute of a resource change, ready to be laid out.
@@ -81,9 +89,16 @@ fn attr_line(change: &AttrChange) -> AttrLine {
         (Some(_), None) => Marker::Removed,
         _ => Marker::Changed,
     };
-    let value = match long_strings(change) {
-        Some((old, new)) => AttrValue::Lines(line_diff(old, new)),
-        None => AttrValue::Inline(inline_value(change, marker)),
+    let value = if let Some((old, new)) = long_strings(change) {
+        AttrValue::Lines {
+            open: "<<-EOT".into(),
+            diff: line_diff(old, new),
+            close: "EOT".into(),
+        }
+    } else if let Some(block) = long_structure(change) {
+        block
+    } else {
+        AttrValue::Inline(inline_value(change, marker))
     };
     AttrLine {
         marker,
@@ -132,6 +147,56 @@ fn long_strings(change: &AttrChange) -> Option<(&str, &str)> {
     } else {
         None
     }
+}
+
+/// Long tables and lists (policies, tags, rule lists) as a line diff of their pretty form, so a
+/// one-key change shows as one line instead of two long one-line values.
+fn long_structure(change: &AttrChange) -> Option<AttrValue> {
+    if change.sensitive {
+        return None;
+    }
+    let side = |v: Option<&Value>| -> Option<Option<(char, String)>> {
+        match v {
+            None => Some(None),
+            Some(v @ Value::Map(m)) if !m.is_empty() => Some(Some(('{', v.render_pretty()))),
+            Some(v @ Value::List(l)) if !l.is_empty() => Some(Some(('[', v.render_pretty()))),
+            Some(_) => None,
+        }
+    };
+    let before = side(change.before.as_ref())?;
+    let after = side(change.after.as_ref())?;
+    let long = [change.before.as_ref(), change.after.as_ref()]
+        .into_iter()
+        .flatten()
+        .any(|v| v.render_inline().chars().count() > LONG_STRING_CHARS);
+    let bracket = match (&before, &after) {
+        (Some((a, _)), Some((b, _))) if a != b => return None,
+        (Some((a, _)), _) | (None, Some((a, _))) => *a,
+        (None, None) => return None,
+    };
+    if !long {
+        return None;
+    }
+    // Drop the first and last line (the brackets) and indent-strip the inner lines by the
+    // two spaces pretty rendering adds.
+    let inner = |side: &Option<(char, String)>| -> String {
+        let Some((_, text)) = side else {
+            return String::new();
+        };
+        let lines: Vec<&str> = text.lines().collect();
+        let mut out = String::new();
+        for l in &lines[1..lines.len().saturating_sub(1)] {
+            out.push_str(l.strip_prefix("  ").unwrap_or(l));
+            out.push('\n');
+        }
+        out
+    };
+    let close = if bracket == '{' { "}" } else { "]" };
+    Some(AttrValue::Lines {
+        open: bracket.to_string(),
+        diff: line_diff(&inner(&before), &inner(&after)),
+        close: close.to_string(),
+    })
 }
 
 /// `Some(None)` for an absent side, `Some(Some(text))` for a string, `None` for anything else.

@@ -286,8 +286,8 @@ fn attr_text(line: &AttrLine, width: usize) -> String {
     let name = format!("{:<width$}", line.name);
     match &line.value {
         AttrValue::Inline(value) => format!("{marker} {name} = {value}{suffix}\n"),
-        AttrValue::Lines(diff) => {
-            let mut out = format!("{marker} {name} = <<-EOT{suffix}\n");
+        AttrValue::Lines { open, diff, close } => {
+            let mut out = format!("{marker} {name} = {open}{suffix}\n");
             for diff_line in diff {
                 let text = match diff_line {
                     DiffLine::Same(s) => format!("      {s}"),
@@ -298,7 +298,7 @@ fn attr_text(line: &AttrLine, width: usize) -> String {
                 out.push_str(text.trim_end());
                 out.push('\n');
             }
-            out.push_str("  EOT\n");
+            out.push_str(&format!("  {close}\n"));
             out
         }
     }

@@ -159,12 +159,12 @@ fn write_attr(out: &mut String, line: &AttrLine, width: usize, markers: bool, pa
         AttrValue::Inline(value) => {
             let _ = writeln!(out, "{indent}{marker} {name} = {value}{suffix}");
         }
-        AttrValue::Lines(diff) => {
-            let _ = writeln!(out, "{indent}{marker} {name} = <<-EOT{suffix}");
+        AttrValue::Lines { open, diff, close } => {
+            let _ = writeln!(out, "{indent}{marker} {name} = {open}{suffix}");
             for diff_line in diff {
                 write_diff_line(out, diff_line, markers, painter);
             }
-            let _ = writeln!(out, "{indent}  EOT");
+            let _ = writeln!(out, "{indent}  {close}");
         }
     }
 }
