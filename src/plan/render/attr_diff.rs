@@ -293,13 +293,48 @@ mod tests {
     }
 
     #[test]
+    fn long_tables_are_diffed_key_by_key() {
+        let tags = |owner: &str| {
+            Value::Map(
+                [
+                    ("Environment", "dev"),
+                    ("Owner", owner),
+                    ("Project", "ai-stack"),
+                    ("strata:address", "instance.host"),
+                    ("strata:deployment", "ai-stack-dev"),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), Value::str(v)))
+                .collect(),
+            )
+        };
+        let line = attr_line(&change(Some(tags("alice")), Some(tags("bob"))));
+        let AttrValue::Lines { open, diff, close } = line.value else {
+            panic!("expected a block diff");
+        };
+        assert_eq!((open.as_str(), close.as_str()), ("{", "}"));
+        assert!(diff.contains(&DiffLine::Removed("Owner = \"alice\"".into())));
+        assert!(diff.contains(&DiffLine::Added("Owner = \"bob\"".into())));
+        assert!(diff.contains(&DiffLine::Same("Environment = \"dev\"".into())));
+        let short = attr_line(&change(
+            Some(Value::List(vec![Value::Int(1)])),
+            Some(Value::List(vec![Value::Int(2)])),
+        ));
+        assert_eq!(short.value, AttrValue::Inline("[1] -> [2]".into()));
+    }
+
+    #[test]
     fn multi_line_strings_are_diffed_with_trimmed_context() {
         let old: String = (1..=20).map(|i| format!("line {i}\n")).collect();
         let new = old.replace("line 10\n", "line ten\n");
         let line = attr_line(&change(Some(old.into()), Some(new.into())));
-        let AttrValue::Lines(lines) = line.value else {
+        let AttrValue::Lines {
+            open, diff: lines, ..
+        } = line.value
+        else {
             panic!("expected a line diff");
         };
+        assert_eq!(open, "<<-EOT");
         assert_eq!(lines.first(), Some(&DiffLine::Hidden(6)));
         assert_eq!(lines.last(), Some(&DiffLine::Hidden(7)));
         assert!(lines.contains(&DiffLine::Removed("line 10".into())));
