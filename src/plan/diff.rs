@@ -193,9 +193,18 @@ pub fn plan(
             planned: &planned,
             registry,
         };
-        let desired = desired_attrs(deployment, resource, schema, &scope)?;
+        let mut desired = desired_attrs(deployment, resource, schema, &scope)?;
         let recorded = state.and_then(|s| s.resources.get(&address));
         let change = plan_resource(resource, schema, &desired, recorded);
+        if change.action == Action::Read {
+            // A reused resource exposes what was read (or at least its given id) to references.
+            for (k, v) in change.after.iter().flatten() {
+                desired.entry(k.clone()).or_insert_with(|| Evaluated {
+                    value: v.clone(),
+                    sensitive: false,
+                });
+            }
+        }
         planned.insert(
             address.clone(),
             Planned {
