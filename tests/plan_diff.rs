@@ -73,7 +73,10 @@ fn load_with(stack: &str, tier: &str) -> Deployment {
     };
     match load(&req, &strata::aws::registry()) {
         Ok(d) => d,
-        Err(e) => panic!("{:#?}", e.errors.iter().map(|e| e.to_string()).collect::<Vec<_>>()),
+        Err(e) => panic!(
+            "{:#?}",
+            e.errors.iter().map(|e| e.to_string()).collect::<Vec<_>>()
+        ),
     }
 }
 
@@ -152,7 +155,10 @@ fn first_plan_creates_everything_and_reads_reused_resources() {
         .find(|c| c.address == Address::new("subnet", "b"))
         .unwrap();
     // The reused VPC's id is known before apply, so the new subnet's vpc_id is too.
-    assert_eq!(b.after.as_ref().unwrap()["vpc_id"], Value::str("vpc-0shared"));
+    assert_eq!(
+        b.after.as_ref().unwrap()["vpc_id"],
+        Value::str("vpc-0shared")
+    );
     let a = p
         .resource_changes
         .iter()
@@ -160,7 +166,9 @@ fn first_plan_creates_everything_and_reads_reused_resources() {
         .unwrap();
     assert_eq!(a.after.as_ref().unwrap()["vpc_id"], Value::Unknown);
     let tags = &a.after.as_ref().unwrap()["tags"];
-    let Value::Map(tags) = tags else { panic!("tags are a table") };
+    let Value::Map(tags) = tags else {
+        panic!("tags are a table")
+    };
     assert_eq!(tags["strata:deployment"], Value::str("app-dev"));
     assert_eq!(tags["strata:address"], Value::str("subnet.a"));
     assert_eq!(tags["Project"], Value::str("app"));
@@ -181,7 +189,11 @@ fn matching_state_plans_no_changes() {
     assert!(changed.is_empty(), "unexpected changes: {changed:#?}");
     assert_eq!(p.summary.unchanged, 5);
     assert_eq!(
-        p.output_changes.iter().find(|o| o.name == "ip").unwrap().after,
+        p.output_changes
+            .iter()
+            .find(|o| o.name == "ip")
+            .unwrap()
+            .after,
         Some(Value::str("public_ip-of-instance.host"))
     );
 }
@@ -190,10 +202,20 @@ fn matching_state_plans_no_changes() {
 fn in_place_change_is_an_update_naming_the_attribute() {
     let d = load_with(STACK, TIER);
     let state = converge(&d);
-    let d2 = load_with(&STACK.replace("enable_dns_hostnames = true", "enable_dns_hostnames = false"), TIER);
+    let d2 = load_with(
+        &STACK.replace(
+            "enable_dns_hostnames = true",
+            "enable_dns_hostnames = false",
+        ),
+        TIER,
+    );
     let p = run(&d2, Some(&state));
     assert_eq!(action(&p, "vpc.main"), Action::Update);
-    let vpc = p.resource_changes.iter().find(|c| c.address.to_string() == "vpc.main").unwrap();
+    let vpc = p
+        .resource_changes
+        .iter()
+        .find(|c| c.address.to_string() == "vpc.main")
+        .unwrap();
     assert_eq!(vpc.changes.len(), 1);
     assert_eq!(vpc.changes[0].name, "enable_dns_hostnames");
     assert_eq!(vpc.changes[0].before, Some(Value::Bool(true)));
@@ -208,17 +230,28 @@ fn replace_forcing_change_cascades_through_references() {
     let state = converge(&d);
     let tier = format!("{TIER}\n[vars]\nsubnet_cidr = \"10.0.2.0/24\"\n");
     let p = run(&load_with(STACK, &tier), Some(&state));
-    let subnet = p.resource_changes.iter().find(|c| c.address.to_string() == "subnet.a").unwrap();
+    let subnet = p
+        .resource_changes
+        .iter()
+        .find(|c| c.address.to_string() == "subnet.a")
+        .unwrap();
     assert_eq!(subnet.action, Action::Replace);
     assert_eq!(subnet.replace_because, vec!["cidr_block".to_string()]);
     // The instance sits in the subnet: a new subnet id is unknown, and subnet_id forces replacement.
-    let host = p.resource_changes.iter().find(|c| c.address.to_string() == "instance.host").unwrap();
+    let host = p
+        .resource_changes
+        .iter()
+        .find(|c| c.address.to_string() == "instance.host")
+        .unwrap();
     assert_eq!(host.action, Action::Replace);
     assert_eq!(host.replace_because, vec!["subnet_id".to_string()]);
     let out = text(&p);
     assert!(out.contains("-/+ subnet.a"), "{out}");
     assert!(out.contains("forces replacement"), "{out}");
-    assert!(out.contains("Plan: 0 to add, 0 to change, 2 to replace, 0 to destroy."), "{out}");
+    assert!(
+        out.contains("Plan: 0 to add, 0 to change, 2 to replace, 0 to destroy."),
+        "{out}"
+    );
 }
 
 #[test]
@@ -227,7 +260,11 @@ fn removed_and_disabled_resources_are_destroyed_with_a_reason() {
     let state = converge(&d);
     let tier = format!("{TIER}\n[vars]\nwith_web = false\n");
     let p = run(&load_with(STACK, &tier), Some(&state));
-    let web = p.resource_changes.iter().find(|c| c.address.to_string() == "security_group.web").unwrap();
+    let web = p
+        .resource_changes
+        .iter()
+        .find(|c| c.address.to_string() == "security_group.web")
+        .unwrap();
     assert_eq!(web.action, Action::Delete);
     assert_eq!(web.reason.as_deref(), Some("disabled in tier `dev`"));
     let without_b = STACK.replace(
@@ -235,7 +272,11 @@ fn removed_and_disabled_resources_are_destroyed_with_a_reason() {
         "",
     );
     let p = run(&load_with(&without_b, TIER), Some(&state));
-    let b = p.resource_changes.iter().find(|c| c.address.to_string() == "subnet.b").unwrap();
+    let b = p
+        .resource_changes
+        .iter()
+        .find(|c| c.address.to_string() == "subnet.b")
+        .unwrap();
     assert_eq!(b.action, Action::Delete);
     assert_eq!(b.reason.as_deref(), Some("no longer in the configuration"));
 }
@@ -246,9 +287,16 @@ fn reused_resources_are_never_deleted() {
     let state = converge(&d);
     let without_shared = STACK
         .replace("[resource.vpc.shared]\nexisting = \"vpc-0shared\"\n", "")
-        .replace("vpc_id = \"${vpc.shared.id}\"", "vpc_id = \"${vpc.main.id}\"");
+        .replace(
+            "vpc_id = \"${vpc.shared.id}\"",
+            "vpc_id = \"${vpc.main.id}\"",
+        );
     let p = run(&load_with(&without_shared, TIER), Some(&state));
-    let shared = p.resource_changes.iter().find(|c| c.address.to_string() == "vpc.shared").unwrap();
+    let shared = p
+        .resource_changes
+        .iter()
+        .find(|c| c.address.to_string() == "vpc.shared")
+        .unwrap();
     assert_eq!(shared.action, Action::NoOp);
     assert!(shared.reason.as_deref().unwrap().contains("never deleted"));
     assert_eq!(p.summary.destroy, 0);
@@ -259,18 +307,38 @@ fn sensitive_values_stay_hidden_but_changes_are_detected() {
     let d = load_with(STACK, TIER);
     let p = run(&d, None);
     for rendered in [text(&p), render_markdown(&p), render_json(&p)] {
-        assert!(!rendered.contains("s3cret-value"), "secret leaked:\n{rendered}");
+        assert!(
+            !rendered.contains("s3cret-value"),
+            "secret leaked:\n{rendered}"
+        );
     }
     assert!(text(&p).contains("(sensitive)"));
     let state = converge(&d);
     let recorded = &state.resources[&Address::new("instance", "host")].attributes["user_data"];
-    assert!(matches!(recorded, Value::Redacted(_)), "state keeps only a digest: {recorded:?}");
-    assert_eq!(action(&run(&d, Some(&state)), "instance.host"), Action::NoOp);
+    assert!(
+        matches!(recorded, Value::Redacted(_)),
+        "state keeps only a digest: {recorded:?}"
+    );
+    assert_eq!(
+        action(&run(&d, Some(&state)), "instance.host"),
+        Action::NoOp
+    );
     let tier = format!("{TIER}\n[vars]\npassword = \"another-secret\"\n");
     let p = run(&load_with(STACK, &tier), Some(&state));
-    let host = p.resource_changes.iter().find(|c| c.address.to_string() == "instance.host").unwrap();
-    assert_eq!(host.action, Action::Replace, "user_data changed behind its digest");
-    assert!(host.changes.iter().all(|c| c.name != "user_data" || c.sensitive));
+    let host = p
+        .resource_changes
+        .iter()
+        .find(|c| c.address.to_string() == "instance.host")
+        .unwrap();
+    assert_eq!(
+        host.action,
+        Action::Replace,
+        "user_data changed behind its digest"
+    );
+    assert!(host
+        .changes
+        .iter()
+        .all(|c| c.name != "user_data" || c.sensitive));
     for rendered in [text(&p), render_markdown(&p), render_json(&p)] {
         assert!(!rendered.contains("another-secret"));
     }

@@ -42,7 +42,9 @@ pub fn run(cli: &Cli) -> ExitStatus {
     let ui = ui::Ui::new(&cli.global);
     let renders_plans = matches!(cli.command, Command::Plan(_) | Command::ShowPlan(_));
     if ui.output == Some(args::OutputFormat::Markdown) && !renders_plans {
-        eprintln!("error: `--output markdown` is only for `plan` and `show-plan`; use text or json here");
+        eprintln!(
+            "error: `--output markdown` is only for `plan` and `show-plan`; use text or json here"
+        );
         return ExitStatus::Usage;
     }
     match &cli.command {

@@ -187,6 +187,8 @@ pub fn resolve(
     let mut resources = BTreeMap::new();
     let mut disabled = BTreeMap::new();
     let mut schemas: BTreeMap<Address, &KindSchema> = BTreeMap::new();
+    // Resources already reported as broken: references to them are not reported again.
+    let mut broken: BTreeSet<Address> = BTreeSet::new();
     for (address, m) in &merged {
         let Some(schema) = registry.schema(&m.kind.value) else {
             let mut err = ConfigError::new(
@@ -204,13 +206,18 @@ pub fn resolve(
                 )),
             };
             errors.push(err);
+            broken.insert(address.clone());
             continue;
         };
-        if let Some(resource) = read_resource(address, m, schema, &scope, errors) {
-            if resource.1 {
+        match read_resource(address, m, schema, &scope, errors) {
+            None => {
+                broken.insert(address.clone());
+            }
+            Some((resource, true)) => {
                 schemas.insert(address.clone(), schema);
-                resources.insert(address.clone(), resource.0);
-            } else {
+                resources.insert(address.clone(), resource);
+            }
+            Some((_, false)) => {
                 disabled.insert(address.clone(), m.name.origin.clone());
             }
         }
@@ -218,15 +225,23 @@ pub fn resolve(
 
     let mut outputs = BTreeMap::new();
     let known: Vec<String> = merged.keys().map(Address::to_string).collect();
+    let refs = RefCheck {
+        vars: &vars,
+        schemas: &schemas,
+        disabled: &disabled,
+        broken: &broken,
+        known: &known,
+        ctx,
+    };
     for (address, resource) in &resources {
         let mut ok = true;
         for expr in resource.attrs.values() {
-            ok &= check_refs(
-                expr, &vars, &schemas, &disabled, &known, registry, ctx, errors,
-            );
+            ok &= refs.check(expr, errors);
         }
         for (dep, origin) in &resource.depends_on {
-            if !schemas.contains_key(dep) {
+            if broken.contains(dep) {
+                ok = false;
+            } else if !schemas.contains_key(dep) {
                 errors.push(unknown_resource(dep, origin, &disabled, &known, ctx));
                 ok = false;
             }
@@ -254,9 +269,7 @@ pub fn resolve(
         if uses_disabled {
             continue;
         }
-        if check_refs(
-            &expr, &vars, &schemas, &disabled, &known, registry, ctx, errors,
-        ) {
+        if refs.check(&expr, errors) {
             if let Err(e) = eval(&expr, &scope) {
                 errors.push(
                     ConfigError::new(codes::BAD_EXPRESSION, e.message.clone())
@@ -563,67 +576,84 @@ fn unknown_resource(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn check_refs(
-    expr: &Expr,
-    vars: &BTreeMap<String, Variable>,
-    schemas: &BTreeMap<Address, &KindSchema>,
-    disabled: &BTreeMap<Address, Origin>,
-    known: &[String],
-    registry: &Registry,
-    ctx: &Context,
-    errors: &mut Vec<ConfigError>,
-) -> bool {
-    let mut ok = true;
-    expr.visit_refs(&mut |r| {
-        let err = match &r.target {
-            RefTarget::Var(name) if !vars.contains_key(name) => {
-                Some(unknown_variable(name, &r.origin, vars))
+/// What reference checks need to know.
+struct RefCheck<'a> {
+    vars: &'a BTreeMap<String, Variable>,
+    schemas: &'a BTreeMap<Address, &'a KindSchema>,
+    disabled: &'a BTreeMap<Address, Origin>,
+    broken: &'a BTreeSet<Address>,
+    known: &'a [String],
+    ctx: &'a Context,
+}
+
+impl RefCheck<'_> {
+    /// Report bad references in `expr`; true when all are fine.
+    fn check(&self, expr: &Expr, errors: &mut Vec<ConfigError>) -> bool {
+        let mut ok = true;
+        expr.visit_refs(&mut |r| {
+            let err = match &r.target {
+                RefTarget::Var(name) if !self.vars.contains_key(name) => {
+                    Some(unknown_variable(name, &r.origin, self.vars))
+                }
+                RefTarget::Var(_) => None,
+                RefTarget::Context { scope, field } => context_value(self.ctx, scope, field)
+                    .is_none()
+                    .then(|| unknown_context(scope, field, &r.origin)),
+                RefTarget::Resource { address, .. } if self.broken.contains(address) => {
+                    // Already reported where the resource is declared.
+                    ok = false;
+                    None
+                }
+                RefTarget::Resource { address, attr, .. } => match self.schemas.get(address) {
+                    None => Some(unknown_resource(
+                        address,
+                        &r.origin,
+                        self.disabled,
+                        self.known,
+                        self.ctx,
+                    )),
+                    Some(schema) if schema.get(attr).is_none() => {
+                        Some(unknown_attribute(address, attr, schema, &r.origin))
+                    }
+                    Some(_) => None,
+                },
+            };
+            if let Some(err) = err {
+                ok = false;
+                errors.push(err);
             }
-            RefTarget::Var(_) => None,
-            RefTarget::Context { scope, field } => context_value(ctx, scope, field)
-                .is_none()
-                .then(|| unknown_context(scope, field, &r.origin)),
-            RefTarget::Resource { address, attr, .. } => match schemas.get(address) {
-                None if registry.schema(&address.kind).is_none()
-                    && !disabled.contains_key(address) =>
-                {
-                    Some(unknown_resource(address, &r.origin, disabled, known, ctx))
-                }
-                None => Some(unknown_resource(address, &r.origin, disabled, known, ctx)),
-                Some(schema) if schema.get(attr).is_none() => {
-                    let err = ConfigError::new(
-                        codes::UNKNOWN_ATTRIBUTE,
-                        format!("`{}` has no attribute `{attr}`", address),
-                    )
-                    .label(
-                        r.origin.clone(),
-                        format!("not an attribute of a {}", address.kind),
-                    );
-                    let names = schema.attrs.iter().map(|a| a.name);
-                    Some(match did_you_mean(attr, names) {
-                        Some(s) => err.help(format!("did you mean `{address}.{s}`?")),
-                        None => err.help(format!(
-                            "attributes of a {}: {}",
-                            address.kind,
-                            schema
-                                .attrs
-                                .iter()
-                                .map(|a| a.name)
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )),
-                    })
-                }
-                Some(_) => None,
-            },
-        };
-        if let Some(err) = err {
-            ok = false;
-            errors.push(err);
-        }
-    });
-    ok
+        });
+        ok
+    }
+}
+
+fn unknown_attribute(
+    address: &Address,
+    attr: &str,
+    schema: &KindSchema,
+    origin: &Origin,
+) -> ConfigError {
+    let err = ConfigError::new(
+        codes::UNKNOWN_ATTRIBUTE,
+        format!("`{address}` has no attribute `{attr}`"),
+    )
+    .label(
+        origin.clone(),
+        format!("not an attribute of a {}", address.kind),
+    );
+    match did_you_mean(attr, schema.attrs.iter().map(|a| a.name)) {
+        Some(s) => err.help(format!("did you mean `{address}.{s}`?")),
+        None => err.help(format!(
+            "attributes of a {}: {}",
+            address.kind,
+            schema
+                .attrs
+                .iter()
+                .map(|a| a.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
 }
 
 fn merge_resources(
@@ -886,7 +916,7 @@ fn read_resource(
             Mode::Managed
         }
     };
-    if mode == Mode::Managed && enabled {
+    if mode == Mode::Managed && enabled && errors.len() == before {
         let missing: Vec<&str> = schema
             .attrs
             .iter()
