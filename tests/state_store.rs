@@ -84,10 +84,16 @@ fn assert_refused_and_untouched(backend: &LocalBackend, code: &str) {
         Diagnostic::code(&err).map(|c| c.to_string()).as_deref(),
         Some(code)
     );
-    assert!(err.to_string().contains(&path.display().to_string()), "{err}");
+    assert!(
+        err.to_string().contains(&path.display().to_string()),
+        "{err}"
+    );
     let help = err.help().map(|h| h.to_string()).unwrap_or_default();
     assert!(help.contains("strata state backups --name dev"), "{help}");
-    assert!(help.contains("strata state restore <BACKUP> --name dev"), "{help}");
+    assert!(
+        help.contains("strata state restore <BACKUP> --name dev"),
+        "{help}"
+    );
 
     let mut other = sample_state("dev");
     let lock = backend.lock("dev", "strata apply", NO_WAIT).unwrap();
@@ -96,7 +102,11 @@ fn assert_refused_and_untouched(backend: &LocalBackend, code: &str) {
     assert_eq!(other.serial, 0, "a refused save must not touch the serial");
     assert_eq!(backend.verify("dev").unwrap_err().code(), code);
 
-    assert_eq!(fs::read(&path).unwrap(), before, "the refused file was modified");
+    assert_eq!(
+        fs::read(&path).unwrap(),
+        before,
+        "the refused file was modified"
+    );
 }
 
 #[test]
@@ -106,7 +116,10 @@ fn round_trip_preserves_everything() {
     let loaded = backend.load("dev").unwrap().unwrap();
     assert_eq!(loaded, saved);
     let text = fs::read_to_string(state_file(&backend)).unwrap();
-    assert!(text.starts_with("{\n  \"format_version\": 1,\n  \"serial\": 1,"), "{text}");
+    assert!(
+        text.starts_with("{\n  \"format_version\": 1,\n  \"serial\": 1,"),
+        "{text}"
+    );
     assert!(text.ends_with("}\n"));
     assert!(text.contains("\"checksum\": \"sha256:"));
     assert!(!text.contains("hunter2"));
@@ -202,7 +215,9 @@ fn backups_rotate_to_the_limit_newest_first() {
         .iter()
         .all(|b| b.lineage.as_deref() == Some(state.lineage.as_str())));
     assert_eq!(
-        fs::read_dir(dir.path().join("dev/backups")).unwrap().count(),
+        fs::read_dir(dir.path().join("dev/backups"))
+            .unwrap()
+            .count(),
         3
     );
 }
@@ -213,9 +228,13 @@ fn restore_brings_back_a_version_with_a_higher_serial() {
     let lock = backend.lock("dev", "strata apply", NO_WAIT).unwrap();
     let at_serial_1 = state.clone();
     for n in 2..=3 {
-        state
-            .outputs
-            .insert(format!("out{n}"), OutputState { value: Value::Int(n), sensitive: false });
+        state.outputs.insert(
+            format!("out{n}"),
+            OutputState {
+                value: Value::Int(n),
+                sensitive: false,
+            },
+        );
         backend.save(&lock, &mut state).unwrap();
     }
     let at_serial_3 = backend.load("dev").unwrap().unwrap();
@@ -235,7 +254,11 @@ fn restore_brings_back_a_version_with_a_higher_serial() {
 
     let err = backend.restore(&lock, "state.000099.json").unwrap_err();
     assert_eq!(err.code(), codes::NO_SUCH_BACKUP);
-    assert!(err.help().unwrap().to_string().contains("strata state backups --name dev"));
+    assert!(err
+        .help()
+        .unwrap()
+        .to_string()
+        .contains("strata state backups --name dev"));
 }
 
 #[test]
@@ -247,7 +270,10 @@ fn restore_over_a_corrupt_state_keeps_the_corrupt_bytes() {
     fs::write(&path, b"{\"format_version\": 1, \"ser").unwrap();
 
     let restored = backend.restore(&lock, "1").unwrap();
-    assert_eq!(restored.serial, 2, "above every serial seen (backup 1, no readable current)");
+    assert_eq!(
+        restored.serial, 2,
+        "above every serial seen (backup 1, no readable current)"
+    );
     assert_eq!(backend.load("dev").unwrap().unwrap().serial, 2);
     let backups = backend.backups("dev").unwrap();
     let kept = backups
@@ -256,7 +282,10 @@ fn restore_over_a_corrupt_state_keeps_the_corrupt_bytes() {
         .expect("corrupt file kept");
     assert!(!kept.is_valid());
     assert!(kept.problem.as_deref().unwrap().contains("corrupt"));
-    assert_eq!(fs::read(&kept.path).unwrap(), b"{\"format_version\": 1, \"ser");
+    assert_eq!(
+        fs::read(&kept.path).unwrap(),
+        b"{\"format_version\": 1, \"ser"
+    );
 }
 
 #[test]
@@ -303,7 +332,10 @@ fn second_locker_is_refused_with_the_holder_named() {
     assert_eq!(err.code(), codes::LOCKED);
     let message = err.to_string();
     assert!(message.contains("`strata apply`"), "{message}");
-    assert!(message.contains(&format!("pid {}", std::process::id())), "{message}");
+    assert!(
+        message.contains(&format!("pid {}", std::process::id())),
+        "{message}"
+    );
     assert!(message.contains(&first.holder().host), "{message}");
     let help = err.help().unwrap().to_string();
     assert!(help.contains("strata state unlock --name dev"), "{help}");
@@ -414,7 +446,10 @@ fn v0_fixture_is_migrated_and_the_v0_bytes_are_kept_on_save() {
     assert_eq!(vpc.provenance, Provenance::Reused);
     assert_eq!(vpc.id.as_deref(), Some("vpc-0abc1234"));
     assert_eq!(vpc.attributes["cidr_block"], Value::str("10.42.0.0/16"));
-    assert_eq!((vpc.created_at.as_str(), vpc.updated_at.as_str()), (UNKNOWN_TIME, UNKNOWN_TIME));
+    assert_eq!(
+        (vpc.created_at.as_str(), vpc.updated_at.as_str()),
+        (UNKNOWN_TIME, UNKNOWN_TIME)
+    );
     let subnet = &state.resources[&Address::new("subnet", "public_a")];
     assert_eq!(subnet.provenance, Provenance::Created);
     assert_eq!(subnet.dependencies, vec![Address::new("vpc", "main")]);
@@ -424,14 +459,20 @@ fn v0_fixture_is_migrated_and_the_v0_bytes_are_kept_on_save() {
     assert_eq!(host.attributes["root_volume_gb"], Value::Int(100));
     assert_eq!(
         state.outputs["n8n_url"],
-        OutputState { value: Value::str("http://203.0.113.7:5678"), sensitive: false }
+        OutputState {
+            value: Value::str("http://203.0.113.7:5678"),
+            sensitive: false
+        }
     );
 
     let report = backend.verify("dev").unwrap();
     assert_eq!((report.format_version, report.serial), (0, 7));
     assert_eq!(report.checksum, None);
     // Loading never rewrites the file.
-    assert_eq!(fs::read(backend.state_path("dev").unwrap()).unwrap(), v0_bytes);
+    assert_eq!(
+        fs::read(backend.state_path("dev").unwrap()).unwrap(),
+        v0_bytes
+    );
 
     let lock = backend.lock("dev", "strata apply", NO_WAIT).unwrap();
     backend.save(&lock, &mut state).unwrap();
@@ -462,7 +503,12 @@ fn deployments_exists_and_verify() {
     let report = backend.verify("prod").unwrap();
     assert_eq!(report.serial, 1);
     assert_eq!((report.resources, report.outputs), (2, 1));
-    assert_eq!(report.checksum, Some(strata::state::checksum(&backend.load("prod").unwrap().unwrap())));
+    assert_eq!(
+        report.checksum,
+        Some(strata::state::checksum(
+            &backend.load("prod").unwrap().unwrap()
+        ))
+    );
     match &report.lock {
         LockStatus::Held(h) => assert_eq!(h, lock.holder()),
         other => panic!("expected held, got {other:?}"),

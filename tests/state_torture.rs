@@ -52,13 +52,20 @@ fn killed_writer_never_leaves_a_torn_state() {
     let backend = LocalBackend::new(dir.path()).with_backup_limit(3);
     let mut state = big_state();
     mark_generation(&mut state, 1);
-    let lock = backend.lock(DEPLOYMENT, "torture setup", Duration::ZERO).unwrap();
+    let lock = backend
+        .lock(DEPLOYMENT, "torture setup", Duration::ZERO)
+        .unwrap();
     let started = Instant::now();
     backend.save(&lock, &mut state).unwrap();
     let save_time = started.elapsed();
     drop(lock);
-    let size = fs::metadata(backend.state_path(DEPLOYMENT).unwrap()).unwrap().len();
-    assert!(size > 1_500_000, "state should be a few MB, is {size} bytes");
+    let size = fs::metadata(backend.state_path(DEPLOYMENT).unwrap())
+        .unwrap()
+        .len();
+    assert!(
+        size > 1_500_000,
+        "state should be a few MB, is {size} bytes"
+    );
 
     let mut last_serial = state.serial;
     let mut kills = 0;
@@ -96,7 +103,10 @@ fn killed_writer_never_leaves_a_torn_state() {
 
         let printed = lines
             .map_while(Result::ok)
-            .filter_map(|l| l.rsplit_once("TORTURE saved ").and_then(|(_, n)| n.parse::<u64>().ok()))
+            .filter_map(|l| {
+                l.rsplit_once("TORTURE saved ")
+                    .and_then(|(_, n)| n.parse::<u64>().ok())
+            })
             .last();
         let completed = printed.unwrap_or(last_serial);
         if has_temp_files(&dir.path().join(DEPLOYMENT)) {
@@ -120,7 +130,10 @@ fn killed_writer_never_leaves_a_torn_state() {
             .filter(|r| r.attributes.get("generation") != Some(&Value::Int(loaded.serial as i64)))
             .map(|r| r.address.to_string())
             .collect();
-        assert!(generations.is_empty(), "mixed generations in {generations:?}");
+        assert!(
+            generations.is_empty(),
+            "mixed generations in {generations:?}"
+        );
         assert_eq!(loaded.resources.len(), state.resources.len());
         if loaded.serial == completed + 1 {
             unreported += 1;
@@ -133,14 +146,26 @@ fn killed_writer_never_leaves_a_torn_state() {
          took {save_time:?}"
     );
     assert!(kills >= MIN_KILLS);
-    assert!(mid_write > 0, "no kill landed while the new document was being written");
+    assert!(
+        mid_write > 0,
+        "no kill landed while the new document was being written"
+    );
     assert!(last_serial > 1, "the writer never completed a save");
-    assert!(backend.backups(DEPLOYMENT).unwrap().iter().all(|b| b.is_valid()));
+    assert!(backend
+        .backups(DEPLOYMENT)
+        .unwrap()
+        .iter()
+        .all(|b| b.is_valid()));
 }
 
 fn spawn_writer(dir: &Path, lineage: &str, serial: u64) -> Child {
     Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "torture_writer", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "torture_writer",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(DIR_VAR, dir)
         .env(LINEAGE_VAR, lineage)
         .env(SERIAL_VAR, serial.to_string())
@@ -154,9 +179,7 @@ fn wait_for_write(dir: &Path, limit: Duration) {
     let state_file = dir.join("state.json");
     let before = file_identity(&state_file);
     let started = Instant::now();
-    while !has_temp_files(dir)
-        && file_identity(&state_file) == before
-        && started.elapsed() < limit
+    while !has_temp_files(dir) && file_identity(&state_file) == before && started.elapsed() < limit
     {
         std::thread::sleep(Duration::from_micros(500));
     }
@@ -191,7 +214,12 @@ fn big_state() -> State {
     for i in 0..1500 {
         let address = Address::new("instance", format!("host_{i:05}"));
         let attributes: BTreeMap<String, Value> = (0..12)
-            .map(|a| (format!("attr_{a:02}"), Value::str(format!("{i:05}-{a:02}-{}", "x".repeat(64)))))
+            .map(|a| {
+                (
+                    format!("attr_{a:02}"),
+                    Value::str(format!("{i:05}-{a:02}-{}", "x".repeat(64))),
+                )
+            })
             .collect();
         state.resources.insert(
             address.clone(),

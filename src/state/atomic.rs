@@ -62,10 +62,7 @@ pub(crate) fn remove_leftover_temps(path: &Path) -> io::Result<usize> {
 }
 
 fn write_temp(temp: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(temp)?;
+    let mut file = OpenOptions::new().write(true).create_new(true).open(temp)?;
     file.write_all(bytes)?;
     file.sync_all()
 }

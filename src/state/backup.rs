@@ -45,12 +45,7 @@ impl BackupInfo {
 /// link, so that someone editing `state.json` in place cannot alter the backup with it. Setting
 /// the same bytes aside twice (a save that crashed after this step and is retried) keeps one
 /// file.
-pub(crate) fn keep(
-    dir: &Path,
-    current: &Path,
-    serial: u64,
-    readable: bool,
-) -> io::Result<PathBuf> {
+pub(crate) fn keep(dir: &Path, current: &Path, serial: u64, readable: bool) -> io::Result<PathBuf> {
     fs::create_dir_all(dir)?;
     let bytes = fs::read(current)?;
     let kind = if readable { "" } else { ".unreadable" };
@@ -93,8 +88,7 @@ pub(crate) fn rotate(dir: &Path, keep: usize) -> io::Result<()> {
 
 /// Describe every backup in `dir`, newest first.
 pub(crate) fn list(dir: &Path, deployment: &str) -> Result<Vec<BackupInfo>, StateError> {
-    let mut names =
-        backup_names(dir).map_err(|e| StateError::io("list the backups in", dir, e))?;
+    let mut names = backup_names(dir).map_err(|e| StateError::io("list the backups in", dir, e))?;
     sort_oldest_first(&mut names);
     names.reverse();
     names
@@ -220,8 +214,15 @@ mod tests {
         let c = keep(&backups, &current, 5, true).unwrap();
         assert!(c.ends_with("state.000005.1.json"), "{}", c.display());
         let d = keep(&backups, &current, 5, false).unwrap();
-        assert!(d.ends_with("state.000005.unreadable.json"), "{}", d.display());
+        assert!(
+            d.ends_with("state.000005.unreadable.json"),
+            "{}",
+            d.display()
+        );
         rotate(&backups, 1).unwrap();
-        assert_eq!(backup_names(&backups).unwrap(), vec!["state.000005.unreadable.json"]);
+        assert_eq!(
+            backup_names(&backups).unwrap(),
+            vec!["state.000005.unreadable.json"]
+        );
     }
 }

@@ -22,7 +22,10 @@ pub fn checksum(state: &State) -> String {
 }
 
 fn digest(canonical: &[u8]) -> String {
-    format!("{CHECKSUM_PREFIX}{}", hex::encode(Sha256::digest(canonical)))
+    format!(
+        "{CHECKSUM_PREFIX}{}",
+        hex::encode(Sha256::digest(canonical))
+    )
 }
 
 /// The document bytes for a state: pretty JSON with the checksum last and a trailing newline.
@@ -81,15 +84,14 @@ pub(crate) fn decode(bytes: &[u8], deployment: &str, path: &Path) -> Result<Deco
     let version = version as u32;
 
     if version < FORMAT_VERSION {
-        let upgraded = migrate(Json::Object(map), version).map_err(|e| {
-            StateError::MigrationFailed {
+        let upgraded =
+            migrate(Json::Object(map), version).map_err(|e| StateError::MigrationFailed {
                 deployment: deployment.to_string(),
                 path: path.to_path_buf(),
                 from: e.from,
                 to: e.to,
                 reason: e.reason,
-            }
-        })?;
+            })?;
         let state: State =
             serde_json::from_value(upgraded).map_err(|e| StateError::MigrationFailed {
                 deployment: deployment.to_string(),
@@ -180,7 +182,10 @@ mod tests {
     fn tree_and_struct_serialize_to_the_same_canonical_bytes() {
         let s = sample();
         let tree = serde_json::to_value(&s).unwrap();
-        assert_eq!(serde_json::to_vec(&tree).unwrap(), serde_json::to_vec(&s).unwrap());
+        assert_eq!(
+            serde_json::to_vec(&tree).unwrap(),
+            serde_json::to_vec(&s).unwrap()
+        );
     }
 
     fn decode_here(bytes: &[u8]) -> Result<Decoded, StateError> {

@@ -184,7 +184,10 @@ impl LocalBackend {
 
     /// The deployment's backups, newest first, each verified.
     pub fn backups(&self, deployment: &str) -> Result<Vec<BackupInfo>, StateError> {
-        backup::list(&self.deployment_dir(deployment)?.join(BACKUP_DIR), deployment)
+        backup::list(
+            &self.deployment_dir(deployment)?.join(BACKUP_DIR),
+            deployment,
+        )
     }
 
     /// Make a backup (by file name or serial) the current state again. The current file, even
@@ -195,11 +198,10 @@ impl LocalBackend {
         lock.ensure_held()?;
         let path = self.state_path(deployment)?;
         let backups = self.backups(deployment)?;
-        let chosen =
-            backup::resolve(&backups, backup).ok_or_else(|| StateError::NoSuchBackup {
-                deployment: deployment.to_string(),
-                backup: backup.to_string(),
-            })?;
+        let chosen = backup::resolve(&backups, backup).ok_or_else(|| StateError::NoSuchBackup {
+            deployment: deployment.to_string(),
+            backup: backup.to_string(),
+        })?;
         let bytes = fs::read(&chosen.path).map_err(|e| StateError::io("read", &chosen.path, e))?;
         let mut restored = decode(&bytes, deployment, &chosen.path)?.state;
 

@@ -170,7 +170,9 @@ pub(crate) fn acquire(
             Ok(Some(h)) => h,
             // Released between our attempt and our look: try again at once.
             Ok(None) => continue,
-            Err(e) if e.kind() == io::ErrorKind::InvalidData => LockHolder::unreadable(&e.to_string()),
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                LockHolder::unreadable(&e.to_string())
+            }
             Err(e) => return Err(StateError::io("read the lock file", path, e)),
         };
         if current.is_stale() {
@@ -257,7 +259,10 @@ fn try_create(path: &Path, holder: &LockHolder) -> Result<bool, StateError> {
 /// processes taking over the same stale lock cannot remove each other's fresh lock.
 fn remove_if_same(path: &Path, expected: &LockHolder) -> Result<bool, StateError> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let aside = dir.join(format!(".state.lock.stale.{}.tmp", uuid::Uuid::new_v4().simple()));
+    let aside = dir.join(format!(
+        ".state.lock.stale.{}.tmp",
+        uuid::Uuid::new_v4().simple()
+    ));
     match fs::rename(path, &aside) {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
@@ -361,7 +366,10 @@ mod tests {
         let first = acquire("dev", &path, "strata apply", Duration::ZERO).unwrap();
         force_remove(&path).unwrap();
         let second = acquire("dev", &path, "strata plan", Duration::ZERO).unwrap();
-        assert_eq!(first.ensure_held().unwrap_err().code(), "strata::state::lock_lost");
+        assert_eq!(
+            first.ensure_held().unwrap_err().code(),
+            "strata::state::lock_lost"
+        );
         drop(first);
         assert!(second.ensure_held().is_ok());
         drop(second);

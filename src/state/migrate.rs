@@ -239,7 +239,10 @@ mod tests {
 
         let mut doc = v0_doc();
         doc.as_object_mut().unwrap().remove("lineage");
-        assert!(migrate(doc, 0).unwrap_err().reason.contains("`lineage` is missing"));
+        assert!(migrate(doc, 0)
+            .unwrap_err()
+            .reason
+            .contains("`lineage` is missing"));
     }
 
     #[test]
