@@ -18,20 +18,27 @@ pub const CHECKSUM_PREFIX: &str = "sha256:";
 /// The checksum strata stores for a state: `sha256:<hex>` over its canonical serialization.
 pub fn checksum(state: &State) -> String {
     // Serializing a State cannot fail: all map keys are strings and values are plain data.
-    let canonical = serde_json::to_vec(state).unwrap_or_default();
+    digest(&serde_json::to_vec(state).unwrap_or_default())
+}
+
+fn digest(canonical: &[u8]) -> String {
     format!(
         "{CHECKSUM_PREFIX}{}",
-        hex::encode(Sha256::digest(&canonical))
+        hex::encode(Sha256::digest(canonical))
     )
 }
 
 /// The document bytes for a state: pretty JSON with the checksum last and a trailing newline.
 pub(crate) fn encode(state: &State) -> Vec<u8> {
-    let mut doc = match serde_json::to_value(state) {
-        Ok(Json::Object(map)) => map,
+    let value = serde_json::to_value(state).unwrap_or_default();
+    // The compact form of the JSON tree is byte-for-byte `serde_json::to_vec(state)` (fields
+    // keep their order with `preserve_order`), so the struct is serialized only once.
+    let checksum = digest(&serde_json::to_vec(&value).unwrap_or_default());
+    let mut doc = match value {
+        Json::Object(map) => map,
         _ => serde_json::Map::new(),
     };
-    doc.insert("checksum".into(), Json::String(checksum(state)));
+    doc.insert("checksum".into(), Json::String(checksum));
     let mut bytes = serde_json::to_vec_pretty(&Json::Object(doc)).unwrap_or_default();
     bytes.push(b'\n');
     bytes
@@ -146,7 +153,39 @@ mod tests {
     fn sample() -> State {
         let mut s = State::new("dev", "ai-stack", Some("dev"));
         s.serial = 4;
+        let vpc = crate::Address::new("vpc", "main");
+        s.resources.insert(
+            vpc.clone(),
+            crate::state::ResourceState {
+                address: vpc,
+                kind: "vpc".into(),
+                id: None,
+                attributes: [
+                    ("f".to_string(), crate::Value::Float(0.1)),
+                    ("big".to_string(), crate::Value::Float(1e300)),
+                    ("n".to_string(), crate::Value::Int(-3)),
+                    ("u".to_string(), crate::Value::Unknown),
+                    ("s".to_string(), crate::Value::str("é\"\n").redact()),
+                ]
+                .into_iter()
+                .collect(),
+                dependencies: vec![],
+                provenance: crate::state::Provenance::Created,
+                created_at: "t".into(),
+                updated_at: "t".into(),
+            },
+        );
         s
+    }
+
+    #[test]
+    fn tree_and_struct_serialize_to_the_same_canonical_bytes() {
+        let s = sample();
+        let tree = serde_json::to_value(&s).unwrap();
+        assert_eq!(
+            serde_json::to_vec(&tree).unwrap(),
+            serde_json::to_vec(&s).unwrap()
+        );
     }
 
     fn decode_here(bytes: &[u8]) -> Result<Decoded, StateError> {

@@ -159,6 +159,7 @@ pub(crate) fn acquire(
     let mut took_over = None;
     loop {
         if try_create(path, &holder)? {
+            remove_dead_temps(path);
             return Ok(StateLock {
                 deployment: deployment.to_string(),
                 path: path.to_path_buf(),
@@ -252,6 +253,25 @@ fn try_create(path: &Path, holder: &LockHolder) -> Result<bool, StateError> {
         }
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
         Err(e) => Err(StateError::io("create the lock file", path, e)),
+    }
+}
+
+/// Remove lock temp files (`.state.lock.<pid>.<id>.tmp`) left by lockers of this host that died
+/// between writing and linking them. Best effort: they are harmless, just clutter.
+fn remove_dead_temps(path: &Path) {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix(".state.lock.") else {
+            continue;
+        };
+        let pid = rest.split('.').next().and_then(|p| p.parse::<u32>().ok());
+        if name.ends_with(".tmp") && pid.is_some_and(|pid| !process_exists(pid)) {
+            let _ = fs::remove_file(entry.path());
+        }
     }
 }
 
@@ -357,6 +377,24 @@ mod tests {
         assert_eq!(fs::read(&path).unwrap(), b"{garbage");
         assert!(force_remove(&path).unwrap().is_some());
         assert!(acquire("dev", &path, "strata apply", Duration::ZERO).is_ok());
+    }
+
+    #[test]
+    fn temp_files_of_dead_lockers_are_cleared() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.lock");
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let dead_temp = dir.path().join(format!(".state.lock.{dead}.abc.tmp"));
+        let live_temp = dir
+            .path()
+            .join(format!(".state.lock.{}.abc.tmp", std::process::id()));
+        fs::write(&dead_temp, b"{").unwrap();
+        fs::write(&live_temp, b"{").unwrap();
+        let _lock = acquire("dev", &path, "strata apply", Duration::ZERO).unwrap();
+        assert!(!dead_temp.exists());
+        assert!(live_temp.exists());
     }
 
     #[test]
