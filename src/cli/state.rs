@@ -258,6 +258,9 @@ fn restore(
         Ok(l) => l,
         Err(e) => return target::fail(ui, &e),
     };
+    if let Some(warning) = lock.takeover_warning() {
+        ui.note(&format!("warning: {warning}"));
+    }
     match backend.restore(&lock, backup) {
         Ok(state) => {
             if ui.json() {
