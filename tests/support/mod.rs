@@ -10,5 +10,5 @@ pub mod project;
 pub mod run;
 
 pub use fake_apply::{fake_apply, fake_id};
-pub use project::{load_deployment, repo_root, save_state, TempProject};
+pub use project::{apply_tier, load_deployment, repo_root, save_state, TempProject};
 pub use run::{strata, Run};

@@ -92,3 +92,12 @@ pub fn save_state(state_dir: &Path, state: &mut State) {
         .expect("state lock");
     backend.save(&lock, state).expect("state saved");
 }
+
+/// Fake-apply `tier` of `project` and save the result under `state_dir`; returns the state as
+/// saved (serial 1 on a fresh state dir).
+pub fn apply_tier(project: &Path, tier: &str, state_dir: &Path) -> State {
+    let deployment = load_deployment(project, tier);
+    let mut state = super::fake_apply(&deployment, &strata::aws::registry());
+    save_state(state_dir, &mut state);
+    state
+}
