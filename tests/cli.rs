@@ -5,7 +5,9 @@
 mod support;
 
 use support::run::strata_bare;
-use support::{fake_apply, load_deployment, repo_root, save_state, strata, TempProject};
+use support::{
+    apply_tier, fake_apply, load_deployment, repo_root, save_state, strata, TempProject,
+};
 use tempfile::TempDir;
 
 /// The secret default of `n8n_encryption_key` in `stacks/ai-stack.toml`.
@@ -421,10 +423,38 @@ fn sensitive_variable_never_appears_in_plan_output_or_saved_plan() {
 /// A temp project and a state dir holding the fake-applied state of its dev tier.
 fn applied(project: TempProject) -> (TempProject, TempDir) {
     let state = state_dir();
-    let deployment = load_deployment(project.path(), "dev");
-    let mut applied = fake_apply(&deployment, &strata::aws::registry());
-    save_state(state.path(), &mut applied);
+    apply_tier(project.path(), "dev", state.path());
     (project, state)
+}
+
+#[test]
+fn fake_apply_resolves_references_to_fake_ids() {
+    let registry = strata::aws::registry();
+    let deployment = load_deployment(&repo_root(), "dev");
+    let state = fake_apply(&deployment, &registry);
+    let attr = |address: &str, name: &str| {
+        let a: strata::Address = address.parse().expect("address");
+        state.resources[&a].attributes.get(name).cloned()
+    };
+    assert_eq!(
+        attr("subnet.public_a", "vpc_id"),
+        Some(strata::Value::str("vpc-fake-main"))
+    );
+    assert_eq!(
+        attr("instance.host", "vpc_security_group_ids"),
+        Some(strata::Value::List(vec![strata::Value::str(
+            "security_group-fake-host"
+        )]))
+    );
+    assert!(state
+        .resources
+        .values()
+        .all(|r| r.attributes.values().all(strata::Value::is_known)));
+    assert_eq!(state.outputs.len(), 4);
+    let plan =
+        strata::plan::diff::plan(&deployment, Some(&state), &registry, false).expect("plans");
+    assert!(!plan.summary.has_changes(), "{:?}", plan.summary);
+    assert!(plan.output_changes.iter().all(|o| !o.action.is_change()));
 }
 
 #[test]
@@ -612,9 +642,7 @@ fn saved_plan_is_stale_after_the_state_changes() {
     let state = state_dir();
     let plan = save_plan(&project, &state);
     // The plan was made with no state; now one exists.
-    let deployment = load_deployment(project.path(), "dev");
-    let mut applied = fake_apply(&deployment, &strata::aws::registry());
-    save_state(state.path(), &mut applied);
+    let mut applied = apply_tier(project.path(), "dev", state.path());
     let run = check(&project, &state, &plan).expect_code(3);
     assert!(run.stderr.contains("strata::plan::stale"), "{}", run.stderr);
     assert!(run.stderr.contains("state"), "{}", run.stderr);
@@ -796,4 +824,94 @@ fn version_prints_the_crate_version() {
         "{}",
         run.stdout
     );
+}
+
+#[test]
+fn machine_formats_never_carry_colour() {
+    let state = state_dir();
+    for format in ["json", "markdown"] {
+        let run = plan_dev(
+            &repo_root(),
+            state.path(),
+            &["-o", format, "--color", "always"],
+        )
+        .expect_code(0);
+        assert!(!has_ansi(&run.stdout), "{format} output coloured");
+    }
+    let run = plan_dev(
+        &repo_root(),
+        state.path(),
+        &["-o", "json", "--color", "always"],
+    );
+    assert_eq!(run.json()["format_version"], 1);
+}
+
+#[test]
+fn quiet_keeps_errors_and_drops_the_rest() {
+    let root = repo_root();
+    let run = strata(&root)
+        .args(["-q", "validate", "--tier", "dev"])
+        .run()
+        .expect_code(0);
+    assert_eq!(run.stdout, "");
+    assert_eq!(run.stderr, "");
+    let run = strata(&root)
+        .args(["-q", "validate", "--stack", "fixtures/bad/cycle/stack.toml"])
+        .run()
+        .expect_code(1);
+    assert!(
+        run.stderr.contains("strata::config::cycle"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn plan_out_to_a_missing_folder_fails_with_a_code() {
+    let state = state_dir();
+    let out = state.path().join("no/such/folder/plan.json");
+    let run = plan_dev(
+        &repo_root(),
+        state.path(),
+        &["--out", out.to_str().expect("utf-8 path")],
+    )
+    .expect_code(1);
+    assert!(
+        run.stderr.contains("strata::plan::unwritable"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn plan_refuses_a_damaged_state() {
+    let (project, state) = applied(TempProject::new());
+    let path = state.path().join("ai-stack-dev/state.json");
+    let text = std::fs::read_to_string(&path).expect("state.json");
+    std::fs::write(&path, text.replace("t3.large", "t3.nano")).expect("write");
+    let run = plan_dev(project.path(), state.path(), &["--detailed-exitcode"]).expect_code(1);
+    assert!(
+        run.stderr.contains("strata::state::checksum_mismatch"),
+        "{}",
+        run.stderr
+    );
+    std::fs::write(&path, "{").expect("write");
+    let run = plan_dev(project.path(), state.path(), &[]).expect_code(1);
+    assert!(
+        run.stderr.contains("strata::state::corrupt"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn bad_option_values_are_usage_errors() {
+    let run = strata_bare(["plan", "--tier", "dev", "--lock-timeout", "soon"]);
+    assert_eq!(run.code, 64, "{}", run.stderr);
+    let run = strata_bare(["plan", "--tier", "dev", "--color", "sometimes"]);
+    assert_eq!(run.code, 64, "{}", run.stderr);
+    let run = strata_bare(["plan", "--tier", "dev", "--output", "yaml"]);
+    assert_eq!(run.code, 64, "{}", run.stderr);
+    let run = strata_bare(["show-plan"]);
+    assert_eq!(run.code, 64, "missing FILE: {}", run.stderr);
 }

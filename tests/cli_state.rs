@@ -394,3 +394,58 @@ fn commands_suggested_in_hints_are_accepted() {
         .run()
         .expect_code(0);
 }
+
+#[test]
+fn json_output_of_state_commands_parses() {
+    let (dir, mut saved) = applied();
+    save_state(dir.path(), &mut saved);
+    for sub in [
+        &["list"][..],
+        &["show", "vpc.main"],
+        &["export"],
+        &["verify"],
+        &["backups"],
+        &["restore", "1"],
+    ] {
+        let run = state(dir.path(), &[sub, &["-o", "json"]].concat()).expect_code(0);
+        let j = run.json();
+        assert!(j.is_object(), "{sub:?}: {j}");
+    }
+}
+
+#[test]
+#[ignore = "BUG: `strata state unlock --output json` prints a sentence, not JSON \
+            (src/cli/state.rs unlock ignores ui.json())"]
+fn unlock_prints_json_when_asked() {
+    let (dir, _) = applied();
+    let backend = LocalBackend::new(dir.path());
+    let _lock = backend
+        .lock(DEPLOYMENT, "strata apply (test)", Duration::ZERO)
+        .expect("lock taken");
+    let j = state(dir.path(), &["unlock", "-o", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(j["deployment"], DEPLOYMENT, "{j}");
+    let j = state(dir.path(), &["unlock", "-o", "json"])
+        .expect_code(0)
+        .json();
+    assert!(j.is_object(), "{j}");
+}
+
+#[test]
+#[ignore = "BUG: `strata state show UNKNOWN` prints a bare `error:` line with no stable \
+            diagnostic code, and with --output json prints nothing on stdout, unlike every \
+            other error (which gives {\"error\": {\"code\": ...}})"]
+fn unknown_address_is_a_coded_diagnostic() {
+    let (dir, _) = applied();
+    let run = state(dir.path(), &["show", "vpc.mian"]).expect_code(1);
+    assert!(run.stderr.contains("strata::state::"), "{}", run.stderr);
+    let run = state(dir.path(), &["show", "vpc.mian", "-o", "json"]).expect_code(1);
+    let j = run.json();
+    assert!(
+        j["error"]["code"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("strata::")),
+        "{j}"
+    );
+}
