@@ -2,8 +2,8 @@
 //! project, state written through the library, and a fake apply that records what a plan would
 //! create as if AWS had done it.
 //!
-//! Included with `mod support;`; each test binary uses only part of it.
-#![allow(dead_code)]
+//! Included with `mod support;`; each test binary uses only part of it, hence the allow below.
+#![allow(dead_code, unused_imports)]
 
 pub mod fake_apply;
 pub mod project;
