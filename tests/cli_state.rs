@@ -347,9 +347,6 @@ fn state_uses_the_name_flag() {
 }
 
 #[test]
-#[ignore = "BUG: `strata state list --tier dev --state-dir DIR` (the documented order) exits 64: \
-            --tier/--name/--state-dir/--lock-timeout are declared on `state`, not on its \
-            subcommands, so they are only accepted before the subcommand"]
 fn state_flags_after_the_subcommand_are_accepted() {
     let (dir, _) = applied();
     let run = strata(&repo_root())
@@ -367,9 +364,6 @@ fn state_flags_after_the_subcommand_are_accepted() {
 }
 
 #[test]
-#[ignore = "BUG: the hints strata prints (`strata state backups --name NAME`, `strata state \
-            restore BACKUP --name NAME`) are themselves rejected with exit 64, because --name is \
-            only accepted before the state subcommand"]
 fn commands_suggested_in_hints_are_accepted() {
     let (dir, mut saved) = applied();
     save_state(dir.path(), &mut saved);
@@ -414,8 +408,6 @@ fn json_output_of_state_commands_parses() {
 }
 
 #[test]
-#[ignore = "BUG: `strata state unlock --output json` prints a sentence, not JSON \
-            (src/cli/state.rs unlock ignores ui.json())"]
 fn unlock_prints_json_when_asked() {
     let (dir, _) = applied();
     let backend = LocalBackend::new(dir.path());
@@ -433,9 +425,6 @@ fn unlock_prints_json_when_asked() {
 }
 
 #[test]
-#[ignore = "BUG: `strata state show UNKNOWN` prints a bare `error:` line with no stable \
-            diagnostic code, and with --output json prints nothing on stdout, unlike every \
-            other error (which gives {\"error\": {\"code\": ...}})"]
 fn unknown_address_is_a_coded_diagnostic() {
     let (dir, _) = applied();
     let run = state(dir.path(), &["show", "vpc.mian"]).expect_code(1);

@@ -76,13 +76,13 @@ pub enum OutputFormat {
 #[derive(Debug, Clone, Args)]
 pub struct TargetArgs {
     /// Tier: a name (tiers/NAME.toml) or a path to a tier file. Its `stack` key picks the stack.
-    #[arg(long, short = 't', conflicts_with = "stack")]
+    #[arg(long, short = 't', conflicts_with = "stack", global = true)]
     pub tier: Option<String>,
     /// Stack used alone, without a tier: a name (stacks/NAME.toml) or a path.
-    #[arg(long, short = 's')]
+    #[arg(long, short = 's', global = true)]
     pub stack: Option<String>,
     /// Deployment name; it tags every resource [default: <stack>-<tier>].
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub name: Option<String>,
 }
 
@@ -90,10 +90,10 @@ pub struct TargetArgs {
 #[derive(Debug, Clone, Args)]
 pub struct StateArgs {
     /// State folder [default: <project-dir>/state].
-    #[arg(long, env = "STRATA_STATE_DIR")]
+    #[arg(long, env = "STRATA_STATE_DIR", global = true)]
     pub state_dir: Option<PathBuf>,
     /// How long to wait for another strata holding the state lock (e.g. 30s, 2m).
-    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    #[arg(long, default_value = "0s", value_parser = parse_duration, global = true)]
     pub lock_timeout: Duration,
 }
 
@@ -270,6 +270,41 @@ mod tests {
     #[test]
     fn command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn state_flags_go_before_or_after_the_subcommand() {
+        for argv in [
+            &[
+                "strata",
+                "state",
+                "list",
+                "--tier",
+                "dev",
+                "--state-dir",
+                "x",
+            ][..],
+            &[
+                "strata",
+                "state",
+                "--tier",
+                "dev",
+                "list",
+                "--state-dir",
+                "x",
+            ][..],
+            &[
+                "strata",
+                "state",
+                "restore",
+                "state.000001.json",
+                "--name",
+                "n",
+            ][..],
+        ] {
+            let cli = Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{argv:?}: {e}"));
+            assert!(matches!(cli.command, Command::State(_)));
+        }
     }
 
     #[test]

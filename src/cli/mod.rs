@@ -2,6 +2,7 @@
 
 mod args;
 mod diagnostics;
+mod error;
 mod exit;
 mod graph;
 mod plan;

@@ -2,6 +2,7 @@
 
 use super::args::{StateCommand, StateCommandArgs};
 use super::diagnostics::pretty;
+use super::error::CliError;
 use super::exit::ExitStatus;
 use super::target;
 use super::ui::Ui;
@@ -108,10 +109,21 @@ fn show(ui: &Ui, state: &State, address: &str) -> ExitStatus {
         let known: Vec<String> = state.resources.keys().map(|a| a.to_string()).collect();
         let hint =
             crate::config::diagnostic::did_you_mean(address, known.iter().map(String::as_str))
-                .map(|s| format!(" Did you mean `{s}`?"))
+                .map(|s| format!("did you mean `{s}`? "))
                 .unwrap_or_default();
-        eprintln!("error: the state has no resource `{address}`.{hint}");
-        return ExitStatus::Error;
+        return target::fail(
+            ui,
+            &CliError::new(
+                "strata::state::no_such_resource",
+                format!(
+                    "the state of `{}` has no resource `{address}`",
+                    state.deployment
+                ),
+                format!("{hint}`strata state list` shows what is recorded")
+                    .trim_start()
+                    .to_string(),
+            ),
+        );
     };
     if ui.json() {
         ui.print(&pretty(&serde_json::to_value(r).unwrap_or_default()));
@@ -286,11 +298,23 @@ fn restore(
 fn unlock(ui: &Ui, backend: &LocalBackend, name: &str) -> ExitStatus {
     match backend.force_unlock(name) {
         Ok(Some(holder)) => {
-            ui.print(&format!("Removed the lock held by {holder}."));
+            if ui.json() {
+                ui.print(&pretty(&json!({
+                    "deployment": name,
+                    "was_locked": true,
+                    "holder": serde_json::to_value(&holder).unwrap_or_default(),
+                })));
+            } else {
+                ui.print(&format!("Removed the lock held by {holder}."));
+            }
             ExitStatus::Ok
         }
         Ok(None) => {
-            ui.print(&format!("Deployment `{name}` was not locked."));
+            if ui.json() {
+                ui.print(&pretty(&json!({ "deployment": name, "was_locked": false })));
+            } else {
+                ui.print(&format!("Deployment `{name}` was not locked."));
+            }
             ExitStatus::Ok
         }
         Err(e) => target::fail(ui, &e),
