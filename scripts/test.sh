@@ -5,9 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if cargo nextest --version >/dev/null 2>&1; then
+  # Doc tests first (nextest does not run them), so the suite's own summary closes the output.
+  cargo test --doc --quiet
   cargo nextest run --no-fail-fast "$@"
 else
   cargo test --no-fail-fast "$@"
 fi
-# Doc tests are not run by nextest.
-cargo test --doc --quiet
