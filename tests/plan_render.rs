@@ -54,6 +54,7 @@ fn resource(address: &str, action: Action, changes: Vec<AttrChange>) -> Resource
         replace_because: Vec::new(),
         provenance: Some(Provenance::Created),
         reason: None,
+        drift: None,
     }
 }
 
@@ -217,6 +218,7 @@ fn sample_plan() -> Plan {
             read: 1,
             unchanged: 1,
         },
+        calls: None,
     }
 }
 

@@ -65,6 +65,7 @@ fn plan() -> Plan {
         replace_because: Vec::new(),
         provenance: Some(Provenance::Created),
         reason: None,
+        drift: None,
     };
     Plan {
         format_version: PLAN_FORMAT_VERSION,
@@ -90,6 +91,7 @@ fn plan() -> Plan {
             add: 1,
             ..Summary::default()
         },
+        calls: None,
     }
 }
 

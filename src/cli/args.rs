@@ -97,6 +97,20 @@ pub struct StateArgs {
     pub lock_timeout: Duration,
 }
 
+/// How to reach AWS.
+#[derive(Debug, Clone, Args)]
+pub struct AwsArgs {
+    /// AWS profile from the shared config files [default: AWS_PROFILE, else `default`].
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+    /// AWS region [default: the tier's or stack's `region`, else AWS_REGION or the profile's].
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// How many resource kinds to read from AWS at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64), global = true)]
+    pub read_concurrency: u16,
+}
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -108,6 +122,8 @@ pub enum Command {
     Plan(PlanArgs),
     /// Render a plan saved with `strata plan --out FILE`.
     ShowPlan(ShowPlanArgs),
+    /// Read the live account and write what it says into the recorded state.
+    Refresh(RefreshArgs),
     /// Inspect and repair recorded state.
     State(StateCommandArgs),
     /// Print the JSON Schema of stack or tier files (for editor completion).
@@ -151,16 +167,42 @@ pub struct PlanArgs {
     /// State location and locking.
     #[command(flatten)]
     pub state: StateArgs,
-    /// Read the live account before planning (`--refresh=false` plans from recorded state only).
-    /// This build has no AWS provider yet, so plans always use recorded state.
+    /// AWS connection.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Read the live account before planning: batched, one call per resource kind and page
+    /// (`--refresh=false` plans from recorded state only, without AWS calls).
     #[arg(long, default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = ArgAction::Set)]
     pub refresh: bool,
+    /// Show only what changed outside strata (drift); plan no configuration changes.
+    #[arg(long, conflicts_with = "out")]
+    pub refresh_only: bool,
+    /// Print the AWS calls made, per operation (always included in `--output json`).
+    #[arg(long)]
+    pub stats: bool,
     /// Save the plan to FILE for `strata show-plan` (and, later, `strata apply --plan`).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Exit 0 when there are no changes, 2 when there are, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
+}
+
+/// `strata refresh`.
+#[derive(Debug, Args)]
+pub struct RefreshArgs {
+    /// Which deployment.
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// State location and locking.
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// AWS connection.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Print the AWS calls made, per operation.
+    #[arg(long)]
+    pub stats: bool,
 }
 
 /// `strata show-plan`.

@@ -5,7 +5,9 @@ mod diagnostics;
 mod error;
 mod exit;
 mod graph;
+mod live;
 mod plan;
+mod refresh;
 mod schema;
 mod show_plan;
 mod state;
@@ -53,6 +55,7 @@ pub fn run(cli: &Cli) -> ExitStatus {
         Command::Graph(a) => graph::run(&ui, a),
         Command::Plan(a) => plan::run(&ui, a),
         Command::ShowPlan(a) => show_plan::run(&ui, a),
+        Command::Refresh(a) => refresh::run(&ui, a),
         Command::State(a) => state::run(&ui, a),
         Command::Schema(a) => schema::run(&ui, a),
     }

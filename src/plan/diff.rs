@@ -8,11 +8,12 @@ use super::model::{
     Action, AttrChange, InputFile, OutputChange, Plan, ResourceChange, StateRef, Summary,
     PLAN_FORMAT_VERSION,
 };
+use super::refresh::{live_attrs, refreshed_state, Refreshed};
 use crate::address::Address;
 use crate::config::eval::{eval, Evaluated, Scope};
 use crate::config::resolve::{context_value, Context, DEFAULT_TIER_NAME};
 use crate::config::{Deployment, Mode, Resource};
-use crate::provider::{KindSchema, OnChange, Registry};
+use crate::provider::{KindSchema, LiveResource, OnChange, Registry};
 use crate::state::{Provenance, ResourceState, State};
 use crate::value::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -38,6 +39,22 @@ pub enum PlanError {
         attribute: String,
         /// What went wrong.
         message: String,
+    },
+    /// The configuration would change a reused resource.
+    #[error("`{address}` is reused, but the configuration sets `{attribute}` = {wanted} while it is {live}")]
+    #[diagnostic(
+        code(strata::plan::reused_would_change),
+        help("strata never changes resources it reuses: remove `{attribute}` from `{address}`, or let strata create its own resource instead of `existing`/`lookup`")
+    )]
+    ReusedWouldChange {
+        /// Resource.
+        address: String,
+        /// Attribute.
+        attribute: String,
+        /// Live value.
+        live: String,
+        /// Configured value.
+        wanted: String,
     },
     /// A resource's kind is not in the registry (state written by another strata build).
     #[error(
@@ -167,6 +184,62 @@ pub fn plan(
     registry: &Registry,
     refreshed: bool,
 ) -> Result<Plan, PlanError> {
+    plan_inner(deployment, state, state, registry, refreshed, None)
+}
+
+/// Plan against the live account: recorded state brought up to date by `refresh`, drift
+/// reported per resource, reused resources as found.
+pub fn plan_refreshed(
+    deployment: &Deployment,
+    state: Option<&State>,
+    registry: &Registry,
+    refresh: &Refreshed,
+) -> Result<Plan, PlanError> {
+    let current = state.map(|s| refreshed_state(s, refresh, registry));
+    let mut plan = plan_inner(
+        deployment,
+        current.as_ref(),
+        state,
+        registry,
+        true,
+        Some(&refresh.reused),
+    )?;
+    for change in &mut plan.resource_changes {
+        change.drift = refresh.drift.get(&change.address).cloned();
+    }
+    Ok(plan)
+}
+
+/// Only what changed outside strata: the drift of every recorded resource, nothing else.
+pub fn plan_refresh_only(
+    deployment: &Deployment,
+    state: Option<&State>,
+    registry: &Registry,
+    refresh: &Refreshed,
+) -> Result<Plan, PlanError> {
+    let mut plan = plan_refreshed(deployment, state, registry, refresh)?;
+    plan.resource_changes.retain(|c| c.drift.is_some());
+    for c in &mut plan.resource_changes {
+        c.action = Action::NoOp;
+        c.changes.clear();
+        c.replace_because.clear();
+    }
+    plan.output_changes.clear();
+    plan.summary = Summary {
+        unchanged: plan.resource_changes.len(),
+        ..Summary::default()
+    };
+    Ok(plan)
+}
+
+fn plan_inner(
+    deployment: &Deployment,
+    state: Option<&State>,
+    original: Option<&State>,
+    registry: &Registry,
+    refreshed: bool,
+    reused: Option<&BTreeMap<Address, LiveResource>>,
+) -> Result<Plan, PlanError> {
     let ctx = Context {
         deployment: deployment.name.clone(),
         stack: deployment.stack.name.clone(),
@@ -195,7 +268,8 @@ pub fn plan(
         };
         let mut desired = desired_attrs(deployment, resource, schema, &scope)?;
         let recorded = state.and_then(|s| s.resources.get(&address));
-        let change = plan_resource(resource, schema, &desired, recorded);
+        let live = reused.and_then(|r| r.get(&address));
+        let change = plan_resource(resource, schema, &desired, recorded, live)?;
         if change.action == Action::Read {
             // A reused resource exposes what was read (or at least its given id) to references.
             for (k, v) in change.after.iter().flatten() {
@@ -255,7 +329,7 @@ pub fn plan(
         stack: deployment.stack.name.clone(),
         tier: deployment.tier.as_ref().map(|t| t.name.clone()),
         refreshed,
-        state: state.map(|s| StateRef {
+        state: original.map(|s| StateRef {
             lineage: s.lineage.clone(),
             serial: s.serial,
         }),
@@ -263,6 +337,7 @@ pub fn plan(
         resource_changes: changes,
         output_changes,
         summary,
+        calls: None,
     })
 }
 
@@ -337,14 +412,39 @@ fn plan_resource(
     schema: &KindSchema,
     desired: &BTreeMap<String, Evaluated>,
     recorded: Option<&ResourceState>,
-) -> ResourceChange {
+    live: Option<&LiveResource>,
+) -> Result<ResourceChange, PlanError> {
     let address = resource.address.clone();
     let kind = address.kind.clone();
     if let Mode::Existing { .. } | Mode::Lookup { .. } = resource.mode {
         let before = recorded.map(attrs_with_id);
-        let after = match (&resource.mode, &before) {
-            (_, Some(b)) => b.clone(),
-            (Mode::Existing { id }, None) => {
+        let read = live.map(|l| {
+            let mut attrs = live_attrs(l, schema.taggable);
+            attrs.insert("id".into(), Value::String(l.id.clone()));
+            attrs
+        });
+        if let Some(read) = &read {
+            // Reused is sacred: configuration may name it, never change it.
+            for (name, want) in desired {
+                if name == "tags" || !want.value.is_known() {
+                    continue;
+                }
+                if let Some(have) = read.get(name) {
+                    if *have != want.value {
+                        return Err(PlanError::ReusedWouldChange {
+                            address: address.to_string(),
+                            attribute: name.clone(),
+                            live: have.render_inline(),
+                            wanted: shown(want).render_inline(),
+                        });
+                    }
+                }
+            }
+        }
+        let after = match (&resource.mode, &read, &before) {
+            (_, Some(r), _) => r.clone(),
+            (_, None, Some(b)) => b.clone(),
+            (Mode::Existing { id }, None, None) => {
                 BTreeMap::from([("id".to_string(), Value::String(id.clone()))])
             }
             _ => BTreeMap::from([("id".to_string(), Value::Unknown)]),
@@ -360,7 +460,7 @@ fn plan_resource(
             ),
             Mode::Managed => String::new(),
         };
-        return ResourceChange {
+        return Ok(ResourceChange {
             address,
             kind,
             action: Action::Read,
@@ -370,7 +470,8 @@ fn plan_resource(
             replace_because: Vec::new(),
             provenance: Some(Provenance::Reused),
             reason: Some(reason),
-        };
+            drift: None,
+        });
     }
 
     let mut after: BTreeMap<String, Value> =
@@ -389,7 +490,7 @@ fn plan_resource(
                 sensitive: desired.get(k).is_some_and(|d| d.sensitive),
             })
             .collect();
-        return ResourceChange {
+        return Ok(ResourceChange {
             address,
             kind,
             action: Action::Create,
@@ -399,7 +500,8 @@ fn plan_resource(
             replace_because: Vec::new(),
             provenance: Some(Provenance::Created),
             reason: None,
-        };
+            drift: None,
+        });
     };
 
     let before = attrs_with_id(rs);
@@ -452,7 +554,7 @@ fn plan_resource(
         };
         after.insert(attr.name.to_string(), value);
     }
-    ResourceChange {
+    Ok(ResourceChange {
         address,
         kind,
         action,
@@ -462,7 +564,8 @@ fn plan_resource(
         replace_because,
         provenance: Some(rs.provenance),
         reason: None,
-    }
+        drift: None,
+    })
 }
 
 fn attrs_with_id(rs: &ResourceState) -> BTreeMap<String, Value> {
@@ -499,6 +602,7 @@ fn plan_removal(
             reason: Some(format!(
                 "{reason}; reused resources are never deleted, strata only forgets it"
             )),
+            drift: None,
         };
     }
     let changes = before
@@ -521,6 +625,7 @@ fn plan_removal(
         replace_because: Vec::new(),
         provenance: Some(rs.provenance),
         reason: Some(reason),
+        drift: None,
     }
 }
 

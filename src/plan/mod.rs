@@ -2,7 +2,8 @@
 
 pub mod diff;
 pub mod model;
+pub mod refresh;
 pub mod render;
 pub mod saved;
 
-pub use model::{Action, AttrChange, OutputChange, Plan, ResourceChange, Summary};
+pub use model::{Action, AttrChange, Drift, OutputChange, Plan, ResourceChange, Summary};

@@ -87,6 +87,20 @@ pub struct ResourceChange {
     pub provenance: Option<Provenance>,
     /// Why this action, when it is not obvious (e.g. "disabled in tier dev").
     pub reason: Option<String>,
+    /// What changed in the account since strata recorded it, outside strata (present only
+    /// when the plan read the live account and found a difference).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift: Option<Drift>,
+}
+
+/// A difference between the live account and the recorded state of one resource.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Drift {
+    /// The resource no longer exists; the plan creates it again.
+    pub deleted: bool,
+    /// Attributes whose live value differs from the recorded one (`before` recorded, `after`
+    /// live).
+    pub changes: Vec<AttrChange>,
 }
 
 /// The planned change of one output.
@@ -172,4 +186,7 @@ pub struct Plan {
     pub output_changes: Vec<OutputChange>,
     /// Counts.
     pub summary: Summary,
+    /// AWS calls made while reading the live account, by operation (only when it was read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calls: Option<BTreeMap<String, u64>>,
 }

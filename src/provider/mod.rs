@@ -1,17 +1,19 @@
 //! The provider boundary: what the engine knows of a resource kind.
 //!
 //! The engine core (config, graph, plan, engine, state) sees resource kinds only through
-//! [`ResourceKind`] and the [`Registry`]; AWS specifics live in `crate::aws`.
+//! [`ResourceKind`] and the [`Registry`]; AWS specifics live in `crate::aws`. Values cross the
+//! boundary as [`Attrs`] (attribute name → [`crate::Value`]), errors as [`ProviderError`]
+//! classified into [`ErrorClass`], never as SDK types.
 
+mod error;
+mod ops;
 mod registry;
+pub mod retry;
 mod schema;
+mod stats;
 
+pub use error::{ErrorClass, ProviderError};
+pub use ops::{Attrs, CreateRequest, LiveResource, ResourceKind, UpdateRequest};
 pub use registry::Registry;
 pub use schema::{AttrSchema, AttrType, KindSchema, OnChange};
-
-/// A resource kind as the engine sees it. The AWS issue extends this with
-/// read/create/update/delete operations; the engine core only needs the schema.
-pub trait ResourceKind: Send + Sync {
-    /// The kind's attribute schema: types, computed, sensitive and replace-forcing attributes.
-    fn schema(&self) -> &KindSchema;
-}
+pub use stats::CallStats;

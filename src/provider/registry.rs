@@ -1,6 +1,6 @@
 //! The registry of resource kinds known to this build.
 
-use super::{KindSchema, ResourceKind};
+use super::{CallStats, KindSchema, ResourceKind};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -8,12 +8,26 @@ use std::sync::Arc;
 #[derive(Clone, Default)]
 pub struct Registry {
     kinds: BTreeMap<&'static str, Arc<dyn ResourceKind>>,
+    stats: CallStats,
 }
 
 impl Registry {
     /// An empty registry.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A registry whose kinds count their API calls into `stats`.
+    pub fn with_stats(stats: CallStats) -> Self {
+        Registry {
+            kinds: BTreeMap::new(),
+            stats,
+        }
+    }
+
+    /// API calls made through this registry's kinds.
+    pub fn stats(&self) -> &CallStats {
+        &self.stats
     }
 
     /// Register a kind under its schema's name.

@@ -12,3 +12,4 @@ pub mod run;
 pub use fake_apply::{fake_apply, fake_id};
 pub use project::{apply_tier, load_deployment, repo_root, save_state, TempProject};
 pub use run::{strata, Run};
+pub mod moto;

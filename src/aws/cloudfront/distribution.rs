@@ -1,13 +1,24 @@
 //! `distribution`: a CloudFront distribution.
 
 use crate::aws::shapes::{block, block_list, string_list};
-use crate::provider::{AttrSchema, AttrType, KindSchema, ResourceKind};
-use std::sync::LazyLock;
+use crate::aws::Aws;
+use crate::provider::{AttrSchema, AttrType, KindSchema};
+use std::sync::{Arc, LazyLock};
 
 /// A CloudFront distribution (`CreateDistributionWithTags`, `UpdateDistribution`). Almost the
 /// whole configuration is replaced by `UpdateDistribution` on the live distribution, so almost
 /// every attribute updates in place.
-pub struct Distribution;
+pub struct Distribution {
+    #[allow(dead_code)] // used once the kind's AWS calls are written
+    aws: Arc<Aws>,
+}
+
+impl Distribution {
+    /// The kind, talking to AWS through `aws`.
+    pub fn new(aws: Arc<Aws>) -> Self {
+        Distribution { aws }
+    }
+}
 
 static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     KindSchema::new(
@@ -83,8 +94,4 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
 });
 
-impl ResourceKind for Distribution {
-    fn schema(&self) -> &KindSchema {
-        &SCHEMA
-    }
-}
+crate::pending_kind!(Distribution, SCHEMA);

@@ -1,10 +1,21 @@
 //! `elastic_ip`: a static public IPv4 address.
 
-use crate::provider::{AttrSchema, AttrType, KindSchema, ResourceKind};
-use std::sync::LazyLock;
+use crate::aws::Aws;
+use crate::provider::{AttrSchema, AttrType, KindSchema};
+use std::sync::{Arc, LazyLock};
 
 /// An Elastic IP address (`AllocateAddress`, `AssociateAddress`).
-pub struct ElasticIp;
+pub struct ElasticIp {
+    #[allow(dead_code)] // used once the kind's AWS calls are written
+    aws: Arc<Aws>,
+}
+
+impl ElasticIp {
+    /// The kind, talking to AWS through `aws`.
+    pub fn new(aws: Arc<Aws>) -> Self {
+        ElasticIp { aws }
+    }
+}
 
 static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     KindSchema::new(
@@ -35,8 +46,4 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
 });
 
-impl ResourceKind for ElasticIp {
-    fn schema(&self) -> &KindSchema {
-        &SCHEMA
-    }
-}
+crate::pending_kind!(ElasticIp, SCHEMA);

@@ -1,11 +1,22 @@
 //! `key_pair`: an SSH public key imported into EC2.
 
-use crate::provider::{AttrSchema, AttrType, KindSchema, ResourceKind};
-use std::sync::LazyLock;
+use crate::aws::Aws;
+use crate::provider::{AttrSchema, AttrType, KindSchema};
+use std::sync::{Arc, LazyLock};
 
 /// An imported key pair (`ImportKeyPair`). strata never generates private keys: they would
 /// have to live in state.
-pub struct KeyPair;
+pub struct KeyPair {
+    #[allow(dead_code)] // used once the kind's AWS calls are written
+    aws: Arc<Aws>,
+}
+
+impl KeyPair {
+    /// The kind, talking to AWS through `aws`.
+    pub fn new(aws: Arc<Aws>) -> Self {
+        KeyPair { aws }
+    }
+}
 
 static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     KindSchema::new("key_pair", "An SSH public key imported into EC2 for instance logins")
@@ -34,8 +45,4 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
         .attr(AttrSchema::computed("arn", AttrType::String).doc("ARN of the key pair"))
 });
 
-impl ResourceKind for KeyPair {
-    fn schema(&self) -> &KindSchema {
-        &SCHEMA
-    }
-}
+crate::pending_kind!(KeyPair, SCHEMA);

@@ -7,6 +7,7 @@ pub mod key_pair;
 pub mod route_table;
 pub mod security_group;
 pub mod subnet;
+pub mod tags;
 pub mod volume;
 pub mod volume_attachment;
 pub mod vpc;

@@ -1,12 +1,23 @@
 //! `route_table`: routes of a VPC and the subnets that use them.
 
 use crate::aws::shapes::{block_list, string_list};
-use crate::provider::{AttrSchema, AttrType, KindSchema, ResourceKind};
-use std::sync::LazyLock;
+use crate::aws::Aws;
+use crate::provider::{AttrSchema, AttrType, KindSchema};
+use std::sync::{Arc, LazyLock};
 
 /// A route table with its routes and subnet associations (`CreateRouteTable`, `CreateRoute`,
 /// `AssociateRouteTable`).
-pub struct RouteTable;
+pub struct RouteTable {
+    #[allow(dead_code)] // used once the kind's AWS calls are written
+    aws: Arc<Aws>,
+}
+
+impl RouteTable {
+    /// The kind, talking to AWS through `aws`.
+    pub fn new(aws: Arc<Aws>) -> Self {
+        RouteTable { aws }
+    }
+}
 
 static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     KindSchema::new(
@@ -34,8 +45,4 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
 });
 
-impl ResourceKind for RouteTable {
-    fn schema(&self) -> &KindSchema {
-        &SCHEMA
-    }
-}
+crate::pending_kind!(RouteTable, SCHEMA);

@@ -1,12 +1,23 @@
 //! `security_group`: a stateful firewall for instances, load balancers and mount targets.
 
 use crate::aws::shapes::block_list;
-use crate::provider::{AttrSchema, AttrType, KindSchema, ResourceKind};
-use std::sync::LazyLock;
+use crate::aws::Aws;
+use crate::provider::{AttrSchema, AttrType, KindSchema};
+use std::sync::{Arc, LazyLock};
 
 /// A security group with its rules (`CreateSecurityGroup`, `AuthorizeSecurityGroupIngress`,
 /// `AuthorizeSecurityGroupEgress`).
-pub struct SecurityGroup;
+pub struct SecurityGroup {
+    #[allow(dead_code)] // used once the kind's AWS calls are written
+    aws: Arc<Aws>,
+}
+
+impl SecurityGroup {
+    /// The kind, talking to AWS through `aws`.
+    pub fn new(aws: Arc<Aws>) -> Self {
+        SecurityGroup { aws }
+    }
+}
 
 static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     KindSchema::new(
@@ -50,8 +61,4 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
 });
 
-impl ResourceKind for SecurityGroup {
-    fn schema(&self) -> &KindSchema {
-        &SCHEMA
-    }
-}
+crate::pending_kind!(SecurityGroup, SCHEMA);

@@ -1,10 +1,21 @@
 //! `subnet`: a range of a VPC's addresses in one availability zone.
 
-use crate::provider::{AttrSchema, AttrType, KindSchema, ResourceKind};
-use std::sync::LazyLock;
+use crate::aws::Aws;
+use crate::provider::{AttrSchema, AttrType, KindSchema};
+use std::sync::{Arc, LazyLock};
 
 /// A subnet (`CreateSubnet`).
-pub struct Subnet;
+pub struct Subnet {
+    #[allow(dead_code)] // used once the kind's AWS calls are written
+    aws: Arc<Aws>,
+}
+
+impl Subnet {
+    /// The kind, talking to AWS through `aws`.
+    pub fn new(aws: Arc<Aws>) -> Self {
+        Subnet { aws }
+    }
+}
 
 static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     KindSchema::new(
@@ -44,8 +55,4 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
 });
 
-impl ResourceKind for Subnet {
-    fn schema(&self) -> &KindSchema {
-        &SCHEMA
-    }
-}
+crate::pending_kind!(Subnet, SCHEMA);

@@ -1,11 +1,22 @@
 //! `volume_attachment`: an EBS volume attached to an instance.
 
-use crate::provider::{AttrSchema, KindSchema, ResourceKind};
-use std::sync::LazyLock;
+use crate::aws::Aws;
+use crate::provider::{AttrSchema, KindSchema};
+use std::sync::{Arc, LazyLock};
 
 /// A volume attachment (`AttachVolume`). It has no AWS id of its own; `id` is
 /// `DEVICE:VOLUME:INSTANCE`. Attachments cannot be modified, only detached and attached again.
-pub struct VolumeAttachment;
+pub struct VolumeAttachment {
+    #[allow(dead_code)] // used once the kind's AWS calls are written
+    aws: Arc<Aws>,
+}
+
+impl VolumeAttachment {
+    /// The kind, talking to AWS through `aws`.
+    pub fn new(aws: Arc<Aws>) -> Self {
+        VolumeAttachment { aws }
+    }
+}
 
 static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     KindSchema::new(
@@ -32,8 +43,4 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
 });
 
-impl ResourceKind for VolumeAttachment {
-    fn schema(&self) -> &KindSchema {
-        &SCHEMA
-    }
-}
+crate::pending_kind!(VolumeAttachment, SCHEMA);

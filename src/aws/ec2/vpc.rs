@@ -1,10 +1,29 @@
 //! `vpc`: a virtual private cloud.
 
-use crate::provider::{AttrSchema, AttrType, KindSchema, ResourceKind};
-use std::sync::LazyLock;
+use super::tags;
+use crate::aws::attrs::{bool_of, put_bool, put_str, required_str, str_of};
+use crate::aws::errors::classify;
+use crate::aws::Aws;
+use crate::provider::{
+    AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
+    ProviderError, ResourceKind, UpdateRequest,
+};
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, Tenancy};
+use std::collections::BTreeMap;
+use std::sync::{Arc, LazyLock};
 
 /// A VPC (`CreateVpc`).
-pub struct Vpc;
+pub struct Vpc {
+    aws: Arc<Aws>,
+}
+
+impl Vpc {
+    /// The kind, talking to AWS through `aws`.
+    pub fn new(aws: Arc<Aws>) -> Self {
+        Vpc { aws }
+    }
+}
 
 static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     KindSchema::new(
@@ -53,8 +72,225 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     .attr(AttrSchema::computed("owner_id", AttrType::String).doc("Account id of the VPC's owner"))
 });
 
+#[async_trait]
 impl ResourceKind for Vpc {
     fn schema(&self) -> &KindSchema {
         &SCHEMA
+    }
+
+    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
+        let mut out = Vec::new();
+        for batch in ids.chunks(tags::FILTER_BATCH) {
+            self.describe(vec![tags::filter("vpc-id", batch)], &mut out)
+                .await?;
+        }
+        Ok(out)
+    }
+
+    async fn find_tagged(
+        &self,
+        wanted: &BTreeMap<String, String>,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        let mut out = Vec::new();
+        self.describe(tags::filters(wanted), &mut out).await?;
+        Ok(out)
+    }
+
+    async fn create(&self, req: &CreateRequest<'_>) -> Result<LiveResource, ProviderError> {
+        const OP: &str = "ec2:CreateVpc";
+        let ec2 = self.aws.ec2().await?;
+        let attrs = req.attrs;
+        let mut call = ec2
+            .create_vpc()
+            .cidr_block(required_str(attrs, "cidr_block", OP)?)
+            .tag_specifications(tags::spec(ResourceType::Vpc, req.tags));
+        if let Some(t) = str_of(attrs, "instance_tenancy") {
+            call = call.instance_tenancy(Tenancy::from(t));
+        }
+        if let Some(ipv6) = bool_of(attrs, "assign_generated_ipv6_cidr_block") {
+            call = call.amazon_provided_ipv6_cidr_block(ipv6);
+        }
+        let created = call
+            .send()
+            .await
+            .map_err(|e| classify(OP, e).at(req.address))?;
+        let id = created
+            .vpc()
+            .and_then(|v| v.vpc_id())
+            .ok_or_else(|| ProviderError::new(ErrorClass::Other, OP, "no VPC id in the response"))?
+            .to_string();
+        // DNS settings are separate calls; only send what the configuration sets.
+        for name in ["enable_dns_support", "enable_dns_hostnames"] {
+            if let Some(value) = bool_of(attrs, name) {
+                self.set_dns(&id, name, value)
+                    .await
+                    .map_err(|e| e.at(req.address))?;
+            }
+        }
+        let mut live = self.read(std::slice::from_ref(&id)).await?;
+        let mut resource = live.pop().unwrap_or(LiveResource {
+            id: id.clone(),
+            attrs: Attrs::new(),
+            tags: req.tags.clone(),
+        });
+        for name in ["enable_dns_support", "enable_dns_hostnames"] {
+            put_bool(&mut resource.attrs, name, bool_of(attrs, name));
+        }
+        self.add_defaults(&id, &mut resource.attrs).await?;
+        Ok(resource)
+    }
+
+    async fn update(&self, req: &UpdateRequest<'_>) -> Result<LiveResource, ProviderError> {
+        for name in req.changed {
+            match name.as_str() {
+                "enable_dns_support" | "enable_dns_hostnames" => {
+                    let value = bool_of(req.after, name).unwrap_or(name == "enable_dns_support");
+                    self.set_dns(req.id, name, value)
+                        .await
+                        .map_err(|e| e.at(req.address))?;
+                }
+                "tags" => {}
+                other => {
+                    return Err(ProviderError::new(
+                        ErrorClass::Unsupported,
+                        "ec2:ModifyVpc",
+                        format!("changing `{other}` of a VPC in place is not supported"),
+                    )
+                    .at(req.address))
+                }
+            }
+        }
+        let ec2 = self.aws.ec2().await?;
+        let mut live = self.read(&[req.id.to_string()]).await?;
+        let have = live.first().map(|l| l.tags.clone()).unwrap_or_default();
+        tags::sync(ec2, req.id, &have, req.tags)
+            .await
+            .map_err(|e| e.at(req.address))?;
+        let mut resource = live.pop().ok_or_else(|| {
+            ProviderError::new(
+                ErrorClass::NotFound,
+                "ec2:DescribeVpcs",
+                "the VPC disappeared during the update",
+            )
+            .at(req.address)
+        })?;
+        resource.tags = req.tags.clone();
+        for name in ["enable_dns_support", "enable_dns_hostnames"] {
+            put_bool(&mut resource.attrs, name, bool_of(req.after, name));
+        }
+        Ok(resource)
+    }
+
+    async fn delete(&self, id: &str, _recorded: &Attrs) -> Result<(), ProviderError> {
+        let ec2 = self.aws.ec2().await?;
+        match ec2.delete_vpc().vpc_id(id).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let err = classify("ec2:DeleteVpc", e);
+                if err.code.as_deref() == Some("InvalidVpcID.NotFound") {
+                    Ok(())
+                } else {
+                    Err(err)
+                }
+            }
+        }
+    }
+}
+
+impl Vpc {
+    /// One `DescribeVpcs` call per page with these filters.
+    async fn describe(
+        &self,
+        filters: Vec<aws_sdk_ec2::types::Filter>,
+        out: &mut Vec<LiveResource>,
+    ) -> Result<(), ProviderError> {
+        const OP: &str = "ec2:DescribeVpcs";
+        let ec2 = self.aws.ec2().await?;
+        let region = self.aws.region().await?;
+        let mut pages = ec2
+            .describe_vpcs()
+            .set_filters(Some(filters))
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| classify(OP, e))?;
+            for vpc in page.vpcs() {
+                let Some(id) = vpc.vpc_id() else { continue };
+                let mut attrs = Attrs::new();
+                put_str(&mut attrs, "cidr_block", vpc.cidr_block());
+                put_str(
+                    &mut attrs,
+                    "instance_tenancy",
+                    vpc.instance_tenancy().map(|t| t.as_str()),
+                );
+                put_str(&mut attrs, "owner_id", vpc.owner_id());
+                let ipv6 = vpc
+                    .ipv6_cidr_block_association_set()
+                    .iter()
+                    .find_map(|a| a.ipv6_cidr_block());
+                put_str(&mut attrs, "ipv6_cidr_block", ipv6);
+                if let Some(owner) = vpc.owner_id() {
+                    put_str(
+                        &mut attrs,
+                        "arn",
+                        Some(&format!("arn:aws:ec2:{region}:{owner}:vpc/{id}")),
+                    );
+                }
+                out.push(LiveResource {
+                    id: id.to_string(),
+                    attrs,
+                    tags: tags::from_ec2(vpc.tags()),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    async fn set_dns(&self, id: &str, name: &str, value: bool) -> Result<(), ProviderError> {
+        const OP: &str = "ec2:ModifyVpcAttribute";
+        let ec2 = self.aws.ec2().await?;
+        let flag = AttributeBooleanValue::builder().value(value).build();
+        let call = ec2.modify_vpc_attribute().vpc_id(id);
+        let call = if name == "enable_dns_support" {
+            call.enable_dns_support(flag)
+        } else {
+            call.enable_dns_hostnames(flag)
+        };
+        call.send().await.map_err(|e| classify(OP, e))?;
+        Ok(())
+    }
+
+    /// The route table and security group AWS creates with every VPC (read once, at create).
+    async fn add_defaults(&self, id: &str, attrs: &mut Attrs) -> Result<(), ProviderError> {
+        let ec2 = self.aws.ec2().await?;
+        let vpc = [id.to_string()];
+        let tables = ec2
+            .describe_route_tables()
+            .filters(tags::filter("vpc-id", &vpc))
+            .filters(tags::filter("association.main", &["true".to_string()]))
+            .send()
+            .await
+            .map_err(|e| classify("ec2:DescribeRouteTables", e))?;
+        put_str(
+            attrs,
+            "main_route_table_id",
+            tables
+                .route_tables()
+                .first()
+                .and_then(|t| t.route_table_id()),
+        );
+        let groups = ec2
+            .describe_security_groups()
+            .filters(tags::filter("vpc-id", &vpc))
+            .filters(tags::filter("group-name", &["default".to_string()]))
+            .send()
+            .await
+            .map_err(|e| classify("ec2:DescribeSecurityGroups", e))?;
+        put_str(
+            attrs,
+            "default_security_group_id",
+            groups.security_groups().first().and_then(|g| g.group_id()),
+        );
+        Ok(())
     }
 }

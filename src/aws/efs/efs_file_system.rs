@@ -1,10 +1,21 @@
 //! `efs_file_system`: an EFS file system.
 
-use crate::provider::{AttrSchema, AttrType, KindSchema, ResourceKind};
-use std::sync::LazyLock;
+use crate::aws::Aws;
+use crate::provider::{AttrSchema, AttrType, KindSchema};
+use std::sync::{Arc, LazyLock};
 
 /// An EFS file system (`CreateFileSystem`, `UpdateFileSystem`).
-pub struct EfsFileSystem;
+pub struct EfsFileSystem {
+    #[allow(dead_code)] // used once the kind's AWS calls are written
+    aws: Arc<Aws>,
+}
+
+impl EfsFileSystem {
+    /// The kind, talking to AWS through `aws`.
+    pub fn new(aws: Arc<Aws>) -> Self {
+        EfsFileSystem { aws }
+    }
+}
 
 static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     KindSchema::new(
@@ -59,8 +70,4 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     .attr(AttrSchema::computed("arn", AttrType::String).doc("ARN of the file system"))
 });
 
-impl ResourceKind for EfsFileSystem {
-    fn schema(&self) -> &KindSchema {
-        &SCHEMA
-    }
-}
+crate::pending_kind!(EfsFileSystem, SCHEMA);

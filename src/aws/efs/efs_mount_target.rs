@@ -1,11 +1,22 @@
 //! `efs_mount_target`: the address of an EFS file system in one subnet.
 
 use crate::aws::shapes::string_list;
-use crate::provider::{AttrSchema, AttrType, KindSchema, ResourceKind};
-use std::sync::LazyLock;
+use crate::aws::Aws;
+use crate::provider::{AttrSchema, AttrType, KindSchema};
+use std::sync::{Arc, LazyLock};
 
 /// A mount target (`CreateMountTarget`). EFS mount targets take no tags.
-pub struct EfsMountTarget;
+pub struct EfsMountTarget {
+    #[allow(dead_code)] // used once the kind's AWS calls are written
+    aws: Arc<Aws>,
+}
+
+impl EfsMountTarget {
+    /// The kind, talking to AWS through `aws`.
+    pub fn new(aws: Arc<Aws>) -> Self {
+        EfsMountTarget { aws }
+    }
+}
 
 static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     KindSchema::new(
@@ -45,8 +56,4 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
 });
 
-impl ResourceKind for EfsMountTarget {
-    fn schema(&self) -> &KindSchema {
-        &SCHEMA
-    }
-}
+crate::pending_kind!(EfsMountTarget, SCHEMA);

@@ -1,11 +1,22 @@
 //! `listener`: a port a load balancer listens on, and what it does with requests.
 
 use crate::aws::shapes::block;
-use crate::provider::{AttrSchema, AttrType, KindSchema, ResourceKind};
-use std::sync::LazyLock;
+use crate::aws::Aws;
+use crate::provider::{AttrSchema, AttrType, KindSchema};
+use std::sync::{Arc, LazyLock};
 
 /// A load balancer listener (`CreateListener`, `ModifyListener`).
-pub struct Listener;
+pub struct Listener {
+    #[allow(dead_code)] // used once the kind's AWS calls are written
+    aws: Arc<Aws>,
+}
+
+impl Listener {
+    /// The kind, talking to AWS through `aws`.
+    pub fn new(aws: Arc<Aws>) -> Self {
+        Listener { aws }
+    }
+}
 
 static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     KindSchema::new(
@@ -35,8 +46,4 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     .attr(AttrSchema::computed("arn", AttrType::String).doc("ARN of the listener"))
 });
 
-impl ResourceKind for Listener {
-    fn schema(&self) -> &KindSchema {
-        &SCHEMA
-    }
-}
+crate::pending_kind!(Listener, SCHEMA);

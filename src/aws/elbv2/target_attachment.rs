@@ -1,11 +1,22 @@
 //! `target_attachment`: one target registered in a target group.
 
-use crate::provider::{AttrSchema, KindSchema, ResourceKind};
-use std::sync::LazyLock;
+use crate::aws::Aws;
+use crate::provider::{AttrSchema, KindSchema};
+use std::sync::{Arc, LazyLock};
 
 /// A registered target (`RegisterTargets`). It has no AWS id of its own; `id` is
 /// `TARGET_GROUP_ARN:TARGET_ID:PORT`. Registrations cannot be modified, only replaced.
-pub struct TargetAttachment;
+pub struct TargetAttachment {
+    #[allow(dead_code)] // used once the kind's AWS calls are written
+    aws: Arc<Aws>,
+}
+
+impl TargetAttachment {
+    /// The kind, talking to AWS through `aws`.
+    pub fn new(aws: Arc<Aws>) -> Self {
+        TargetAttachment { aws }
+    }
+}
 
 static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     KindSchema::new(
@@ -31,8 +42,4 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
 });
 
-impl ResourceKind for TargetAttachment {
-    fn schema(&self) -> &KindSchema {
-        &SCHEMA
-    }
-}
+crate::pending_kind!(TargetAttachment, SCHEMA);

@@ -215,8 +215,40 @@ fn head(plan: &Plan) -> String {
     if !plan.refreshed {
         let _ = writeln!(out, "\n> **Note:** {}", summary::NOT_REFRESHED);
     }
+    if let Some(drift) = summary::drift_sentence(plan) {
+        let _ = writeln!(out, "\n**{drift}**\n");
+        let drifted: Vec<_> = plan
+            .resource_changes
+            .iter()
+            .filter_map(|c| c.drift.as_ref().map(|d| (c, d)))
+            .collect();
+        // The head is never cut, so the list is bounded here.
+        for (change, drift) in drifted.iter().take(DRIFT_LISTED) {
+            if drift.deleted {
+                let _ = writeln!(
+                    out,
+                    "- {}: deleted outside strata",
+                    code(&change.address.to_string())
+                );
+            } else {
+                let names: Vec<String> = drift.changes.iter().map(|c| code(&c.name)).collect();
+                let _ = writeln!(
+                    out,
+                    "- {}: {}",
+                    code(&change.address.to_string()),
+                    names.join(", ")
+                );
+            }
+        }
+        if drifted.len() > DRIFT_LISTED {
+            let _ = writeln!(out, "- … and {} more", drifted.len() - DRIFT_LISTED);
+        }
+    }
     out
 }
+
+/// Drifted resources listed by name in the comment's head.
+const DRIFT_LISTED: usize = 50;
 
 fn table_row(change: &ResourceChange) -> String {
     let mut details: Vec<String> = summary::action_note(change).into_iter().collect();

@@ -86,3 +86,23 @@ pub(crate) fn action_note(change: &ResourceChange) -> Option<String> {
         _ => None,
     }
 }
+
+/// "2 resources changed outside strata (1 deleted)." when the refresh found drift.
+pub(crate) fn drift_sentence(plan: &Plan) -> Option<String> {
+    let drifted: Vec<_> = plan
+        .resource_changes
+        .iter()
+        .filter_map(|c| c.drift.as_ref())
+        .collect();
+    if drifted.is_empty() {
+        return None;
+    }
+    let deleted = drifted.iter().filter(|d| d.deleted).count();
+    let n = drifted.len();
+    let noun = if n == 1 { "resource" } else { "resources" };
+    Some(if deleted > 0 {
+        format!("Drift: {n} {noun} changed outside strata ({deleted} deleted).")
+    } else {
+        format!("Drift: {n} {noun} changed outside strata.")
+    })
+}

@@ -71,6 +71,7 @@ pub(crate) fn render(plan: &Plan, opts: &RenderOptions) -> String {
     let painter = Painter { color: opts.color };
     let mut out = String::new();
     write_header(&mut out, plan);
+    write_drift(&mut out, plan, &painter);
 
     for change in summary::listed_resources(plan) {
         out.push('\n');
@@ -105,12 +106,56 @@ fn write_header(out: &mut String, plan: &Plan) {
 }
 
 fn final_line(plan: &Plan) -> String {
-    match summary::outcome(plan) {
+    let line = match summary::outcome(plan) {
         Outcome::Changes(counts) => format!("Plan: {counts}"),
         Outcome::OutputsOnly(n) => {
             format!("No changes to resources. {}", summary::outputs_sentence(n))
         }
         Outcome::Nothing => format!("No changes. {}", summary::NO_CHANGES),
+    };
+    match summary::drift_sentence(plan) {
+        Some(drift) => format!("{drift}\n{line}"),
+        None => line,
+    }
+}
+
+/// The resources that changed in the account since strata recorded them, before the plan.
+fn write_drift(out: &mut String, plan: &Plan, painter: &Painter) {
+    let drifted: Vec<&ResourceChange> = plan
+        .resource_changes
+        .iter()
+        .filter(|c| c.drift.is_some())
+        .collect();
+    if drifted.is_empty() {
+        return;
+    }
+    out.push_str("\nChanged outside strata (the live account differs from the recorded state):\n");
+    for change in drifted {
+        let Some(drift) = &change.drift else { continue };
+        if drift.deleted {
+            let _ = writeln!(
+                out,
+                "  {} {} (deleted outside strata)",
+                painter.paint("-", Some(Colour::Red)),
+                change.address
+            );
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "  {} {}",
+            painter.paint("~", Some(Colour::Yellow)),
+            change.address
+        );
+        let as_change = ResourceChange {
+            changes: drift.changes.clone(),
+            ..change.clone()
+        };
+        let lines = attr_diff::attr_lines(&as_change);
+        let width = attr_diff::name_width(&lines);
+        for line in &lines {
+            write_attr(out, line, width, true, painter);
+        }
     }
 }
 

@@ -1,0 +1,163 @@
+//! The AWS session: settings from the command line and the environment, one SDK config and one
+//! client per service, built lazily on first use and shared by every kind.
+//!
+//! Retries: the SDK's are switched off and the engine retries from classified errors
+//! (`provider::retry`), so the two are never stacked. Timeouts are set so that a hung call
+//! fails instead of stalling a run.
+
+use super::stats::CountCalls;
+use crate::provider::{CallStats, ErrorClass, ProviderError};
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use std::time::Duration;
+use tokio::sync::OnceCell;
+
+/// How to reach AWS.
+#[derive(Debug, Clone, Default)]
+pub struct AwsSettings {
+    /// `--profile` (else AWS_PROFILE / the default profile).
+    pub profile: Option<String>,
+    /// `--region`, else the tier's or stack's `region` (else AWS_REGION / the profile's).
+    pub region: Option<String>,
+    /// An endpoint for every service (moto in tests). Without it, `AWS_ENDPOINT_URL` from the
+    /// environment is honoured by the SDK itself.
+    pub endpoint_url: Option<String>,
+    /// Fixed credentials (tests against moto); otherwise the standard chain: environment,
+    /// shared profiles, SSO, process, instance metadata.
+    pub static_credentials: Option<(String, String)>,
+    /// Per-attempt timeout of one API call.
+    pub call_timeout: Option<Duration>,
+}
+
+/// A lazily connected AWS session shared by every resource kind.
+#[derive(Debug)]
+pub struct Aws {
+    settings: Option<AwsSettings>,
+    stats: CallStats,
+    config: OnceCell<SdkConfig>,
+    ec2: OnceCell<aws_sdk_ec2::Client>,
+    iam: OnceCell<aws_sdk_iam::Client>,
+    elbv2: OnceCell<aws_sdk_elasticloadbalancingv2::Client>,
+    cloudfront: OnceCell<aws_sdk_cloudfront::Client>,
+    efs: OnceCell<aws_sdk_efs::Client>,
+    ssm: OnceCell<aws_sdk_ssm::Client>,
+}
+
+macro_rules! client {
+    ($name:ident, $field:ident, $krate:ident) => {
+        /// The shared client of this service, built on first use.
+        pub async fn $name(&self) -> Result<&$krate::Client, ProviderError> {
+            let config = self.sdk_config().await?;
+            let stats = self.stats.clone();
+            Ok(self
+                .$field
+                .get_or_init(|| async move {
+                    let conf = $krate::config::Builder::from(config)
+                        .interceptor(CountCalls::new(stats))
+                        .build();
+                    $krate::Client::from_conf(conf)
+                })
+                .await)
+        }
+    };
+}
+
+impl Aws {
+    /// A session that will connect with these settings when first used.
+    pub fn new(settings: AwsSettings, stats: CallStats) -> Self {
+        Self::build(Some(settings), stats)
+    }
+
+    /// A session that never connects: every call fails with `Unsupported`. Used where only
+    /// schemas are needed (validate, offline plans).
+    pub fn offline() -> Self {
+        Self::build(None, CallStats::default())
+    }
+
+    fn build(settings: Option<AwsSettings>, stats: CallStats) -> Self {
+        Aws {
+            settings,
+            stats,
+            config: OnceCell::new(),
+            ec2: OnceCell::new(),
+            iam: OnceCell::new(),
+            elbv2: OnceCell::new(),
+            cloudfront: OnceCell::new(),
+            efs: OnceCell::new(),
+            ssm: OnceCell::new(),
+        }
+    }
+
+    /// The call counters.
+    pub fn stats(&self) -> &CallStats {
+        &self.stats
+    }
+
+    /// The region in use, once connected.
+    pub async fn region(&self) -> Result<String, ProviderError> {
+        let config = self.sdk_config().await?;
+        Ok(config
+            .region()
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| "us-east-1".into()))
+    }
+
+    async fn sdk_config(&self) -> Result<&SdkConfig, ProviderError> {
+        let Some(settings) = &self.settings else {
+            return Err(ProviderError::new(
+                ErrorClass::Unsupported,
+                "connect",
+                "this command runs offline and does not talk to AWS",
+            ));
+        };
+        let config = self
+            .config
+            .get_or_init(|| async move {
+                let timeout = settings.call_timeout.unwrap_or(Duration::from_secs(30));
+                let mut loader = aws_config::defaults(BehaviorVersion::latest())
+                    .retry_config(RetryConfig::disabled())
+                    .timeout_config(
+                        TimeoutConfig::builder()
+                            .connect_timeout(Duration::from_secs(10))
+                            .operation_attempt_timeout(timeout)
+                            .build(),
+                    );
+                if let Some(p) = &settings.profile {
+                    loader = loader.profile_name(p);
+                }
+                if let Some(r) = &settings.region {
+                    loader = loader.region(Region::new(r.clone()));
+                }
+                if let Some(url) = &settings.endpoint_url {
+                    loader = loader.endpoint_url(url);
+                }
+                if let Some((key, secret)) = &settings.static_credentials {
+                    loader = loader.credentials_provider(aws_sdk_ec2::config::Credentials::new(
+                        key,
+                        secret,
+                        None,
+                        None,
+                        "strata-static",
+                    ));
+                }
+                loader.load().await
+            })
+            .await;
+        if config.region().is_none() {
+            return Err(ProviderError::new(
+                ErrorClass::InvalidInput,
+                "connect",
+                "no AWS region: pass --region, set `region` in the stack or tier, or set AWS_REGION",
+            ));
+        }
+        Ok(config)
+    }
+
+    client!(ec2, ec2, aws_sdk_ec2);
+    client!(iam, iam, aws_sdk_iam);
+    client!(elbv2, elbv2, aws_sdk_elasticloadbalancingv2);
+    client!(cloudfront, cloudfront, aws_sdk_cloudfront);
+    client!(efs, efs, aws_sdk_efs);
+    client!(ssm, ssm, aws_sdk_ssm);
+}

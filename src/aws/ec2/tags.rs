@@ -1,0 +1,95 @@
+//! EC2 tags: tag specifications for create calls, tag filters for lookups, and syncing tags
+//! on update.
+
+use crate::aws::errors::classify;
+use crate::provider::ProviderError;
+use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
+use std::collections::BTreeMap;
+
+/// Tags as a map, skipping AWS's own `aws:` tags.
+pub fn from_ec2(tags: &[Tag]) -> BTreeMap<String, String> {
+    tags.iter()
+        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string())))
+        .filter(|(k, _)| !k.starts_with("aws:"))
+        .collect()
+}
+
+fn to_ec2(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+/// A tag specification for a create call: tags are set atomically with the resource, so an
+/// interrupted run can always find what it created.
+pub fn spec(resource_type: ResourceType, tags: &BTreeMap<String, String>) -> TagSpecification {
+    TagSpecification::builder()
+        .resource_type(resource_type)
+        .set_tags(Some(to_ec2(tags)))
+        .build()
+}
+
+/// One `tag:KEY = VALUE` filter per tag.
+pub fn filters(tags: &BTreeMap<String, String>) -> Vec<Filter> {
+    tags.iter()
+        .map(|(k, v)| Filter::builder().name(format!("tag:{k}")).values(v).build())
+        .collect()
+}
+
+/// A filter on one field with many values (ids in batches).
+pub fn filter(name: &str, values: &[String]) -> Filter {
+    Filter::builder()
+        .name(name)
+        .set_values(Some(values.to_vec()))
+        .build()
+}
+
+/// EC2 filters take at most 200 values: batch ids by that.
+pub const FILTER_BATCH: usize = 200;
+
+/// Make the resource's tags equal `want`: create/overwrite changed ones, delete removed ones.
+pub async fn sync(
+    ec2: &aws_sdk_ec2::Client,
+    id: &str,
+    have: &BTreeMap<String, String>,
+    want: &BTreeMap<String, String>,
+) -> Result<(), ProviderError> {
+    let changed: BTreeMap<String, String> = want
+        .iter()
+        .filter(|(k, v)| have.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !changed.is_empty() {
+        ec2.create_tags()
+            .resources(id)
+            .set_tags(Some(to_ec2(&changed)))
+            .send()
+            .await
+            .map_err(|e| classify("ec2:CreateTags", e))?;
+    }
+    let removed: Vec<Tag> = have
+        .keys()
+        .filter(|k| !want.contains_key(*k) && !k.starts_with("aws:"))
+        .map(|k| Tag::builder().key(k).build())
+        .collect();
+    if !removed.is_empty() {
+        ec2.delete_tags()
+            .resources(id)
+            .set_tags(Some(removed))
+            .send()
+            .await
+            .map_err(|e| classify("ec2:DeleteTags", e))?;
+    }
+    Ok(())
+}
+
+/// The desired tags of a resource as strings (the engine passes them in the `tags` attribute).
+pub fn desired(attrs: &crate::provider::Attrs) -> BTreeMap<String, String> {
+    match attrs.get("tags") {
+        Some(crate::value::Value::Map(m)) => m
+            .iter()
+            .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+            .collect(),
+        _ => BTreeMap::new(),
+    }
+}

@@ -1,0 +1,262 @@
+//! Classifying SDK errors into the provider's error classes.
+//!
+//! AWS reports the same situation with different codes per service; the tables below gather
+//! them. The class decides retries (`provider::retry`) and the help line users see.
+
+use crate::provider::{ErrorClass, ProviderError};
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+const THROTTLING: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+];
+
+const TRANSIENT: &[&str] = &[
+    "InternalError",
+    "InternalFailure",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "Unavailable",
+    "RequestTimeout",
+    "RequestTimeoutException",
+    "ServiceFailure",
+];
+
+/// Codes AWS returns right after a create, before the new resource is visible everywhere.
+const EVENTUAL: &[&str] = &[
+    "InvalidGroup.NotFound",
+    "InvalidInstanceID.NotFound",
+    "InvalidSubnetID.NotFound",
+    "InvalidVpcID.NotFound",
+    "InvalidRouteTableID.NotFound",
+    "InvalidInternetGatewayID.NotFound",
+    "InvalidAllocationID.NotFound",
+    "InvalidVolume.NotFound",
+    "InvalidNetworkInterfaceID.NotFound",
+    "InvalidKeyPair.NotFound",
+    "InvalidAMIID.NotFound",
+];
+
+const DEPENDENCY: &[&str] = &[
+    "DependencyViolation",
+    "DeleteConflict",
+    "ResourceInUse",
+    "ResourceInUseException",
+    "FileSystemInUse",
+    "DistributionNotDisabled",
+    "InvalidIPAddress.InUse",
+    "IncorrectState",
+    "IncorrectInstanceState",
+    "VolumeInUse",
+    "MountTargetConflict",
+    "InvalidPermission.Duplicate",
+];
+
+const CAPACITY: &[&str] = &[
+    "InsufficientInstanceCapacity",
+    "InsufficientCapacity",
+    "InsufficientHostCapacity",
+    "InsufficientReservedInstanceCapacity",
+    "InsufficientFreeAddressesInSubnet",
+    "SpotMaxPriceTooLow",
+    "MaxSpotInstanceCountExceeded",
+    "InsufficientThroughputCapacity",
+    "Unsupported",
+];
+
+const ACCESS: &[&str] = &[
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "AuthFailure",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+    "UnrecognizedClientException",
+    "OptInRequired",
+    "Blocked",
+];
+
+const NOT_FOUND: &[&str] = &[
+    "NoSuchEntity",
+    "NoSuchDistribution",
+    "FileSystemNotFound",
+    "MountTargetNotFound",
+    "LoadBalancerNotFound",
+    "TargetGroupNotFound",
+    "ListenerNotFound",
+];
+
+/// The class of an AWS error code and HTTP status.
+pub fn classify_code(code: Option<&str>, status: Option<u16>) -> ErrorClass {
+    let Some(code) = code else {
+        return match status {
+            Some(429) => ErrorClass::Throttling,
+            Some(s) if s >= 500 => ErrorClass::Transient,
+            Some(403) => ErrorClass::AccessDenied,
+            Some(404) => ErrorClass::NotFound,
+            _ => ErrorClass::Other,
+        };
+    };
+    let is = |table: &[&str]| table.contains(&code);
+    if is(THROTTLING) || status == Some(429) {
+        ErrorClass::Throttling
+    } else if is(TRANSIENT) {
+        ErrorClass::Transient
+    } else if is(EVENTUAL) {
+        ErrorClass::EventualConsistency
+    } else if code == "InvalidParameterValue" {
+        // RunInstances with an instance profile IAM has not propagated yet reports this.
+        ErrorClass::InvalidInput
+    } else if is(DEPENDENCY) {
+        ErrorClass::DependencyViolation
+    } else if is(CAPACITY) {
+        ErrorClass::Capacity
+    } else if code.ends_with("LimitExceeded")
+        || code.ends_with("LimitExceededException")
+        || code.starts_with("TooMany")
+        || code.contains("QuotaExceeded")
+    {
+        ErrorClass::Quota
+    } else if is(ACCESS) {
+        ErrorClass::AccessDenied
+    } else if is(NOT_FOUND) || code.ends_with(".NotFound") || code.ends_with("NotFound") {
+        ErrorClass::NotFound
+    } else if code.starts_with("Invalid")
+        || code.starts_with("Malformed")
+        || code.starts_with("Missing")
+        || code.starts_with("Validation")
+        || code == "UnknownParameter"
+    {
+        ErrorClass::InvalidInput
+    } else if status.is_some_and(|s| s >= 500) {
+        ErrorClass::Transient
+    } else {
+        ErrorClass::Other
+    }
+}
+
+/// Turn an SDK error into a classified provider error for `operation` (e.g. `ec2:CreateVpc`).
+pub fn classify<E, R>(operation: &str, err: SdkError<E, R>) -> ProviderError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + HttpStatus,
+{
+    match err {
+        SdkError::TimeoutError(_) => {
+            ProviderError::new(ErrorClass::Transient, operation, "the call timed out")
+        }
+        SdkError::DispatchFailure(e) => {
+            let message = format!("could not reach AWS: {e:?}");
+            let class = if message.contains("credential") || message.contains("Credential") {
+                ErrorClass::AccessDenied
+            } else {
+                ErrorClass::Transient
+            };
+            ProviderError::new(class, operation, message)
+        }
+        SdkError::ResponseError(e) => ProviderError::new(
+            ErrorClass::Transient,
+            operation,
+            format!("unreadable response (HTTP {:?})", e.raw().status_code()),
+        ),
+        SdkError::ServiceError(e) => {
+            let status = e.raw().status_code();
+            let err = e.into_err();
+            let code = err.code().map(str::to_string);
+            let message = err
+                .message()
+                .map(str::to_string)
+                .unwrap_or_else(|| match status {
+                    Some(s) => format!("HTTP {s} without a message"),
+                    None => "no message".to_string(),
+                });
+            let class = refine(
+                classify_code(code.as_deref(), status),
+                code.as_deref(),
+                &message,
+            );
+            let mut out = ProviderError::new(class, operation, message);
+            if let Some(c) = code {
+                out = out.with_code(c);
+            }
+            out
+        }
+        SdkError::ConstructionFailure(e) => {
+            let message = format!("could not build the request: {e:?}");
+            let class = if message.contains("credential") || message.contains("Credential") {
+                ErrorClass::AccessDenied
+            } else {
+                ErrorClass::InvalidInput
+            };
+            ProviderError::new(class, operation, message)
+        }
+        other => ProviderError::new(ErrorClass::Other, operation, format!("{other:?}")),
+    }
+}
+
+/// Codes whose meaning depends on the message.
+fn refine(class: ErrorClass, code: Option<&str>, message: &str) -> ErrorClass {
+    let lower = message.to_ascii_lowercase();
+    match code {
+        // RunInstances right after CreateInstanceProfile: "Invalid IAM Instance Profile name".
+        Some("InvalidParameterValue") if lower.contains("iam instance profile") => {
+            ErrorClass::EventualConsistency
+        }
+        _ if lower.contains("capacity-not-available") => ErrorClass::Capacity,
+        _ => class,
+    }
+}
+
+/// The HTTP status of a raw response, whatever the response type.
+pub trait HttpStatus {
+    /// The status code, when there is one.
+    fn status_code(&self) -> Option<u16>;
+}
+
+impl HttpStatus for aws_smithy_runtime_api::http::Response {
+    fn status_code(&self) -> Option<u16> {
+        Some(self.status().as_u16())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_map_to_classes() {
+        let c = |code: &str| classify_code(Some(code), Some(400));
+        assert_eq!(c("RequestLimitExceeded"), ErrorClass::Throttling);
+        assert_eq!(c("Throttling"), ErrorClass::Throttling);
+        assert_eq!(classify_code(None, Some(503)), ErrorClass::Transient);
+        assert_eq!(classify_code(None, Some(429)), ErrorClass::Throttling);
+        assert_eq!(c("InvalidGroup.NotFound"), ErrorClass::EventualConsistency);
+        assert_eq!(c("DependencyViolation"), ErrorClass::DependencyViolation);
+        assert_eq!(c("InsufficientInstanceCapacity"), ErrorClass::Capacity);
+        assert_eq!(c("VpcLimitExceeded"), ErrorClass::Quota);
+        assert_eq!(c("UnauthorizedOperation"), ErrorClass::AccessDenied);
+        assert_eq!(c("ExpiredToken"), ErrorClass::AccessDenied);
+        assert_eq!(c("InvalidParameterValue"), ErrorClass::InvalidInput);
+        assert_eq!(c("NoSuchEntity"), ErrorClass::NotFound);
+        assert_eq!(
+            refine(
+                ErrorClass::InvalidInput,
+                Some("InvalidParameterValue"),
+                "Value (x) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name"
+            ),
+            ErrorClass::EventualConsistency
+        );
+    }
+}

@@ -1,0 +1,63 @@
+//! Talking to the live account from the command line: the AWS session, the runtime, and the
+//! batched refresh shared by `plan` and `refresh`.
+
+use super::args::AwsArgs;
+use super::exit::ExitStatus;
+use super::target;
+use super::ui::Ui;
+use crate::aws::{Aws, AwsSettings};
+use crate::config::Deployment;
+use crate::plan::refresh::{refresh, Refreshed};
+use crate::provider::{CallStats, Registry};
+use crate::state::State;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// A registry connected to AWS with these settings (lazily: nothing is contacted until a
+/// resource has to be read).
+pub fn connected_registry(args: &AwsArgs, deployment: &Deployment) -> Registry {
+    let settings = AwsSettings {
+        profile: args.profile.clone(),
+        region: args.region.clone().or_else(|| deployment.region.clone()),
+        ..AwsSettings::default()
+    };
+    crate::aws::registry_with(Arc::new(Aws::new(settings, CallStats::default())))
+}
+
+/// Read the live account for this deployment, printing a diagnostic on failure.
+pub fn read_live(
+    ui: &Ui,
+    args: &AwsArgs,
+    deployment: &Deployment,
+    state: Option<&State>,
+    registry: &Registry,
+) -> Result<Refreshed, ExitStatus> {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return Err(ExitStatus::Error);
+        }
+    };
+    let concurrency = usize::from(args.read_concurrency);
+    match runtime.block_on(refresh(deployment, state, registry, concurrency)) {
+        Ok(r) => Ok(r),
+        Err(e) => Err(target::fail(ui, &e)),
+    }
+}
+
+/// `--stats`: the calls made, one per line, on stderr.
+pub fn print_stats(ui: &Ui, calls: &BTreeMap<String, u64>) {
+    let total: u64 = calls.values().sum();
+    let mut out = format!("AWS calls: {total}\n");
+    for (op, n) in calls {
+        out.push_str(&format!("  {op:<40} {n}\n"));
+    }
+    if !ui.quiet {
+        eprint!("{out}");
+    }
+}

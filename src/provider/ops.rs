@@ -1,0 +1,94 @@
+//! The operations every resource kind offers: batched read, lookup by tags, create, update,
+//! delete and a readiness wait.
+
+use super::error::ProviderError;
+use super::schema::KindSchema;
+use crate::address::Address;
+use crate::value::Value;
+use async_trait::async_trait;
+use std::collections::BTreeMap;
+
+/// Attribute name → value, as configuration, state and the provider exchange them.
+pub type Attrs = BTreeMap<String, Value>;
+
+/// A resource as the provider reads it from the account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveResource {
+    /// Provider id (`vpc-0abc`, an ARN for ELB and IAM kinds…).
+    pub id: String,
+    /// The attributes the kind can read back in its batched call. Attributes it cannot read
+    /// back (write-only ones such as a key pair's public key) are absent; the engine keeps the
+    /// recorded value for those.
+    pub attrs: Attrs,
+    /// The resource's tags, including `strata:*` ones (empty for untaggable kinds).
+    pub tags: BTreeMap<String, String>,
+}
+
+/// What `create` needs.
+#[derive(Debug, Clone)]
+pub struct CreateRequest<'a> {
+    /// `kind.name`, for messages and tags.
+    pub address: &'a Address,
+    /// Deployment name, for derived names and tags.
+    pub deployment: &'a str,
+    /// Desired attributes, fully known and in clear (the engine resolved every reference).
+    pub attrs: &'a Attrs,
+    /// Every tag to put on the resource in the create call itself where the API allows it:
+    /// stack/tier tags, the resource's own, `strata:deployment` and `strata:address`.
+    pub tags: &'a BTreeMap<String, String>,
+    /// Idempotency token, stable across retries of the same intent (RunInstances
+    /// `ClientToken`, EFS `CreationToken`, CloudFront `CallerReference`).
+    pub token: &'a str,
+}
+
+/// What `update` needs.
+#[derive(Debug, Clone)]
+pub struct UpdateRequest<'a> {
+    /// `kind.name`.
+    pub address: &'a Address,
+    /// Provider id.
+    pub id: &'a str,
+    /// Attributes as recorded (or read) before the update.
+    pub before: &'a Attrs,
+    /// Desired attributes, fully known and in clear.
+    pub after: &'a Attrs,
+    /// Names of the attributes that differ (all update in place).
+    pub changed: &'a [String],
+    /// Desired tags (the full set, as for create).
+    pub tags: &'a BTreeMap<String, String>,
+}
+
+/// A resource kind as the engine sees it.
+///
+/// The operations are async and bounded by the caller's concurrency. They never retry on
+/// their own: the caller decides from [`ProviderError::class`] (see [`super::retry`]).
+#[async_trait]
+pub trait ResourceKind: Send + Sync {
+    /// The kind's attribute schema: types, computed, sensitive and replace-forcing attributes.
+    fn schema(&self) -> &KindSchema;
+
+    /// Read the resources with these ids in as few calls as the API allows (one call per page,
+    /// ids or filters in the request). Ids that no longer exist are simply absent.
+    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError>;
+
+    /// Find resources carrying all of these tags (one call per page).
+    async fn find_tagged(
+        &self,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<Vec<LiveResource>, ProviderError>;
+
+    /// Create the resource, tagged in the same call where the API allows it.
+    async fn create(&self, req: &CreateRequest<'_>) -> Result<LiveResource, ProviderError>;
+
+    /// Change the attributes listed in `req.changed` in place.
+    async fn update(&self, req: &UpdateRequest<'_>) -> Result<LiveResource, ProviderError>;
+
+    /// Delete the resource. Deleting one that is already gone succeeds.
+    async fn delete(&self, id: &str, recorded: &Attrs) -> Result<(), ProviderError>;
+
+    /// Wait until the resource is usable (instance running, load balancer active…). Kinds that
+    /// are usable as soon as they exist keep the default.
+    async fn wait_ready(&self, _id: &str) -> Result<(), ProviderError> {
+        Ok(())
+    }
+}
