@@ -23,6 +23,7 @@ pub mod efs;
 pub mod elbv2;
 pub mod errors;
 pub mod iam;
+pub mod names;
 mod shapes;
 mod stats;
 
