@@ -24,6 +24,10 @@ const TIER: &str = "bench";
 pub struct RunSample {
     /// Wall time of each stage, in [`STAGES`] order.
     pub stages: [Duration; STAGES.len()],
+    /// Highest live heap during each stage, in bytes (what earlier stages keep included).
+    pub stage_peaks: [usize; STAGES.len()],
+    /// Live heap at the end of each stage, in bytes: what the stage's result keeps.
+    pub live_after: [usize; STAGES.len()],
     /// Heap live when the run started, in bytes (the bench's own bookkeeping).
     pub heap_before: usize,
     /// Highest live heap during the run, in bytes (`heap_before` included).
@@ -38,6 +42,26 @@ impl RunSample {
     /// Sum of the stages.
     pub fn total(&self) -> Duration {
         self.stages.iter().sum()
+    }
+}
+
+/// Time and heap of each stage of one run.
+struct Meter {
+    stages: [Duration; STAGES.len()],
+    stage_peaks: [usize; STAGES.len()],
+    live_after: [usize; STAGES.len()],
+}
+
+impl Meter {
+    /// Run stage `index` and record its time, its heap peak and what it leaves live.
+    fn stage<T>(&mut self, index: usize, work: impl FnOnce() -> T) -> T {
+        alloc::reset_peak();
+        let started = Instant::now();
+        let out = work();
+        self.stages[index] = started.elapsed();
+        self.stage_peaks[index] = alloc::peak_bytes();
+        self.live_after[index] = alloc::current_bytes();
+        out
     }
 }
 
@@ -56,41 +80,42 @@ pub fn run_once(
     };
     let backend = LocalBackend::new(state_root);
     let heap_before = alloc::current_bytes();
-    alloc::reset_peak();
-    let mut stages = [Duration::ZERO; STAGES.len()];
+    let mut meter = Meter {
+        stages: [Duration::ZERO; STAGES.len()],
+        stage_peaks: [0; STAGES.len()],
+        live_after: [0; STAGES.len()],
+    };
 
     // load: read, parse, merge the tier over the stack, check, cycle check.
-    let started = Instant::now();
-    let deployment = load(&request, registry)?;
-    stages[0] = started.elapsed();
-
+    let deployment = meter.stage(0, || load(&request, registry))?;
     // state: read and verify the recorded state, if any.
-    let started = Instant::now();
-    let state = backend.load(&deployment.name)?;
-    stages[1] = started.elapsed();
-
+    let state = meter.stage(1, || backend.load(&deployment.name))?;
     // graph: what `strata graph` and apply need: the DAG, its order and its critical path.
-    let started = Instant::now();
-    let graph = ResourceGraph::from_deployment(&deployment)?;
-    let order = black_box(graph.topo_order());
-    let critical = black_box(graph.critical_path(|_| 1));
-    stages[2] = started.elapsed();
-
+    let (graph, order, critical) = meter.stage(2, || {
+        ResourceGraph::from_deployment(&deployment).map(|graph| {
+            let order = black_box(graph.topo_order());
+            let critical = black_box(graph.critical_path(|_| 1));
+            (graph, order, critical)
+        })
+    })?;
     // diff: desired configuration against recorded state.
-    let started = Instant::now();
-    let plan = strata::plan::diff::plan(&deployment, state.as_ref(), registry, false)?;
-    stages[3] = started.elapsed();
-
+    let plan = meter.stage(3, || {
+        strata::plan::diff::plan(&deployment, state.as_ref(), registry, false)
+    })?;
     // render: the JSON plan, as `--output json` prints it.
-    let started = Instant::now();
-    let json = black_box(render_json(&plan));
-    stages[4] = started.elapsed();
+    let json = meter.stage(4, || black_box(render_json(&plan)));
 
-    let peak_heap = alloc::peak_bytes();
     let sample = RunSample {
-        stages,
+        stages: meter.stages,
+        stage_peaks: meter.stage_peaks,
+        live_after: meter.live_after,
         heap_before,
-        peak_heap,
+        peak_heap: meter
+            .stage_peaks
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(heap_before),
         json_bytes: json.len(),
         summary: plan.summary.clone(),
     };

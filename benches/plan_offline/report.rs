@@ -64,6 +64,31 @@ pub fn print_scenario(title: &str, sizes: &[SizeRuns]) {
     print_bytes_row("peak heap", sizes, |s| s.peak_heap);
     print_bytes_row("heap at start", sizes, |s| s.heap_before);
     print_bytes_row("JSON plan", sizes, |s| s.json_bytes);
+
+    println!("\nHeap by stage: highest during the stage / live after it (median).\n");
+    let mut header = vec!["stage".to_string()];
+    header.extend(
+        sizes
+            .iter()
+            .map(|s| format!("{} resources", thousands(s.resources))),
+    );
+    print_row(&header);
+    print_row(&vec!["---".to_string(); header.len()]);
+    for (i, stage) in STAGES.iter().enumerate() {
+        let mut row = vec![stage.to_string()];
+        for s in sizes {
+            let peak = median_bytes(s.samples.iter().map(|r| r.stage_peaks[i]));
+            let live = median_bytes(s.samples.iter().map(|r| r.live_after[i]));
+            row.push(format!("{} / {}", megabytes(peak), megabytes(live)));
+        }
+        print_row(&row);
+    }
+}
+
+fn median_bytes(values: impl Iterator<Item = usize>) -> usize {
+    let mut sorted: Vec<usize> = values.collect();
+    sorted.sort_unstable();
+    sorted.get(sorted.len() / 2).copied().unwrap_or(0)
 }
 
 fn print_duration_row(label: &str, sizes: &[SizeRuns], pick: impl Fn(&RunSample) -> Duration) {
@@ -81,10 +106,8 @@ fn print_bytes_row(label: &str, sizes: &[SizeRuns], pick: impl Fn(&RunSample) ->
     let mut row = vec![label.to_string()];
     let mut medians = Vec::new();
     for s in sizes {
-        let mut values: Vec<usize> = s.samples.iter().map(&pick).collect();
-        values.sort_unstable();
-        let m = values.get(values.len() / 2).copied().unwrap_or(0);
-        let min = values.first().copied().unwrap_or(0);
+        let m = median_bytes(s.samples.iter().map(&pick));
+        let min = s.samples.iter().map(&pick).min().unwrap_or(0);
         row.push(format!("{} ({})", megabytes(m), megabytes(min)));
         medians.push(m as f64);
     }
