@@ -92,11 +92,11 @@ pub fn run_once(
     let state = meter.stage(1, || backend.load(&deployment.name))?;
     // graph: what `strata graph` and apply need: the DAG, its order and its critical path.
     let (graph, order, critical) = meter.stage(2, || {
-        ResourceGraph::from_deployment(&deployment).map(|graph| {
-            let order = black_box(graph.topo_order());
-            let critical = black_box(graph.critical_path(|_| 1));
-            (graph, order, critical)
-        })
+        // Boxed inside the stage: the graph error is large and only matters if it happens.
+        let graph = ResourceGraph::from_deployment(&deployment).map_err(Box::new)?;
+        let order = black_box(graph.topo_order());
+        let critical = black_box(graph.critical_path(|_| 1));
+        Ok::<_, Box<dyn Error>>((graph, order, critical))
     })?;
     // diff: desired configuration against recorded state.
     let plan = meter.stage(3, || {
