@@ -78,7 +78,7 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
         return Err("--sizes needs sizes above zero and --runs at least 1".into());
     }
     let registry = strata::aws::registry();
-    let workspace = Workspace::create()?;
+    let workspace = Workspace::create(args.keep)?;
     println!("## Offline plan benchmark\n");
     println!(
         "depth {}, seed {}, {} measured runs per size after one warm-up run; build profile: {}.\n",
@@ -96,6 +96,7 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
         projects.push(prepare(&workspace, &registry, resources, args)?);
     }
     let rss_reset = rss::reset_peak_rss();
+    let rss_at_start = rss::current_rss_bytes();
 
     let mut measured = Vec::new();
     for scenario in &SCENARIOS {
@@ -105,7 +106,7 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
         measured.push((scenario.title, sizes));
     }
     report::print_targets(&measured);
-    print_rss(rss_reset);
+    print_rss(rss_reset, rss_at_start);
     Ok(())
 }
 
@@ -191,7 +192,7 @@ fn check_scenario(scenario: &Scenario, sizes: &[SizeRuns]) {
     }
 }
 
-fn print_rss(reset: bool) {
+fn print_rss(reset: bool, at_start: Option<u64>) {
     let Some(peak) = rss::peak_rss_bytes() else {
         println!("\n(VmHWM unavailable: no /proc/self/status on this system)");
         return;
@@ -202,10 +203,12 @@ fn print_rss(reset: bool) {
         "whole process, setup included"
     };
     println!(
-        "\nCross-check: peak resident set size (VmHWM) {scope}: {}; resident now: {}.",
-        megabytes(usize::try_from(peak).unwrap_or(usize::MAX)),
-        rss::current_rss_bytes()
-            .map(|b| megabytes(usize::try_from(b).unwrap_or(usize::MAX)))
-            .unwrap_or_else(|| "unknown".to_string())
+        "\nCross-check: peak resident set size (VmHWM) {scope}: {}; resident when measuring began: {}.",
+        mb(peak),
+        at_start.map_or_else(|| "unknown".to_string(), mb)
     );
+}
+
+fn mb(bytes: u64) -> String {
+    megabytes(usize::try_from(bytes).unwrap_or(usize::MAX))
 }

@@ -18,6 +18,10 @@ pub struct Args {
     /// Generator seed; the same seed always gives the same stacks.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Keep the generated projects and states (their folder is printed) instead of removing them,
+    /// e.g. to run `strata plan` on them under `/usr/bin/time -v`.
+    #[arg(long)]
+    pub keep: bool,
     /// Passed by `cargo bench` to every bench binary; ignored.
     #[arg(long, hide = true)]
     pub bench: bool,

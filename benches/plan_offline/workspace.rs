@@ -8,18 +8,20 @@ use strata::synth::SynthStack;
 /// `<tmp>/strata-bench-<pid>-<nanos>/`, holding one project per size.
 pub struct Workspace {
     root: PathBuf,
+    keep: bool,
 }
 
 impl Workspace {
-    /// Create a fresh, uniquely named folder under the system temp directory.
-    pub fn create() -> io::Result<Self> {
+    /// Create a fresh, uniquely named folder under the system temp directory; `keep` leaves it
+    /// in place when dropped.
+    pub fn create(keep: bool) -> io::Result<Self> {
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
         let root =
             std::env::temp_dir().join(format!("strata-bench-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&root)?;
-        Ok(Workspace { root })
+        Ok(Workspace { root, keep })
     }
 
     /// Write `stack` as a project (`stacks/synth.toml`, `tiers/bench.toml`) in its own folder.
@@ -35,6 +37,10 @@ impl Workspace {
 
 impl Drop for Workspace {
     fn drop(&mut self) {
+        if self.keep {
+            println!("\nKept the generated projects in {}", self.root.display());
+            return;
+        }
         if let Err(e) = std::fs::remove_dir_all(&self.root) {
             eprintln!("could not remove {}: {e}", self.root.display());
         }
