@@ -5,7 +5,8 @@
 //! process, sizes interleaved so that a noisy neighbour slows all sizes alike. Two scenarios: a
 //! first plan (no state: everything is created) and a plan against a state that matches the
 //! configuration (everything is a no-op). Time per stage and peak heap are reported per size,
-//! with the ratio of each size to the first. Run it with `scripts/bench.sh` or
+//! with the ratio of each size to the first. The `strata` binary is then run on the same
+//! projects as a separate process, for wall time and peak resident set size. Run it with `scripts/bench.sh` or
 //! `cargo bench --bench plan_offline -- [--sizes 1000,10000] [--runs 5]`.
 
 // A bench target's root is its crate root, so modules beside it are named by path.
@@ -18,6 +19,8 @@ mod args;
 mod matching_state;
 #[path = "plan_offline/pipeline.rs"]
 mod pipeline;
+#[path = "plan_offline/process.rs"]
+mod process;
 #[path = "plan_offline/report.rs"]
 mod report;
 #[path = "plan_offline/rss.rs"]
@@ -28,7 +31,7 @@ mod workspace;
 use args::Args;
 use clap::Parser;
 use pipeline::run_once;
-use report::{megabytes, thousands, SizeRuns};
+use report::{megabytes, thousands, ProcessRuns, SizeRuns};
 use std::error::Error;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -105,8 +108,20 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
         report::print_scenario(scenario.title, &sizes);
         measured.push((scenario.title, sizes));
     }
-    report::print_targets(&measured);
-    print_rss(rss_reset, rss_at_start);
+    // Read before the process runs, which reset the peak before every spawn.
+    let rss_peak = rss::peak_rss_bytes();
+    let mut as_process = Vec::new();
+    if !args.in_process_only {
+        for scenario in &SCENARIOS {
+            as_process.push((
+                scenario.title,
+                measure_process(scenario, &projects, args.runs)?,
+            ));
+        }
+        report::print_process(&as_process);
+    }
+    report::print_targets(&measured, &as_process);
+    print_rss(rss_peak, rss_reset, rss_at_start);
     Ok(())
 }
 
@@ -176,6 +191,32 @@ fn measure(
     Ok(sizes)
 }
 
+/// One warm-up process per size (it loads the binary and the files into the page cache), then
+/// `runs` rounds over all sizes.
+fn measure_process(
+    scenario: &Scenario,
+    projects: &[(usize, Project)],
+    runs: usize,
+) -> Result<Vec<ProcessRuns>, Box<dyn Error>> {
+    let mut sizes: Vec<ProcessRuns> = projects
+        .iter()
+        .map(|(resources, _)| ProcessRuns {
+            resources: *resources,
+            samples: Vec::with_capacity(runs),
+        })
+        .collect();
+    for (_, project) in projects {
+        process::run_cli(project.dir(), &(scenario.state_root)(project))?;
+    }
+    for _ in 0..runs {
+        for (slot, (_, project)) in sizes.iter_mut().zip(projects) {
+            let sample = process::run_cli(project.dir(), &(scenario.state_root)(project))?;
+            slot.samples.push(sample);
+        }
+    }
+    Ok(sizes)
+}
+
 /// Say so when a scenario did not plan what it claims (the numbers would measure something else).
 fn check_scenario(scenario: &Scenario, sizes: &[SizeRuns]) {
     for size in sizes {
@@ -192,13 +233,14 @@ fn check_scenario(scenario: &Scenario, sizes: &[SizeRuns]) {
     }
 }
 
-fn print_rss(reset: bool, at_start: Option<u64>) {
-    let Some(peak) = rss::peak_rss_bytes() else {
+/// The in-process runs' peak RSS, to compare with the counted heap peak.
+fn print_rss(peak: Option<u64>, reset: bool, at_start: Option<u64>) {
+    let Some(peak) = peak else {
         println!("\n(VmHWM unavailable: no /proc/self/status on this system)");
         return;
     };
     let scope = if reset {
-        "since measuring began (setup excluded)"
+        "of the in-process runs (setup excluded)"
     } else {
         "whole process, setup included"
     };

@@ -18,6 +18,9 @@ pub struct Args {
     /// Generator seed; the same seed always gives the same stacks.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Skip the runs of the `strata` binary as a separate process.
+    #[arg(long)]
+    pub in_process_only: bool,
     /// Keep the generated projects and states (their folder is printed) instead of removing them,
     /// e.g. to run `strata plan` on them under `/usr/bin/time -v`.
     #[arg(long)]
