@@ -269,8 +269,42 @@ fn write_key(out: &mut String, key: &str) {
 }
 
 impl Serialize for Value {
+    // Written out by hand rather than through `to_json`, so that large plans and states are
+    // serialized without building a temporary JSON tree.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.to_json().serialize(serializer)
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self {
+            Value::Null => serializer.serialize_unit(),
+            Value::Bool(b) => serializer.serialize_bool(*b),
+            Value::Int(i) => serializer.serialize_i64(*i),
+            Value::Float(f) if f.is_finite() => serializer.serialize_f64(*f),
+            Value::Float(_) => serializer.serialize_unit(),
+            Value::String(s) => serializer.serialize_str(s),
+            Value::List(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            Value::Map(map) => {
+                let mut m = serializer.serialize_map(Some(map.len()))?;
+                for (k, v) in map {
+                    m.serialize_entry(k, v)?;
+                }
+                m.end()
+            }
+            Value::Unknown => {
+                let mut m = serializer.serialize_map(Some(1))?;
+                m.serialize_entry(UNKNOWN_KEY, &true)?;
+                m.end()
+            }
+            Value::Redacted(d) => {
+                let mut m = serializer.serialize_map(Some(1))?;
+                m.serialize_entry(SENSITIVE_KEY, &format!("sha256:{d}"))?;
+                m.end()
+            }
+        }
     }
 }
 
@@ -319,6 +353,17 @@ mod tests {
         assert!(!text.contains("hunter2"));
         let back: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back, v);
+    }
+
+    #[test]
+    fn direct_serialization_matches_the_json_form() {
+        let v = Value::List(vec![
+            Value::Null,
+            Value::Float(1.5),
+            Value::Map(BTreeMap::from([("k".to_string(), Value::Unknown)])),
+            Value::Redacted("ab".into()),
+        ]);
+        assert_eq!(serde_json::to_value(&v).unwrap(), v.to_json());
     }
 
     #[test]

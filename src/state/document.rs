@@ -65,6 +65,20 @@ pub(crate) fn decode(bytes: &[u8], deployment: &str, path: &Path) -> Result<Deco
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(corrupt("the file is empty".into()));
     }
+    // Current-format documents (the common case) are read straight into `State`: building a
+    // JSON tree first would cost several times the file's size in memory.
+    if let Ok(probe) = serde_json::from_slice::<Probe>(bytes) {
+        if probe.format_version == Some(u64::from(FORMAT_VERSION)) {
+            let stored = match probe.checksum {
+                Some(Json::String(s)) => s,
+                Some(_) => return Err(corrupt("the `checksum` field is not a string".into())),
+                None => return Err(corrupt("the `checksum` field is missing".into())),
+            };
+            let state: State = serde_json::from_slice(bytes)
+                .map_err(|e| corrupt(format!("not a state document: {e}")))?;
+            return verified(state, stored, deployment, path);
+        }
+    }
     let doc: Json = serde_json::from_slice(bytes)
         .map_err(|e| corrupt(format!("not valid JSON ({e}); the file may be truncated")))?;
     let Json::Object(mut map) = doc else {
@@ -114,6 +128,23 @@ pub(crate) fn decode(bytes: &[u8], deployment: &str, path: &Path) -> Result<Deco
     };
     let state: State = serde_json::from_value(Json::Object(map))
         .map_err(|e| corrupt(format!("not a state document: {e}")))?;
+    verified(state, stored, deployment, path)
+}
+
+/// The two fields read before the rest of a document.
+#[derive(serde::Deserialize)]
+struct Probe {
+    format_version: Option<u64>,
+    checksum: Option<Json>,
+}
+
+/// The state, if its stored checksum matches its content.
+fn verified(
+    state: State,
+    stored: String,
+    deployment: &str,
+    path: &Path,
+) -> Result<Decoded, StateError> {
     let actual = checksum(&state);
     if stored != actual {
         return Err(StateError::ChecksumMismatch {
@@ -125,7 +156,7 @@ pub(crate) fn decode(bytes: &[u8], deployment: &str, path: &Path) -> Result<Deco
     }
     Ok(Decoded {
         state,
-        format_version: version,
+        format_version: FORMAT_VERSION,
         checksum: Some(actual),
     })
 }

@@ -5,9 +5,16 @@ use crate::value::Value;
 
 /// Render a plan as pretty JSON with a trailing newline.
 pub(crate) fn render(plan: &Plan) -> String {
-    let safe = redact_sensitive(plan);
+    // Plans arrive redacted; copy (a large plan is tens of MB) only when something is not.
+    let redacted;
+    let safe = if holds_clear_secret(plan) {
+        redacted = redact_sensitive(plan);
+        &redacted
+    } else {
+        plan
+    };
     // A Plan holds only string-keyed maps and finite-or-null numbers, so serializing cannot fail.
-    let mut out = serde_json::to_string_pretty(&safe)
+    let mut out = serde_json::to_string_pretty(safe)
         .expect("a Plan always serializes: every map key is a string");
     out.push('\n');
     out
@@ -36,6 +43,26 @@ pub(crate) fn redact_sensitive(plan: &Plan) -> Plan {
         redact_in_place(&mut output.after);
     }
     plan
+}
+
+/// Whether any value flagged sensitive is still in clear.
+fn holds_clear_secret(plan: &Plan) -> bool {
+    let clear =
+        |v: Option<&Value>| !matches!(v, None | Some(Value::Redacted(_)) | Some(Value::Unknown));
+    plan.resource_changes.iter().any(|rc| {
+        rc.changes.iter().filter(|a| a.sensitive).any(|a| {
+            clear(a.before.as_ref())
+                || clear(a.after.as_ref())
+                || [&rc.before, &rc.after]
+                    .into_iter()
+                    .flatten()
+                    .any(|m| clear(m.get(&a.name)))
+        })
+    }) || plan
+        .output_changes
+        .iter()
+        .filter(|o| o.sensitive)
+        .any(|o| clear(o.before.as_ref()) || clear(o.after.as_ref()))
 }
 
 fn redact_in_place(value: &mut Option<Value>) {
