@@ -121,7 +121,7 @@ async fn vpc_create_read_update_delete() {
         .await
         .expect("second delete is a no-op");
     assert!(kind
-        .read(&[created.id.clone()])
+        .read(std::slice::from_ref(&created.id))
         .await
         .expect("read")
         .is_empty());

@@ -19,9 +19,11 @@ fn state_dir() -> TempDir {
     tempfile::tempdir().expect("a temp dir")
 }
 
+/// `strata plan --tier dev` from recorded state only: these tests are about the offline
+/// engine; reading the live account is tested against the emulator in `tests/cli_refresh.rs`.
 fn plan_dev(project: &std::path::Path, state: &std::path::Path, extra: &[&str]) -> support::Run {
     strata(project)
-        .args(["plan", "--tier", "dev"])
+        .args(["plan", "--tier", "dev", "--refresh=false"])
         .state_dir(state)
         .args(extra)
         .run()
@@ -211,12 +213,17 @@ fn plan_without_state_creates_everything() {
 #[test]
 fn plan_accepts_refresh_false() {
     let state = state_dir();
-    let run = plan_dev(
-        &repo_root(),
-        state.path(),
-        &["--refresh=false", "--detailed-exitcode"],
-    )
-    .expect_code(2);
+    let run = strata(&repo_root())
+        .args([
+            "plan",
+            "--tier",
+            "dev",
+            "--refresh=false",
+            "--detailed-exitcode",
+        ])
+        .state_dir(state.path())
+        .run()
+        .expect_code(2);
     assert!(run.stdout.contains(CREATE_ALL), "{}", run.stdout);
 }
 

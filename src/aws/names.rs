@@ -10,7 +10,13 @@ pub fn derived(deployment: &str, address: &Address, max: usize) -> String {
     let raw = format!("{deployment}-{}", address.name);
     let clean: String = raw
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     if clean.len() <= max {
         return clean;
@@ -32,7 +38,13 @@ mod tests {
         assert_eq!(derived("ai-stack-dev", &a, 64), "ai-stack-dev-web-front");
         let long = derived("a-very-long-deployment-name-for-testing", &a, 32);
         assert!(long.len() <= 32, "{long}");
-        assert_eq!(long, derived("a-very-long-deployment-name-for-testing", &a, 32));
-        assert_ne!(long, derived("a-very-long-deployment-name-for-testinh", &a, 32));
+        assert_eq!(
+            long,
+            derived("a-very-long-deployment-name-for-testing", &a, 32)
+        );
+        assert_ne!(
+            long,
+            derived("a-very-long-deployment-name-for-testinh", &a, 32)
+        );
     }
 }

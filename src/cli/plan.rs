@@ -1,9 +1,12 @@
-//! `strata plan`: configuration vs recorded state, rendered for terminals, pull requests or tools.
+//! `strata plan`: configuration vs recorded state and the live account, rendered for
+//! terminals, pull requests or tools.
 
 use super::args::{OutputFormat, PlanArgs};
 use super::exit::ExitStatus;
+use super::live;
 use super::target;
 use super::ui::Ui;
+use crate::plan::diff;
 use crate::plan::render::{render_json, render_markdown, render_text, RenderOptions};
 use crate::plan::Plan;
 
@@ -19,12 +22,36 @@ pub fn run(ui: &Ui, args: &PlanArgs) -> ExitStatus {
         Ok(s) => s,
         Err(e) => return target::fail(ui, &e),
     };
-    if args.refresh {
-        ui.detail(
-            "refresh: this build has no AWS provider yet; planning against recorded state only",
-        );
-    }
-    let plan = match crate::plan::diff::plan(&deployment, state.as_ref(), &registry, false) {
+    let planned = if args.refresh || args.refresh_only {
+        // Connected lazily: a plan with nothing recorded and nothing reused makes no call.
+        let live_registry = live::connected_registry(&args.aws, &deployment);
+        let refreshed =
+            match live::read_live(ui, &args.aws, &deployment, state.as_ref(), &live_registry) {
+                Ok(r) => r,
+                Err(status) => return status,
+            };
+        ui.detail(&format!(
+            "refresh: {} AWS call(s) for {} recorded and {} reused resource(s)",
+            refreshed.calls.values().sum::<u64>(),
+            refreshed.live.len(),
+            refreshed.reused.len()
+        ));
+        if args.stats {
+            live::print_stats(ui, &refreshed.calls);
+        }
+        let plan = if args.refresh_only {
+            diff::plan_refresh_only(&deployment, state.as_ref(), &live_registry, &refreshed)
+        } else {
+            diff::plan_refreshed(&deployment, state.as_ref(), &live_registry, &refreshed)
+        };
+        plan.map(|mut p| {
+            p.calls = Some(refreshed.calls.clone());
+            p
+        })
+    } else {
+        diff::plan(&deployment, state.as_ref(), &registry, false)
+    };
+    let plan = match planned {
         Ok(p) => p,
         Err(e) => return target::fail(ui, &e),
     };

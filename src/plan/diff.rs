@@ -511,11 +511,12 @@ fn plan_resource(
         let new = desired.get(attr.name);
         let sensitive = new.is_some_and(|n| n.sensitive) || attr.sensitive;
         let new_shown = new.map(shown);
+        // An attribute the configuration does not set is left as it is (AWS's default or
+        // whatever it was): removing a line never silently replaces a resource.
         let differs = match (old, &new_shown) {
-            (_, None) if attr.computed => false,
-            (None, None) => false,
+            (_, None) => false,
             (Some(o), Some(n)) => o != n || !n.is_known(),
-            _ => true,
+            (None, Some(_)) => true,
         };
         if differs {
             changes.push(AttrChange {

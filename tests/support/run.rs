@@ -56,6 +56,24 @@ pub fn strata(project: &Path) -> Strata {
     ] {
         cmd.env_remove(var);
     }
+    // Tests contact loopback only: any AWS call goes to a closed local port unless a test
+    // points AWS_ENDPOINT_URL at the emulator, credentials are dummies, and the instance
+    // metadata service (a non-loopback address) is never asked.
+    for var in [
+        "AWS_PROFILE",
+        "AWS_CONFIG_FILE",
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "AWS_SESSION_TOKEN",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
     // Relative paths in the arguments resolve against a directory the test controls.
     cmd.current_dir(project);
     cmd.arg("--project-dir").arg(project);
