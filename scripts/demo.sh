@@ -1,19 +1,34 @@
 #!/usr/bin/env bash
-# The main job, as far as this build goes: build strata, validate the `dev` tier of the AI
-# stack, and plan it against recorded state. (Apply against the local AWS emulator arrives with
-# the AWS and apply issues; this script will then start the emulator itself.)
+# The main job, as far as this build goes: build strata, start the local AWS emulator (moto,
+# pinned, in .venv), validate the `dev` tier of the AI stack and plan it against the emulator's
+# live account. (`strata apply` arrives with the next issue; this script will then deploy and
+# print the outputs.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo build --quiet
-strata=target/debug/strata
-state_dir=${STRATA_STATE_DIR:-state}
+strata=$PWD/target/debug/strata
+scripts/moto.sh install
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+scripts/moto.sh start "$port" >/dev/null 2>&1 &
+moto_pid=$!
+trap 'kill $moto_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  curl -fs -o /dev/null "http://127.0.0.1:$port/moto-api/" && break
+  sleep 0.2
+done
+
+export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_ACCESS_KEY_ID=testing \
+  AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
+state_dir=$(mktemp -d)
+trap 'kill $moto_pid 2>/dev/null || true; rm -rf "$state_dir"' EXIT
 
 echo "== strata validate --tier dev"
 "$strata" validate --tier dev
 echo
-echo "== strata plan --tier dev --refresh=false"
-"$strata" plan --tier dev --refresh=false --state-dir "$state_dir"
+echo "== strata plan --tier dev --stats   (against the local emulator at $AWS_ENDPOINT_URL)"
+"$strata" plan --tier dev --stats --state-dir "$state_dir"
 echo
-echo "== strata graph --tier dev --format mermaid"
-"$strata" graph --tier dev --format mermaid
+echo "== strata graph --tier dev"
+"$strata" graph --tier dev
