@@ -287,3 +287,66 @@ async fn reused_resources_are_never_changed_and_must_exist() {
         run.stderr
     );
 }
+
+#[tokio::test]
+async fn lookup_by_tags_finds_exactly_one() {
+    let moto = moto();
+    let ec2 = moto.ec2().await;
+    let tagged = |cidr: &'static str| {
+        let ec2 = ec2.clone();
+        async move {
+            ec2.create_vpc()
+                .cidr_block(cidr)
+                .tag_specifications(
+                    aws_sdk_ec2::types::TagSpecification::builder()
+                        .resource_type(aws_sdk_ec2::types::ResourceType::Vpc)
+                        .tags(
+                            aws_sdk_ec2::types::Tag::builder()
+                                .key("Name")
+                                .value("shared")
+                                .build(),
+                        )
+                        .build(),
+                )
+                .send()
+                .await
+                .expect("vpc")
+                .vpc()
+                .and_then(|v| v.vpc_id())
+                .expect("id")
+                .to_string()
+        }
+    };
+    let id = tagged("10.50.0.0/16").await;
+    let project = tempfile::tempdir().unwrap();
+    write(
+        project.path(),
+        "stacks/look.toml",
+        "[stack]\nname = \"look\"\nregion = \"us-east-1\"\n\n[resource.vpc.shared]\nlookup = { tags = { Name = \"shared\" } }\n\n[resource.subnet.a]\nvpc_id = \"${vpc.shared.id}\"\ncidr_block = \"10.50.1.0/24\"\n",
+    );
+    let state = tempfile::tempdir().unwrap();
+    let run = strata(project.path())
+        .env("AWS_ENDPOINT_URL", &moto.endpoint)
+        .args(["plan", "--stack", "look", "-o", "json"])
+        .state_dir(state.path())
+        .run()
+        .expect_code(0);
+    let j = run.json();
+    let changes = j["resource_changes"].as_array().unwrap();
+    let subnet = changes.iter().find(|c| c["address"] == "subnet.a").unwrap();
+    // The looked-up VPC's id flows into the new subnet before anything is applied.
+    assert_eq!(subnet["after"]["vpc_id"], id.as_str());
+
+    tagged("10.51.0.0/16").await;
+    let run = strata(project.path())
+        .env("AWS_ENDPOINT_URL", &moto.endpoint)
+        .args(["plan", "--stack", "look"])
+        .state_dir(state.path())
+        .run()
+        .expect_code(1);
+    assert!(
+        run.stderr.contains("found 2, expected exactly one"),
+        "{}",
+        run.stderr
+    );
+}
