@@ -88,7 +88,6 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     .attr(AttrSchema::computed("arn", AttrType::String).doc("ARN of the file system"))
 });
 
-
 #[async_trait]
 impl ResourceKind for EfsFileSystem {
     fn schema(&self) -> &KindSchema {
@@ -189,7 +188,9 @@ impl ResourceKind for EfsFileSystem {
                     return Err(ProviderError::new(
                         ErrorClass::Unsupported,
                         "efs:UpdateFileSystem",
-                        format!("changing `{other}` of an EFS file system in place is not supported"),
+                        format!(
+                            "changing `{other}` of an EFS file system in place is not supported"
+                        ),
                     )
                     .at(req.address))
                 }
@@ -209,14 +210,18 @@ impl ResourceKind for EfsFileSystem {
                 .await
                 .map_err(|e| classify(OP, e).at(req.address))?;
         }
-        let live = self.read(&[req.id.to_string()]).await?.pop().ok_or_else(|| {
-            ProviderError::new(
-                ErrorClass::NotFound,
-                "efs:DescribeFileSystems",
-                "the file system disappeared during the update",
-            )
-            .at(req.address)
-        })?;
+        let live = self
+            .read(&[req.id.to_string()])
+            .await?
+            .pop()
+            .ok_or_else(|| {
+                ProviderError::new(
+                    ErrorClass::NotFound,
+                    "efs:DescribeFileSystems",
+                    "the file system disappeared during the update",
+                )
+                .at(req.address)
+            })?;
         self.sync_tags(req.id, &live.tags, req.tags)
             .await
             .map_err(|e| e.at(req.address))?;
@@ -263,7 +268,10 @@ impl ResourceKind for EfsFileSystem {
                 Some(other) => Err(ProviderError::new(
                     ErrorClass::Other,
                     OP,
-                    format!("file system {id} is {} instead of available", other.as_str()),
+                    format!(
+                        "file system {id} is {} instead of available",
+                        other.as_str()
+                    ),
                 )),
                 None => Err(ProviderError::new(
                     ErrorClass::NotFound,

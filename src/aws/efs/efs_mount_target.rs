@@ -74,7 +74,6 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
 });
 
-
 #[async_trait]
 impl ResourceKind for EfsMountTarget {
     fn schema(&self) -> &KindSchema {
@@ -183,7 +182,9 @@ impl ResourceKind for EfsMountTarget {
                     return Err(ProviderError::new(
                         ErrorClass::Unsupported,
                         OP,
-                        format!("changing `{other}` of an EFS mount target in place is not supported"),
+                        format!(
+                            "changing `{other}` of an EFS mount target in place is not supported"
+                        ),
                     )
                     .at(req.address))
                 }
@@ -221,29 +222,44 @@ impl ResourceKind for EfsMountTarget {
                 Err(err)
             };
         }
-        poll(DESCRIBE, "the deleted mount target", SETTLE_TIMEOUT, || async move {
-            Ok(self.by_id(id).await?.is_none().then_some(()))
-        })
+        poll(
+            DESCRIBE,
+            "the deleted mount target",
+            SETTLE_TIMEOUT,
+            || async move { Ok(self.by_id(id).await?.is_none().then_some(())) },
+        )
         .await
     }
 
     async fn wait_ready(&self, id: &str) -> Result<(), ProviderError> {
-        poll(DESCRIBE, "the mount target", SETTLE_TIMEOUT, || async move {
-            match self.by_id(id).await?.map(|mt| mt.life_cycle_state().clone()) {
-                Some(LifeCycleState::Available) => Ok(Some(())),
-                Some(LifeCycleState::Creating) => Ok(None),
-                Some(other) => Err(ProviderError::new(
-                    ErrorClass::Other,
-                    DESCRIBE,
-                    format!("mount target {id} is {} instead of available", other.as_str()),
-                )),
-                None => Err(ProviderError::new(
-                    ErrorClass::NotFound,
-                    DESCRIBE,
-                    format!("mount target {id} does not exist"),
-                )),
-            }
-        })
+        poll(
+            DESCRIBE,
+            "the mount target",
+            SETTLE_TIMEOUT,
+            || async move {
+                match self
+                    .by_id(id)
+                    .await?
+                    .map(|mt| mt.life_cycle_state().clone())
+                {
+                    Some(LifeCycleState::Available) => Ok(Some(())),
+                    Some(LifeCycleState::Creating) => Ok(None),
+                    Some(other) => Err(ProviderError::new(
+                        ErrorClass::Other,
+                        DESCRIBE,
+                        format!(
+                            "mount target {id} is {} instead of available",
+                            other.as_str()
+                        ),
+                    )),
+                    None => Err(ProviderError::new(
+                        ErrorClass::NotFound,
+                        DESCRIBE,
+                        format!("mount target {id} does not exist"),
+                    )),
+                }
+            },
+        )
         .await
     }
 }
@@ -252,7 +268,12 @@ impl EfsMountTarget {
     /// One mount target by id (one call); `None` when it does not exist or is being deleted.
     async fn by_id(&self, id: &str) -> Result<Option<MountTargetDescription>, ProviderError> {
         let efs = self.aws.efs().await?;
-        match efs.describe_mount_targets().mount_target_id(id).send().await {
+        match efs
+            .describe_mount_targets()
+            .mount_target_id(id)
+            .send()
+            .await
+        {
             Ok(out) => Ok(out
                 .mount_targets()
                 .iter()
@@ -275,10 +296,7 @@ impl EfsMountTarget {
     }
 
     /// Every mount target of a file system: one call per page.
-    async fn of_file_system(
-        &self,
-        fs: &str,
-    ) -> Result<Vec<MountTargetDescription>, ProviderError> {
+    async fn of_file_system(&self, fs: &str) -> Result<Vec<MountTargetDescription>, ProviderError> {
         let efs = self.aws.efs().await?;
         let mut out = Vec::new();
         let mut pages = efs
@@ -314,7 +332,11 @@ fn live(mt: &MountTargetDescription) -> LiveResource {
         "availability_zone_name",
         mt.availability_zone_name(),
     );
-    put_str(&mut attrs, "network_interface_id", mt.network_interface_id());
+    put_str(
+        &mut attrs,
+        "network_interface_id",
+        mt.network_interface_id(),
+    );
     LiveResource {
         id: mt.mount_target_id().to_string(),
         attrs,
@@ -335,7 +357,11 @@ fn live_of_create(
         "availability_zone_name",
         out.availability_zone_name(),
     );
-    put_str(&mut attrs, "network_interface_id", out.network_interface_id());
+    put_str(
+        &mut attrs,
+        "network_interface_id",
+        out.network_interface_id(),
+    );
     LiveResource {
         id: out.mount_target_id().to_string(),
         attrs,

@@ -86,7 +86,6 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
 });
 
-
 #[async_trait]
 impl ResourceKind for IamRole {
     fn schema(&self) -> &KindSchema {
@@ -267,7 +266,9 @@ impl IamRole {
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| classify("iam:GetAccountAuthorizationDetails", e))?;
             for role in page.role_detail_list() {
-                let Some(name) = role.role_name() else { continue };
+                let Some(name) = role.role_name() else {
+                    continue;
+                };
                 let tags = from_iam(role.tags());
                 if !keep(name, &tags) {
                     continue;
@@ -284,7 +285,10 @@ impl IamRole {
                     .role_policy_list()
                     .iter()
                     .filter_map(|p| {
-                        Some((p.policy_name()?.to_string(), policy_value(p.policy_document()?)))
+                        Some((
+                            p.policy_name()?.to_string(),
+                            policy_value(p.policy_document()?),
+                        ))
                     })
                     .collect();
                 if !inline.is_empty() {
@@ -340,9 +344,9 @@ impl IamRole {
     async fn ours(&self, name: &str, req: &CreateRequest<'_>) -> Result<bool, ProviderError> {
         let live = self.read(&[name.to_string()]).await?;
         let same = |tags: &BTreeMap<String, String>, key: &str| tags.get(key) == req.tags.get(key);
-        Ok(live.first().is_some_and(|l| {
-            same(&l.tags, "strata:deployment") && same(&l.tags, "strata:address")
-        }))
+        Ok(live
+            .first()
+            .is_some_and(|l| same(&l.tags, "strata:deployment") && same(&l.tags, "strata:address")))
     }
 
     async fn put_inline(&self, role: &str, policy: &str, doc: &Value) -> Result<(), ProviderError> {
@@ -405,7 +409,9 @@ impl IamRole {
         before: &Attrs,
         after: &Attrs,
     ) -> Result<(), ProviderError> {
-        let old = table(before, "inline_policies").cloned().unwrap_or_default();
+        let old = table(before, "inline_policies")
+            .cloned()
+            .unwrap_or_default();
         let new = table(after, "inline_policies").cloned().unwrap_or_default();
         for (policy, doc) in &new {
             if old.get(policy) != Some(doc) {
@@ -425,7 +431,9 @@ impl IamRole {
         before: &Attrs,
         after: &Attrs,
     ) -> Result<(), ProviderError> {
-        let old: BTreeSet<String> = str_list(before, "managed_policy_arns").into_iter().collect();
+        let old: BTreeSet<String> = str_list(before, "managed_policy_arns")
+            .into_iter()
+            .collect();
         let new: BTreeSet<String> = str_list(after, "managed_policy_arns").into_iter().collect();
         for arn in new.difference(&old) {
             self.attach(role, arn).await?;

@@ -60,7 +60,6 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
 });
 
-
 #[async_trait]
 impl ResourceKind for InstanceProfile {
     fn schema(&self) -> &KindSchema {
@@ -179,14 +178,23 @@ impl ResourceKind for InstanceProfile {
     /// taken out first, as AWS requires.
     async fn delete(&self, id: &str, _recorded: &Attrs) -> Result<(), ProviderError> {
         let iam = self.aws.iam().await?;
-        let got = iam.get_instance_profile().instance_profile_name(id).send().await;
+        let got = iam
+            .get_instance_profile()
+            .instance_profile_name(id)
+            .send()
+            .await;
         let profile = match got {
             Ok(out) => out,
             Err(e) => return ok_if_gone(Err(classify("iam:GetInstanceProfile", e))),
         };
         let roles: Vec<String> = profile
             .instance_profile()
-            .map(|p| p.roles().iter().map(|r| r.role_name().to_string()).collect())
+            .map(|p| {
+                p.roles()
+                    .iter()
+                    .map(|r| r.role_name().to_string())
+                    .collect()
+            })
             .unwrap_or_default();
         for role in roles {
             self.remove_role(id, &role).await?;
