@@ -1,13 +1,31 @@
 //! `efs_mount_target`: the address of an EFS file system in one subnet.
+//!
+//! `DescribeMountTargets` takes one file system id or one mount target id per call, and `read`
+//! is not told which file system a mount target belongs to. A batch of n mount targets
+//! therefore costs one `DescribeFileSystems` call per page (to learn which file systems have
+//! mount targets) plus one `DescribeMountTargets` call per page for each such file system: it
+//! grows with the number of file systems, not of mount targets. A single id is read directly
+//! (one call). Security groups need a call per mount target
+//! (`DescribeMountTargetSecurityGroups`), so they are written but not read back.
 
+use super::common::{all_file_systems, poll, SETTLE_TIMEOUT};
+use crate::aws::attrs::{put_str, put_str_list, required_str, str_list, str_of};
+use crate::aws::errors::classify;
 use crate::aws::shapes::string_list;
 use crate::aws::Aws;
-use crate::provider::{AttrSchema, AttrType, KindSchema};
+use crate::provider::{
+    AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
+    ProviderError, ResourceKind, UpdateRequest,
+};
+use async_trait::async_trait;
+use aws_sdk_efs::types::{LifeCycleState, MountTargetDescription};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, LazyLock};
+
+const DESCRIBE: &str = "efs:DescribeMountTargets";
 
 /// A mount target (`CreateMountTarget`). EFS mount targets take no tags.
 pub struct EfsMountTarget {
-    #[allow(dead_code)] // used once the kind's AWS calls are written
     aws: Arc<Aws>,
 }
 
@@ -56,4 +74,297 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
 });
 
-crate::pending_kind!(EfsMountTarget, SCHEMA);
+#[async_trait]
+impl ResourceKind for EfsMountTarget {
+    fn schema(&self) -> &KindSchema {
+        &SCHEMA
+    }
+
+    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
+        let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+        let targets = match ids {
+            [] => return Ok(Vec::new()),
+            [one] => self.by_id(one).await?.into_iter().collect(),
+            _ => {
+                let efs = self.aws.efs().await?;
+                let mut all = Vec::new();
+                for fs in all_file_systems(efs).await? {
+                    if fs.number_of_mount_targets() > 0 {
+                        all.extend(self.of_file_system(fs.file_system_id()).await?);
+                    }
+                }
+                all
+            }
+        };
+        let mut found = BTreeMap::new();
+        for mt in targets {
+            let gone = matches!(
+                mt.life_cycle_state(),
+                LifeCycleState::Deleting | LifeCycleState::Deleted
+            );
+            if wanted.contains(mt.mount_target_id()) && !gone {
+                found.insert(mt.mount_target_id().to_string(), live(&mt));
+            }
+        }
+        Ok(found.into_values().collect())
+    }
+
+    /// Mount targets carry no tags, so none is ever found by tags.
+    async fn find_tagged(
+        &self,
+        _wanted: &BTreeMap<String, String>,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        Ok(Vec::new())
+    }
+
+    async fn create(&self, req: &CreateRequest<'_>) -> Result<LiveResource, ProviderError> {
+        const OP: &str = "efs:CreateMountTarget";
+        let efs = self.aws.efs().await?;
+        let attrs = req.attrs;
+        let fs = required_str(attrs, "file_system_id", OP).map_err(|e| e.at(req.address))?;
+        let subnet = required_str(attrs, "subnet_id", OP).map_err(|e| e.at(req.address))?;
+        let groups = str_list(attrs, "security_groups");
+        let mut call = efs
+            .create_mount_target()
+            .file_system_id(fs)
+            .subnet_id(subnet);
+        if !groups.is_empty() {
+            call = call.set_security_groups(Some(groups.clone()));
+        }
+        if let Some(ip) = str_of(attrs, "ip_address") {
+            call = call.ip_address(ip);
+        }
+        let target = match call.send().await {
+            Ok(out) => live_of_create(&out),
+            Err(e) => {
+                let err = classify(OP, e).at(req.address);
+                // No token and no tags: a retry after a killed run is refused because the
+                // zone already has a mount target; it is ours when it sits in our subnet.
+                if err.code.as_deref() != Some("MountTargetConflict") {
+                    return Err(err);
+                }
+                let existing = self.of_file_system(fs).await?;
+                match existing.iter().find(|m| m.subnet_id() == subnet) {
+                    Some(mt) => live(mt),
+                    None => return Err(err),
+                }
+            }
+        };
+        let mut target = target;
+        if !groups.is_empty() {
+            put_str_list(&mut target.attrs, "security_groups", groups, true);
+        }
+        Ok(target)
+    }
+
+    async fn update(&self, req: &UpdateRequest<'_>) -> Result<LiveResource, ProviderError> {
+        const OP: &str = "efs:ModifyMountTargetSecurityGroups";
+        for attr in req.changed {
+            match attr.as_str() {
+                "security_groups" => {
+                    let groups = str_list(req.after, "security_groups");
+                    if groups.is_empty() {
+                        return Err(ProviderError::invalid(
+                            OP,
+                            "a mount target needs at least one security group; list the VPC's default group to go back to it",
+                        )
+                        .at(req.address));
+                    }
+                    let efs = self.aws.efs().await?;
+                    efs.modify_mount_target_security_groups()
+                        .mount_target_id(req.id)
+                        .set_security_groups(Some(groups))
+                        .send()
+                        .await
+                        .map_err(|e| classify(OP, e).at(req.address))?;
+                }
+                other => {
+                    return Err(ProviderError::new(
+                        ErrorClass::Unsupported,
+                        OP,
+                        format!(
+                            "changing `{other}` of an EFS mount target in place is not supported"
+                        ),
+                    )
+                    .at(req.address))
+                }
+            }
+        }
+        let mut resource = self
+            .by_id(req.id)
+            .await?
+            .map(|mt| live(&mt))
+            .ok_or_else(|| {
+                ProviderError::new(
+                    ErrorClass::NotFound,
+                    DESCRIBE,
+                    "the mount target disappeared during the update",
+                )
+                .at(req.address)
+            })?;
+        let groups = str_list(req.after, "security_groups");
+        if !groups.is_empty() {
+            put_str_list(&mut resource.attrs, "security_groups", groups, true);
+        }
+        Ok(resource)
+    }
+
+    /// Deleting a mount target takes a while on AWS, and its file system cannot be deleted
+    /// before it is gone: wait for that here.
+    async fn delete(&self, id: &str, _recorded: &Attrs) -> Result<(), ProviderError> {
+        const OP: &str = "efs:DeleteMountTarget";
+        let efs = self.aws.efs().await?;
+        if let Err(e) = efs.delete_mount_target().mount_target_id(id).send().await {
+            let err = classify(OP, e);
+            return if err.code.as_deref() == Some("MountTargetNotFound") {
+                Ok(())
+            } else {
+                Err(err)
+            };
+        }
+        poll(
+            DESCRIBE,
+            "the deleted mount target",
+            SETTLE_TIMEOUT,
+            || async move { Ok(self.by_id(id).await?.is_none().then_some(())) },
+        )
+        .await
+    }
+
+    async fn wait_ready(&self, id: &str) -> Result<(), ProviderError> {
+        poll(
+            DESCRIBE,
+            "the mount target",
+            SETTLE_TIMEOUT,
+            || async move {
+                match self
+                    .by_id(id)
+                    .await?
+                    .map(|mt| mt.life_cycle_state().clone())
+                {
+                    Some(LifeCycleState::Available) => Ok(Some(())),
+                    Some(LifeCycleState::Creating) => Ok(None),
+                    Some(other) => Err(ProviderError::new(
+                        ErrorClass::Other,
+                        DESCRIBE,
+                        format!(
+                            "mount target {id} is {} instead of available",
+                            other.as_str()
+                        ),
+                    )),
+                    None => Err(ProviderError::new(
+                        ErrorClass::NotFound,
+                        DESCRIBE,
+                        format!("mount target {id} does not exist"),
+                    )),
+                }
+            },
+        )
+        .await
+    }
+}
+
+impl EfsMountTarget {
+    /// One mount target by id (one call); `None` when it does not exist or is being deleted.
+    async fn by_id(&self, id: &str) -> Result<Option<MountTargetDescription>, ProviderError> {
+        let efs = self.aws.efs().await?;
+        match efs
+            .describe_mount_targets()
+            .mount_target_id(id)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out
+                .mount_targets()
+                .iter()
+                .find(|m| {
+                    !matches!(
+                        m.life_cycle_state(),
+                        LifeCycleState::Deleting | LifeCycleState::Deleted
+                    )
+                })
+                .cloned()),
+            Err(e) => {
+                let err = classify(DESCRIBE, e);
+                if err.code.as_deref() == Some("MountTargetNotFound") {
+                    Ok(None)
+                } else {
+                    Err(err)
+                }
+            }
+        }
+    }
+
+    /// Every mount target of a file system: one call per page.
+    async fn of_file_system(&self, fs: &str) -> Result<Vec<MountTargetDescription>, ProviderError> {
+        let efs = self.aws.efs().await?;
+        let mut out = Vec::new();
+        let mut pages = efs
+            .describe_mount_targets()
+            .file_system_id(fs)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            match page {
+                Ok(page) => out.extend(page.mount_targets().iter().cloned()),
+                Err(e) => {
+                    let err = classify(DESCRIBE, e);
+                    // The file system went away between the listing and this call.
+                    if err.code.as_deref() == Some("FileSystemNotFound") {
+                        break;
+                    }
+                    return Err(err);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A mount target as the provider reports it.
+fn live(mt: &MountTargetDescription) -> LiveResource {
+    let mut attrs = Attrs::new();
+    put_str(&mut attrs, "file_system_id", Some(mt.file_system_id()));
+    put_str(&mut attrs, "subnet_id", Some(mt.subnet_id()));
+    put_str(&mut attrs, "ip_address", mt.ip_address());
+    put_str(
+        &mut attrs,
+        "availability_zone_name",
+        mt.availability_zone_name(),
+    );
+    put_str(
+        &mut attrs,
+        "network_interface_id",
+        mt.network_interface_id(),
+    );
+    LiveResource {
+        id: mt.mount_target_id().to_string(),
+        attrs,
+        tags: BTreeMap::new(),
+    }
+}
+
+/// The `CreateMountTarget` answer, which has the shape of a mount target description.
+fn live_of_create(
+    out: &aws_sdk_efs::operation::create_mount_target::CreateMountTargetOutput,
+) -> LiveResource {
+    let mut attrs = Attrs::new();
+    put_str(&mut attrs, "file_system_id", Some(out.file_system_id()));
+    put_str(&mut attrs, "subnet_id", Some(out.subnet_id()));
+    put_str(&mut attrs, "ip_address", out.ip_address());
+    put_str(
+        &mut attrs,
+        "availability_zone_name",
+        out.availability_zone_name(),
+    );
+    put_str(
+        &mut attrs,
+        "network_interface_id",
+        out.network_interface_id(),
+    );
+    LiveResource {
+        id: out.mount_target_id().to_string(),
+        attrs,
+        tags: BTreeMap::new(),
+    }
+}

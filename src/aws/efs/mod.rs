@@ -1,5 +1,6 @@
 //! EFS resource kinds.
 
+mod common;
 pub mod efs_file_system;
 pub mod efs_mount_target;
 

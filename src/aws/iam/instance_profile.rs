@@ -1,12 +1,29 @@
 //! `instance_profile`: the container that hands an IAM role to EC2 instances.
+//!
+//! The id is the profile name. `read` and `find_tagged` list the account's profiles
+//! (`ListInstanceProfiles`, one call per page) and keep the wanted ones. Tags come from that
+//! listing: moto returns them there, but AWS documents that listing calls omit tags, so against
+//! real AWS the tags read back may be empty (see the report on this kind).
 
+use super::common::{from_iam, ok_if_gone, tag_delta, to_iam, PAGE};
+use crate::aws::attrs::{put_str, str_of};
+use crate::aws::errors::classify;
+use crate::aws::names;
 use crate::aws::Aws;
-use crate::provider::{AttrSchema, AttrType, KindSchema};
+use crate::provider::{
+    AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
+    ProviderError, ResourceKind, UpdateRequest,
+};
+use crate::value::Value;
+use async_trait::async_trait;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, LazyLock};
+
+/// Instance profile names are at most 128 characters.
+const NAME_MAX: usize = 128;
 
 /// An instance profile (`CreateInstanceProfile`, `AddRoleToInstanceProfile`).
 pub struct InstanceProfile {
-    #[allow(dead_code)] // used once the kind's AWS calls are written
     aws: Arc<Aws>,
 }
 
@@ -43,4 +60,255 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
 });
 
-crate::pending_kind!(InstanceProfile, SCHEMA);
+#[async_trait]
+impl ResourceKind for InstanceProfile {
+    fn schema(&self) -> &KindSchema {
+        &SCHEMA
+    }
+
+    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+        self.scan(&|name, _| wanted.contains(name)).await
+    }
+
+    async fn find_tagged(
+        &self,
+        wanted: &BTreeMap<String, String>,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        self.scan(&|_, tags| wanted.iter().all(|(k, v)| tags.get(k) == Some(v)))
+            .await
+    }
+
+    async fn create(&self, req: &CreateRequest<'_>) -> Result<LiveResource, ProviderError> {
+        const OP: &str = "iam:CreateInstanceProfile";
+        let iam = self.aws.iam().await?;
+        let attrs = req.attrs;
+        let name = match str_of(attrs, "name") {
+            Some(n) => n.to_string(),
+            None => names::derived(req.deployment, req.address, NAME_MAX),
+        };
+        let mut call = iam
+            .create_instance_profile()
+            .instance_profile_name(&name)
+            .set_tags(Some(to_iam(req.tags, OP)?));
+        if let Some(p) = str_of(attrs, "path") {
+            call = call.path(p);
+        }
+        let mut adopted = false;
+        if let Err(e) = call.send().await {
+            let err = classify(OP, e).at(req.address);
+            // No idempotency token: a retried create adopts the profile a killed run left,
+            // but only when it carries this resource's tags.
+            let existing = if err.code.as_deref() == Some("EntityAlreadyExists") {
+                self.read(std::slice::from_ref(&name)).await?.pop()
+            } else {
+                None
+            };
+            let same = |l: &LiveResource, key: &str| l.tags.get(key) == req.tags.get(key);
+            match existing {
+                Some(l) if same(&l, "strata:deployment") && same(&l, "strata:address") => {
+                    adopted = str_of(&l.attrs, "role") == str_of(attrs, "role");
+                }
+                _ => return Err(err),
+            }
+        }
+        if let (Some(role), false) = (str_of(attrs, "role"), adopted) {
+            self.add_role(&name, role)
+                .await
+                .map_err(|e| e.at(req.address))?;
+        }
+        let mut live = self.read(std::slice::from_ref(&name)).await?;
+        Ok(live.pop().unwrap_or_else(|| LiveResource {
+            id: name.clone(),
+            attrs: Attrs::from([("name".to_string(), Value::str(&name))]),
+            tags: req.tags.clone(),
+        }))
+    }
+
+    async fn update(&self, req: &UpdateRequest<'_>) -> Result<LiveResource, ProviderError> {
+        let name = req.id;
+        let live = self.read(&[name.to_string()]).await?.pop().ok_or_else(|| {
+            ProviderError::new(
+                ErrorClass::NotFound,
+                "iam:ListInstanceProfiles",
+                "the instance profile no longer exists",
+            )
+            .at(req.address)
+        })?;
+        for attr in req.changed {
+            match attr.as_str() {
+                // A profile holds at most one role: take the current one out, put the new in.
+                "role" => {
+                    if let Some(old) = str_of(&live.attrs, "role") {
+                        self.remove_role(name, old)
+                            .await
+                            .map_err(|e| e.at(req.address))?;
+                    }
+                    if let Some(new) = str_of(req.after, "role") {
+                        self.add_role(name, new)
+                            .await
+                            .map_err(|e| e.at(req.address))?;
+                    }
+                }
+                "tags" => {}
+                other => {
+                    return Err(ProviderError::new(
+                        ErrorClass::Unsupported,
+                        "iam:UpdateInstanceProfile",
+                        format!(
+                            "changing `{other}` of an instance profile in place is not supported"
+                        ),
+                    )
+                    .at(req.address))
+                }
+            }
+        }
+        self.sync_tags(name, &live.tags, req.tags)
+            .await
+            .map_err(|e| e.at(req.address))?;
+        let mut resource = self.read(&[name.to_string()]).await?.pop().unwrap_or(live);
+        resource.tags = req.tags.clone();
+        Ok(resource)
+    }
+
+    /// IAM refuses to delete a profile that still holds a role (`DeleteConflict`): the role is
+    /// taken out first, as AWS requires.
+    async fn delete(&self, id: &str, _recorded: &Attrs) -> Result<(), ProviderError> {
+        let iam = self.aws.iam().await?;
+        let got = iam
+            .get_instance_profile()
+            .instance_profile_name(id)
+            .send()
+            .await;
+        let profile = match got {
+            Ok(out) => out,
+            Err(e) => return ok_if_gone(Err(classify("iam:GetInstanceProfile", e))),
+        };
+        let roles: Vec<String> = profile
+            .instance_profile()
+            .map(|p| {
+                p.roles()
+                    .iter()
+                    .map(|r| r.role_name().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for role in roles {
+            self.remove_role(id, &role).await?;
+        }
+        ok_if_gone(
+            iam.delete_instance_profile()
+                .instance_profile_name(id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| classify("iam:DeleteInstanceProfile", e)),
+        )
+    }
+}
+
+impl InstanceProfile {
+    /// Every profile for which `keep(name, tags)` holds: one `ListInstanceProfiles` call per page.
+    async fn scan(
+        &self,
+        keep: &(dyn Fn(&str, &BTreeMap<String, String>) -> bool + Send + Sync),
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        let iam = self.aws.iam().await?;
+        let mut found = BTreeMap::new();
+        let mut pages = iam
+            .list_instance_profiles()
+            .max_items(PAGE)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| classify("iam:ListInstanceProfiles", e))?;
+            for profile in page.instance_profiles() {
+                let name = profile.instance_profile_name();
+                let tags = from_iam(profile.tags());
+                if !keep(name, &tags) {
+                    continue;
+                }
+                let mut attrs = Attrs::new();
+                put_str(&mut attrs, "name", Some(name));
+                put_str(&mut attrs, "arn", Some(profile.arn()));
+                put_str(&mut attrs, "unique_id", Some(profile.instance_profile_id()));
+                put_str(
+                    &mut attrs,
+                    "path",
+                    Some(profile.path()).filter(|p| *p != "/"),
+                );
+                put_str(
+                    &mut attrs,
+                    "role",
+                    profile.roles().first().map(|r| r.role_name()),
+                );
+                found.insert(
+                    name.to_string(),
+                    LiveResource {
+                        id: name.to_string(),
+                        attrs,
+                        tags,
+                    },
+                );
+            }
+        }
+        Ok(found.into_values().collect())
+    }
+
+    async fn add_role(&self, profile: &str, role: &str) -> Result<(), ProviderError> {
+        const OP: &str = "iam:AddRoleToInstanceProfile";
+        let iam = self.aws.iam().await?;
+        iam.add_role_to_instance_profile()
+            .instance_profile_name(profile)
+            .role_name(role)
+            .send()
+            .await
+            .map_err(|e| classify(OP, e))?;
+        Ok(())
+    }
+
+    async fn remove_role(&self, profile: &str, role: &str) -> Result<(), ProviderError> {
+        const OP: &str = "iam:RemoveRoleFromInstanceProfile";
+        let iam = self.aws.iam().await?;
+        ok_if_gone(
+            iam.remove_role_from_instance_profile()
+                .instance_profile_name(profile)
+                .role_name(role)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| classify(OP, e)),
+        )
+    }
+
+    async fn sync_tags(
+        &self,
+        profile: &str,
+        have: &BTreeMap<String, String>,
+        want: &BTreeMap<String, String>,
+    ) -> Result<(), ProviderError> {
+        let iam = self.aws.iam().await?;
+        let (set, remove) = tag_delta(have, want);
+        if !set.is_empty() {
+            const OP: &str = "iam:TagInstanceProfile";
+            iam.tag_instance_profile()
+                .instance_profile_name(profile)
+                .set_tags(Some(to_iam(&set, OP)?))
+                .send()
+                .await
+                .map_err(|e| classify(OP, e))?;
+        }
+        if !remove.is_empty() {
+            iam.untag_instance_profile()
+                .instance_profile_name(profile)
+                .set_tag_keys(Some(remove))
+                .send()
+                .await
+                .map_err(|e| classify("iam:UntagInstanceProfile", e))?;
+        }
+        Ok(())
+    }
+}

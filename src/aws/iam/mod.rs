@@ -1,5 +1,6 @@
 //! IAM resource kinds.
 
+mod common;
 pub mod iam_role;
 pub mod instance_profile;
 
