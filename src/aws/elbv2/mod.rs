@@ -1,5 +1,6 @@
 //! Elastic Load Balancing v2 (application load balancer) resource kinds.
 
+mod action;
 mod common;
 pub mod listener;
 pub mod load_balancer;
