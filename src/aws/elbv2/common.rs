@@ -1,4 +1,5 @@
-//! Helpers shared by the ELBv2 kinds: tags (batched `DescribeTags`, `AddTags`/`RemoveTags`),
+//! Helpers shared by the ELBv2 kinds (the generic ones, `poll_until`, `has_all` and
+//! `gone_is_ok`, also by CloudFront): tags (batched `DescribeTags`, `AddTags`/`RemoveTags`),
 //! "already gone" detection and a polling wait.
 
 use crate::aws::errors::classify;
