@@ -239,3 +239,336 @@ async fn many_load_balancers_are_read_twenty_per_call() {
     assert_eq!(calls("elbv2:DescribeTags"), n.div_ceil(20) as u64);
     assert!(read.iter().all(|l| l.tags.get("strata:deployment").map(String::as_str) == Some(DEPLOYMENT)));
 }
+
+fn target_group_attrs(vpc: &str, target_type: &str) -> Attrs {
+    attrs(&[
+        ("port", Value::Int(8080)),
+        ("protocol", Value::str("HTTP")),
+        ("vpc_id", Value::str(vpc)),
+        ("target_type", Value::str(target_type)),
+        (
+            "health_check",
+            table(&[
+                ("path", Value::str("/healthz")),
+                ("interval", Value::Int(15)),
+                ("matcher", Value::str("200-399")),
+            ]),
+        ),
+    ])
+}
+
+#[tokio::test]
+async fn target_group_create_read_update_delete() {
+    let moto = moto();
+    let net = network(&moto).await;
+    let registry = moto.registry();
+    let kind = registry.get("target_group").expect("kind");
+    let address = Address::new("target_group", "n8n");
+    let mut desired = target_group_attrs(&net.vpc, "instance");
+    desired.insert("deregistration_delay".into(), Value::Int(30));
+    let created = create(&kind, &address, &desired).await;
+    assert!(created.id.contains(":targetgroup/test-dev-n8n/"), "{created:?}");
+    assert_eq!(created.attrs["name"], Value::str("test-dev-n8n"));
+    assert_eq!(created.attrs["port"], Value::Int(8080));
+    assert!(created.attrs["arn_suffix"]
+        .as_str()
+        .is_some_and(|s| s.starts_with("targetgroup/test-dev-n8n/")));
+
+    let elb = sdk_elb::elbv2(&moto);
+    let described = elb
+        .describe_target_groups()
+        .target_group_arns(&created.id)
+        .send()
+        .await
+        .expect("describe");
+    let tg = &described.target_groups()[0];
+    assert_eq!(tg.health_check_path(), Some("/healthz"));
+    assert_eq!(tg.health_check_interval_seconds(), Some(15));
+    assert_eq!(tg.matcher().and_then(|m| m.http_code()), Some("200-399"));
+    assert_eq!(tg.vpc_id(), Some(net.vpc.as_str()));
+    let delay = elb
+        .describe_target_group_attributes()
+        .target_group_arn(&created.id)
+        .send()
+        .await
+        .expect("attributes");
+    let delay = delay
+        .attributes()
+        .iter()
+        .find(|a| a.key() == Some("deregistration_delay.timeout_seconds"))
+        .and_then(|a| a.value());
+    assert_eq!(delay, Some("30"));
+    let sdk_tags = elb_tags(
+        &elb.describe_tags()
+            .resource_arns(&created.id)
+            .send()
+            .await
+            .expect("tags"),
+    );
+    assert_eq!(sdk_tags, tags("target_group.n8n"));
+
+    // Update the health check in place.
+    let mut after = desired.clone();
+    after.insert(
+        "health_check".into(),
+        table(&[
+            ("path", Value::str("/ready")),
+            ("interval", Value::Int(30)),
+            ("matcher", Value::str("200")),
+        ]),
+    );
+    let updated = kind
+        .update(&UpdateRequest {
+            address: &address,
+            id: &created.id,
+            before: &desired,
+            after: &after,
+            changed: &["health_check".to_string()],
+            tags: &tags("target_group.n8n"),
+        })
+        .await
+        .expect("update");
+    let Value::Map(hc) = &updated.attrs["health_check"] else {
+        panic!("health_check is a table: {updated:?}")
+    };
+    assert_eq!(hc.get("path"), Some(&Value::str("/ready")));
+    let described = elb
+        .describe_target_groups()
+        .target_group_arns(&created.id)
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(described.target_groups()[0].health_check_path(), Some("/ready"));
+    assert_eq!(
+        described.target_groups()[0].health_check_interval_seconds(),
+        Some(30)
+    );
+
+    // The port cannot change on a live group: the schema forces a replacement.
+    assert_eq!(
+        kind.schema().get("port").map(|a| a.on_change),
+        Some(OnChange::Replace)
+    );
+
+    let found = kind.find_tagged(&deployment_tag()).await.expect("find");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id, created.id);
+
+    delete_and_prove_gone(&kind, &created.id, &desired).await;
+}
+
+#[tokio::test]
+async fn listener_forward_then_redirect_then_delete() {
+    let moto = moto();
+    let net = network(&moto).await;
+    let registry = moto.registry();
+    let lbs = registry.get("load_balancer").expect("kind");
+    let tgs = registry.get("target_group").expect("kind");
+    let kind = registry.get("listener").expect("kind");
+    let lb = create(
+        &lbs,
+        &Address::new("load_balancer", "web"),
+        &attrs(&[("subnets", strs(&net.subnets))]),
+    )
+    .await;
+    let tg = create(
+        &tgs,
+        &Address::new("target_group", "app"),
+        &target_group_attrs(&net.vpc, "instance"),
+    )
+    .await;
+    let address = Address::new("listener", "http");
+    let forward = table(&[
+        ("type", Value::str("forward")),
+        ("target_group_arn", Value::str(tg.id.as_str())),
+    ]);
+    let desired = attrs(&[
+        ("load_balancer_arn", Value::str(lb.id.as_str())),
+        ("port", Value::Int(80)),
+        ("protocol", Value::str("HTTP")),
+        ("default_action", forward.clone()),
+    ]);
+    let created = create(&kind, &address, &desired).await;
+    assert!(created.id.contains(":listener/app/"), "{created:?}");
+    assert_eq!(created.attrs["port"], Value::Int(80));
+    assert_eq!(created.attrs["default_action"], forward);
+
+    let elb = sdk_elb::elbv2(&moto);
+    let described = elb
+        .describe_listeners()
+        .listener_arns(&created.id)
+        .send()
+        .await
+        .expect("describe");
+    let l = &described.listeners()[0];
+    assert_eq!(l.load_balancer_arn(), Some(lb.id.as_str()));
+    assert_eq!(l.port(), Some(80));
+    assert_eq!(
+        l.default_actions()[0].target_group_arn(),
+        Some(tg.id.as_str())
+    );
+    let sdk_tags = elb_tags(
+        &elb.describe_tags()
+            .resource_arns(&created.id)
+            .send()
+            .await
+            .expect("tags"),
+    );
+    assert_eq!(sdk_tags, tags("listener.http"));
+
+    // Update in place: port 8080 and an HTTP → HTTPS redirect.
+    let redirect = table(&[
+        ("type", Value::str("redirect")),
+        (
+            "redirect",
+            table(&[
+                ("protocol", Value::str("HTTPS")),
+                ("port", Value::str("443")),
+                ("status_code", Value::str("HTTP_301")),
+            ]),
+        ),
+    ]);
+    let mut after = desired.clone();
+    after.insert("port".into(), Value::Int(8080));
+    after.insert("default_action".into(), redirect);
+    let updated = kind
+        .update(&UpdateRequest {
+            address: &address,
+            id: &created.id,
+            before: &desired,
+            after: &after,
+            changed: &["port".to_string(), "default_action".to_string()],
+            tags: &tags("listener.http"),
+        })
+        .await
+        .expect("update");
+    assert_eq!(updated.attrs["port"], Value::Int(8080));
+    let described = elb
+        .describe_listeners()
+        .listener_arns(&created.id)
+        .send()
+        .await
+        .expect("describe");
+    let l = &described.listeners()[0];
+    assert_eq!(l.port(), Some(8080));
+    let r = l.default_actions()[0]
+        .redirect_config()
+        .expect("a redirect now");
+    assert_eq!(r.protocol(), Some("HTTPS"));
+    assert_eq!(r.port(), Some("443"));
+    assert_eq!(r.status_code().map(|s| s.as_str()), Some("HTTP_301"));
+
+    // Moving a listener to another load balancer means a new listener.
+    assert_eq!(
+        kind.schema().get("load_balancer_arn").map(|a| a.on_change),
+        Some(OnChange::Replace)
+    );
+
+    let found = kind.find_tagged(&deployment_tag()).await.expect("find");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id, created.id);
+
+    // Read with a vanished listener ARN in the batch: only the live one comes back.
+    let ghost = created.id.rsplit_once('/').map(|(h, _)| format!("{h}/0000000000000000")).expect("arn");
+    let read = kind
+        .read(&[created.id.clone(), ghost])
+        .await
+        .expect("read");
+    assert_eq!(read.len(), 1);
+
+    delete_and_prove_gone(&kind, &created.id, &desired).await;
+}
+
+#[tokio::test]
+async fn target_attachments_register_read_in_one_call_and_deregister() {
+    let moto = moto();
+    let net = network(&moto).await;
+    let registry = moto.registry();
+    let tgs = registry.get("target_group").expect("kind");
+    let kind = registry.get("target_attachment").expect("kind");
+    let tg = create(
+        &tgs,
+        &Address::new("target_group", "ips"),
+        &target_group_attrs(&net.vpc, "ip"),
+    )
+    .await;
+    let n = 55;
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let address = Address::new("target_attachment", &format!("t{i}"));
+        let mut desired = attrs(&[
+            ("target_group_arn", Value::str(tg.id.as_str())),
+            ("target_id", Value::str(format!("10.9.1.{}", i + 10))),
+        ]);
+        if i == 0 {
+            desired.insert("port".into(), Value::Int(9000));
+        }
+        let live = create(&kind, &address, &desired).await;
+        ids.push(live.id);
+    }
+    assert!(ids[0].ends_with("|10.9.1.10|9000"), "{}", ids[0]);
+    assert!(ids[1].ends_with("|10.9.1.11|"), "{}", ids[1]);
+
+    // Behind strata's back: every target is registered, the first on its own port.
+    let elb = sdk_elb::elbv2(&moto);
+    let health = elb
+        .describe_target_health()
+        .target_group_arn(&tg.id)
+        .send()
+        .await
+        .expect("health");
+    assert_eq!(health.target_health_descriptions().len(), n);
+    let first = health
+        .target_health_descriptions()
+        .iter()
+        .find(|d| d.target().and_then(|t| t.id()) == Some("10.9.1.10"))
+        .expect("first target");
+    assert_eq!(first.target().and_then(|t| t.port()), Some(9000));
+
+    // All attachments of one group: one DescribeTargetHealth call (≤ ceil(n/200)).
+    let before = registry.stats().snapshot();
+    let read = kind.read(&ids).await.expect("read");
+    let after = registry.stats().snapshot();
+    assert_eq!(read.len(), n);
+    let calls = after.get("elbv2:DescribeTargetHealth").unwrap_or(&0)
+        - before.get("elbv2:DescribeTargetHealth").unwrap_or(&0);
+    assert!(calls <= n.div_ceil(200) as u64, "{calls} calls");
+    assert_eq!(read[1].attrs["port"], Value::Int(8080), "the group's port");
+
+    // Registrations cannot change in place; the schema replaces them.
+    assert_eq!(
+        kind.schema().get("target_id").map(|a| a.on_change),
+        Some(OnChange::Replace)
+    );
+    assert!(kind
+        .find_tagged(&deployment_tag())
+        .await
+        .expect("find")
+        .is_empty());
+
+    let recorded = Attrs::new();
+    kind.delete(&ids[0], &recorded).await.expect("deregister");
+    kind.delete(&ids[0], &recorded)
+        .await
+        .expect("second deregister is a no-op");
+    let read = kind.read(&ids).await.expect("read");
+    assert_eq!(read.len(), n - 1);
+    assert!(read.iter().all(|l| l.id != ids[0]));
+    let health = elb
+        .describe_target_health()
+        .target_group_arn(&tg.id)
+        .send()
+        .await
+        .expect("health");
+    assert!(health
+        .target_health_descriptions()
+        .iter()
+        .all(|d| d.target().and_then(|t| t.id()) != Some("10.9.1.10")));
+
+    // The group deleted: its attachments are simply gone.
+    for id in &ids[1..] {
+        kind.delete(id, &recorded).await.expect("deregister");
+    }
+    tgs.delete(&tg.id, &Attrs::new()).await.expect("delete group");
+    assert!(kind.read(&ids).await.expect("read").is_empty());
+}
