@@ -572,3 +572,257 @@ async fn target_attachments_register_read_in_one_call_and_deregister() {
     tgs.delete(&tg.id, &Attrs::new()).await.expect("delete group");
     assert!(kind.read(&ids).await.expect("read").is_empty());
 }
+
+/// AWS's managed CachingDisabled cache policy.
+const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
+
+fn distribution_attrs(comment: &str) -> Attrs {
+    attrs(&[
+        ("comment", Value::str(comment)),
+        ("price_class", Value::str("PriceClass_100")),
+        (
+            "origins",
+            Value::List(vec![table(&[
+                ("id", Value::str("alb")),
+                ("domain_name", Value::str("origin.example.com")),
+                ("origin_protocol_policy", Value::str("http-only")),
+                ("http_port", Value::Int(80)),
+            ])]),
+        ),
+        (
+            "default_cache_behavior",
+            table(&[
+                ("target_origin_id", Value::str("alb")),
+                ("viewer_protocol_policy", Value::str("redirect-to-https")),
+                ("compress", Value::Bool(true)),
+            ]),
+        ),
+        (
+            "ordered_cache_behaviors",
+            Value::List(vec![table(&[
+                ("path_pattern", Value::str("/api/*")),
+                ("target_origin_id", Value::str("alb")),
+                ("viewer_protocol_policy", Value::str("https-only")),
+                ("cache_policy_id", Value::str(CACHING_DISABLED)),
+                (
+                    "allowed_methods",
+                    Value::List(
+                        ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
+                            .iter()
+                            .map(|m| Value::str(*m))
+                            .collect(),
+                    ),
+                ),
+            ])]),
+        ),
+    ])
+}
+
+/// Make moto's distributions stay InProgress for `times` reads, as CloudFront does for minutes.
+fn slow_cloudfront(moto: &support::moto::MotoSession, times: Option<u32>) {
+    let (path, body) = match times {
+        Some(t) => (
+            "/moto-api/state-manager/set-transition",
+            format!(
+                r#"{{"model_name":"cloudfront::distribution","transition":{{"progression":"manual","times":{t}}}}}"#
+            ),
+        ),
+        None => (
+            "/moto-api/state-manager/unset-transition",
+            r#"{"model_name":"cloudfront::distribution"}"#.to_string(),
+        ),
+    };
+    let (status, answer) = support::moto::http(
+        moto.port,
+        "POST",
+        path,
+        &body,
+        &[("Content-Type", "application/json")],
+    )
+    .expect("state manager");
+    assert_eq!(status, 201, "{answer}");
+}
+
+#[tokio::test]
+async fn distribution_create_read_update_delete() {
+    let moto = moto();
+    let registry = moto.registry();
+    let kind = registry.get("distribution").expect("kind");
+    let address = Address::new("distribution", "cdn");
+    let desired = distribution_attrs("strata test");
+    let created = create(&kind, &address, &desired).await;
+    assert_eq!(created.attrs["caller_reference"], Value::str("tok-1"));
+    assert_eq!(created.attrs["price_class"], Value::str("PriceClass_100"));
+    assert_eq!(created.attrs["distribution_enabled"], Value::Bool(true));
+    assert!(created.attrs.contains_key("etag"), "{created:?}");
+    assert!(created.attrs["domain_name"]
+        .as_str()
+        .is_some_and(|d| d.ends_with(".cloudfront.net")));
+    kind.wait_ready(&created.id).await.expect("deployed");
+
+    // Behind strata's back: the configuration, its caller reference and the tags.
+    let cf = sdk_elb::cloudfront(&moto);
+    let got = cf
+        .get_distribution_config()
+        .id(&created.id)
+        .send()
+        .await
+        .expect("config");
+    let config = got.distribution_config().expect("config");
+    assert_eq!(config.caller_reference, "tok-1");
+    assert_eq!(config.comment, "strata test");
+    assert!(config.enabled);
+    let origin = &config.origins.as_ref().expect("origins").items[0];
+    assert_eq!(origin.domain_name, "origin.example.com");
+    assert_eq!(
+        origin
+            .custom_origin_config
+            .as_ref()
+            .map(|c| c.origin_protocol_policy.as_str()),
+        Some("http-only")
+    );
+    let ordered = config
+        .cache_behaviors
+        .as_ref()
+        .and_then(|c| c.items.as_ref())
+        .expect("ordered behaviours");
+    assert_eq!(ordered[0].path_pattern, "/api/*");
+    assert_eq!(ordered[0].cache_policy_id.as_deref(), Some(CACHING_DISABLED));
+    let arn = created.attrs["arn"].as_str().expect("arn").to_string();
+    let sdk_tags: BTreeMap<String, String> = cf
+        .list_tags_for_resource()
+        .resource(&arn)
+        .send()
+        .await
+        .expect("tags")
+        .tags()
+        .and_then(|t| t.items.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| (t.key, t.value.unwrap_or_default()))
+        .collect();
+    assert_eq!(sdk_tags, tags("distribution.cdn"));
+
+    // A second distribution: both read back in one ListDistributions page; unknown ids absent.
+    let other = create(
+        &kind,
+        &Address::new("distribution", "other"),
+        &attrs(&[
+            ("caller_reference", Value::str("my-own-reference")),
+            ("origins", Value::List(vec![table(&[("domain_name", Value::str("b.example.com"))])])),
+            ("default_cache_behavior", table(&[])),
+        ]),
+    )
+    .await;
+    assert_eq!(other.attrs["caller_reference"], Value::str("my-own-reference"));
+    let before = registry.stats().snapshot();
+    let read = kind
+        .read(&[created.id.clone(), other.id.clone(), "E0000000000000".to_string()])
+        .await
+        .expect("read");
+    let after = registry.stats().snapshot();
+    assert_eq!(read.len(), 2);
+    assert_eq!(
+        after.get("cloudfront:ListDistributions").unwrap_or(&0)
+            - before.get("cloudfront:ListDistributions").unwrap_or(&0),
+        1
+    );
+    let mine = read.iter().find(|l| l.id == created.id).expect("read back");
+    assert_eq!(mine.attrs["origins"], created.attrs["origins"]);
+    assert_eq!(mine.attrs["comment"], Value::str("strata test"));
+
+    // Update in place: comment, price class and a tag.
+    let mut changed = desired.clone();
+    changed.insert("comment".into(), Value::str("changed"));
+    changed.insert("price_class".into(), Value::str("PriceClass_200"));
+    let mut new_tags = tags("distribution.cdn");
+    new_tags.insert("Project".into(), "renamed".into());
+    let updated = kind
+        .update(&UpdateRequest {
+            address: &address,
+            id: &created.id,
+            before: &created.attrs,
+            after: &changed,
+            changed: &[
+                "comment".to_string(),
+                "price_class".to_string(),
+                "tags".to_string(),
+            ],
+            tags: &new_tags,
+        })
+        .await
+        .expect("update");
+    assert_eq!(updated.attrs["comment"], Value::str("changed"));
+    assert_eq!(updated.attrs["caller_reference"], Value::str("tok-1"));
+    let got = cf
+        .get_distribution_config()
+        .id(&created.id)
+        .send()
+        .await
+        .expect("config");
+    let config = got.distribution_config().expect("config");
+    assert_eq!(config.comment, "changed");
+    assert_eq!(config.caller_reference, "tok-1", "kept across updates");
+    assert_eq!(config.price_class.as_ref().map(|p| p.as_str()), Some("PriceClass_200"));
+
+    // The caller reference is for life: a change means a new distribution.
+    assert_eq!(
+        kind.schema().get("caller_reference").map(|a| a.on_change),
+        Some(OnChange::Replace)
+    );
+
+    let found = kind
+        .find_tagged(&BTreeMap::from([
+            ("strata:deployment".to_string(), DEPLOYMENT.to_string()),
+            ("Project".to_string(), "renamed".to_string()),
+        ]))
+        .await
+        .expect("find");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id, created.id);
+    assert_eq!(found[0].tags, new_tags);
+
+    let before = registry.stats().snapshot();
+    kind.delete(&created.id, &created.attrs).await.expect("delete");
+    let after = registry.stats().snapshot();
+    let calls = |op: &str| after.get(op).unwrap_or(&0) - before.get(op).unwrap_or(&0);
+    assert_eq!(calls("cloudfront:UpdateDistribution"), 1, "disabled first");
+    assert_eq!(calls("cloudfront:DeleteDistribution"), 1);
+    kind.delete(&created.id, &created.attrs)
+        .await
+        .expect("second delete is a no-op");
+    let read = kind
+        .read(&[created.id.clone(), other.id.clone()])
+        .await
+        .expect("read");
+    assert_eq!(read.len(), 1);
+    assert_eq!(read[0].id, other.id);
+    delete_and_prove_gone(&kind, &other.id, &other.attrs).await;
+}
+
+#[tokio::test]
+async fn distribution_delete_disables_and_waits_until_deployed() {
+    let moto = moto();
+    // moto keeps new distributions InProgress for a number of reads, as CloudFront does for
+    // minutes: the delete must wait for Deployed after disabling.
+    slow_cloudfront(&moto, Some(6));
+    let registry = moto.registry();
+    let kind = registry.get("distribution").expect("kind");
+    let created = create(
+        &kind,
+        &Address::new("distribution", "slow"),
+        &distribution_attrs("slow"),
+    )
+    .await;
+    assert_eq!(created.attrs["status"], Value::str("InProgress"));
+    let before = registry.stats().snapshot();
+    let deleted = kind.delete(&created.id, &created.attrs).await;
+    let after = registry.stats().snapshot();
+    slow_cloudfront(&moto, None);
+    deleted.expect("delete");
+    let calls = |op: &str| after.get(op).unwrap_or(&0) - before.get(op).unwrap_or(&0);
+    assert_eq!(calls("cloudfront:UpdateDistribution"), 1, "disabled first");
+    assert!(calls("cloudfront:GetDistribution") >= 2, "polled: {after:?}");
+    assert_eq!(calls("cloudfront:DeleteDistribution"), 1);
+    assert!(kind.read(&[created.id.clone()]).await.expect("read").is_empty());
+}
