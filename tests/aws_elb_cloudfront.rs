@@ -94,7 +94,7 @@ async fn load_balancer_create_read_update_delete() {
         ("security_groups", strs(&net.security_groups[..1])),
         ("idle_timeout", Value::Int(120)),
     ]);
-    let created = create(&kind, &address, &desired).await;
+    let created = create(kind, &address, &desired).await;
     assert!(created.id.contains(":loadbalancer/app/"), "{created:?}");
     // No name configured: derived from the deployment and resource names.
     assert_eq!(created.attrs["name"], Value::str("test-dev-web"));
@@ -114,10 +114,7 @@ async fn load_balancer_create_read_update_delete() {
     let lb = &described.load_balancers()[0];
     assert_eq!(lb.load_balancer_name(), Some("test-dev-web"));
     assert_eq!(lb.security_groups(), &net.security_groups[..1]);
-    assert_eq!(
-        lb.scheme().map(|s| s.as_str()),
-        Some("internet-facing")
-    );
+    assert_eq!(lb.scheme().map(|s| s.as_str()), Some("internet-facing"));
     let sdk_tags = elb_tags(
         &elb.describe_tags()
             .resource_arns(&created.id)
@@ -141,10 +138,7 @@ async fn load_balancer_create_read_update_delete() {
 
     // Batched read; an ARN that does not exist is simply absent.
     let ghost = created.id.replace("/app/test-dev-web/", "/app/ghost/");
-    let read = kind
-        .read(&[created.id.clone(), ghost])
-        .await
-        .expect("read");
+    let read = kind.read(&[created.id.clone(), ghost]).await.expect("read");
     assert_eq!(read.len(), 1);
     assert_eq!(read[0].tags, tags("load_balancer.web"));
     assert_eq!(read[0].attrs["subnets"], strs(&net.subnets));
@@ -193,7 +187,10 @@ async fn load_balancer_create_read_update_delete() {
     // Internal/internet-facing cannot change on a live load balancer: the schema says replace,
     // and update refuses it.
     let schema = kind.schema();
-    assert_eq!(schema.get("internal").map(|a| a.on_change), Some(OnChange::Replace));
+    assert_eq!(
+        schema.get("internal").map(|a| a.on_change),
+        Some(OnChange::Replace)
+    );
     let err = kind
         .update(&UpdateRequest {
             address: &address,
@@ -212,8 +209,11 @@ async fn load_balancer_create_read_update_delete() {
     assert_eq!(found[0].id, created.id);
     assert_eq!(found[0].tags.get("Project"), Some(&"renamed".to_string()));
 
-    delete_and_prove_gone(&kind, &created.id, &desired).await;
-    assert_eq!(registry.stats().snapshot().get("elbv2:CreateLoadBalancer"), Some(&1));
+    delete_and_prove_gone(kind, &created.id, &desired).await;
+    assert_eq!(
+        registry.stats().snapshot().get("elbv2:CreateLoadBalancer"),
+        Some(&1)
+    );
 }
 
 #[tokio::test]
@@ -225,8 +225,8 @@ async fn many_load_balancers_are_read_twenty_per_call() {
     let n = 45;
     let mut ids = Vec::new();
     for i in 0..n {
-        let address = Address::new("load_balancer", &format!("lb{i}"));
-        let live = create(&kind, &address, &attrs(&[("subnets", strs(&net.subnets))])).await;
+        let address = Address::new("load_balancer", format!("lb{i}"));
+        let live = create(kind, &address, &attrs(&[("subnets", strs(&net.subnets))])).await;
         ids.push(live.id);
     }
     let before = registry.stats().snapshot();
@@ -237,7 +237,9 @@ async fn many_load_balancers_are_read_twenty_per_call() {
     // The API takes at most 20 ARNs per DescribeLoadBalancers and DescribeTags call.
     assert_eq!(calls("elbv2:DescribeLoadBalancers"), n.div_ceil(20) as u64);
     assert_eq!(calls("elbv2:DescribeTags"), n.div_ceil(20) as u64);
-    assert!(read.iter().all(|l| l.tags.get("strata:deployment").map(String::as_str) == Some(DEPLOYMENT)));
+    assert!(read
+        .iter()
+        .all(|l| l.tags.get("strata:deployment").map(String::as_str) == Some(DEPLOYMENT)));
 }
 
 fn target_group_attrs(vpc: &str, target_type: &str) -> Attrs {
@@ -266,8 +268,11 @@ async fn target_group_create_read_update_delete() {
     let address = Address::new("target_group", "n8n");
     let mut desired = target_group_attrs(&net.vpc, "instance");
     desired.insert("deregistration_delay".into(), Value::Int(30));
-    let created = create(&kind, &address, &desired).await;
-    assert!(created.id.contains(":targetgroup/test-dev-n8n/"), "{created:?}");
+    let created = create(kind, &address, &desired).await;
+    assert!(
+        created.id.contains(":targetgroup/test-dev-n8n/"),
+        "{created:?}"
+    );
     assert_eq!(created.attrs["name"], Value::str("test-dev-n8n"));
     assert_eq!(created.attrs["port"], Value::Int(8080));
     assert!(created.attrs["arn_suffix"]
@@ -338,7 +343,10 @@ async fn target_group_create_read_update_delete() {
         .send()
         .await
         .expect("describe");
-    assert_eq!(described.target_groups()[0].health_check_path(), Some("/ready"));
+    assert_eq!(
+        described.target_groups()[0].health_check_path(),
+        Some("/ready")
+    );
     assert_eq!(
         described.target_groups()[0].health_check_interval_seconds(),
         Some(30)
@@ -354,7 +362,7 @@ async fn target_group_create_read_update_delete() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].id, created.id);
 
-    delete_and_prove_gone(&kind, &created.id, &desired).await;
+    delete_and_prove_gone(kind, &created.id, &desired).await;
 }
 
 #[tokio::test]
@@ -366,13 +374,13 @@ async fn listener_forward_then_redirect_then_delete() {
     let tgs = registry.get("target_group").expect("kind");
     let kind = registry.get("listener").expect("kind");
     let lb = create(
-        &lbs,
+        lbs,
         &Address::new("load_balancer", "web"),
         &attrs(&[("subnets", strs(&net.subnets))]),
     )
     .await;
     let tg = create(
-        &tgs,
+        tgs,
         &Address::new("target_group", "app"),
         &target_group_attrs(&net.vpc, "instance"),
     )
@@ -388,7 +396,7 @@ async fn listener_forward_then_redirect_then_delete() {
         ("protocol", Value::str("HTTP")),
         ("default_action", forward.clone()),
     ]);
-    let created = create(&kind, &address, &desired).await;
+    let created = create(kind, &address, &desired).await;
     assert!(created.id.contains(":listener/app/"), "{created:?}");
     assert_eq!(created.attrs["port"], Value::Int(80));
     assert_eq!(created.attrs["default_action"], forward);
@@ -469,14 +477,15 @@ async fn listener_forward_then_redirect_then_delete() {
     assert_eq!(found[0].id, created.id);
 
     // Read with a vanished listener ARN in the batch: only the live one comes back.
-    let ghost = created.id.rsplit_once('/').map(|(h, _)| format!("{h}/0000000000000000")).expect("arn");
-    let read = kind
-        .read(&[created.id.clone(), ghost])
-        .await
-        .expect("read");
+    let ghost = created
+        .id
+        .rsplit_once('/')
+        .map(|(h, _)| format!("{h}/0000000000000000"))
+        .expect("arn");
+    let read = kind.read(&[created.id.clone(), ghost]).await.expect("read");
     assert_eq!(read.len(), 1);
 
-    delete_and_prove_gone(&kind, &created.id, &desired).await;
+    delete_and_prove_gone(kind, &created.id, &desired).await;
 }
 
 #[tokio::test]
@@ -487,7 +496,7 @@ async fn target_attachments_register_read_in_one_call_and_deregister() {
     let tgs = registry.get("target_group").expect("kind");
     let kind = registry.get("target_attachment").expect("kind");
     let tg = create(
-        &tgs,
+        tgs,
         &Address::new("target_group", "ips"),
         &target_group_attrs(&net.vpc, "ip"),
     )
@@ -495,7 +504,7 @@ async fn target_attachments_register_read_in_one_call_and_deregister() {
     let n = 55;
     let mut ids = Vec::new();
     for i in 0..n {
-        let address = Address::new("target_attachment", &format!("t{i}"));
+        let address = Address::new("target_attachment", format!("t{i}"));
         let mut desired = attrs(&[
             ("target_group_arn", Value::str(tg.id.as_str())),
             ("target_id", Value::str(format!("10.9.1.{}", i + 10))),
@@ -503,7 +512,7 @@ async fn target_attachments_register_read_in_one_call_and_deregister() {
         if i == 0 {
             desired.insert("port".into(), Value::Int(9000));
         }
-        let live = create(&kind, &address, &desired).await;
+        let live = create(kind, &address, &desired).await;
         ids.push(live.id);
     }
     assert!(ids[0].ends_with("|10.9.1.10|9000"), "{}", ids[0]);
@@ -569,7 +578,9 @@ async fn target_attachments_register_read_in_one_call_and_deregister() {
     for id in &ids[1..] {
         kind.delete(id, &recorded).await.expect("deregister");
     }
-    tgs.delete(&tg.id, &Attrs::new()).await.expect("delete group");
+    tgs.delete(&tg.id, &Attrs::new())
+        .await
+        .expect("delete group");
     assert!(kind.read(&ids).await.expect("read").is_empty());
 }
 
@@ -650,7 +661,7 @@ async fn distribution_create_read_update_delete() {
     let kind = registry.get("distribution").expect("kind");
     let address = Address::new("distribution", "cdn");
     let desired = distribution_attrs("strata test");
-    let created = create(&kind, &address, &desired).await;
+    let created = create(kind, &address, &desired).await;
     assert_eq!(created.attrs["caller_reference"], Value::str("tok-1"));
     assert_eq!(created.attrs["price_class"], Value::str("PriceClass_100"));
     assert_eq!(created.attrs["distribution_enabled"], Value::Bool(true));
@@ -687,7 +698,10 @@ async fn distribution_create_read_update_delete() {
         .and_then(|c| c.items.as_ref())
         .expect("ordered behaviours");
     assert_eq!(ordered[0].path_pattern, "/api/*");
-    assert_eq!(ordered[0].cache_policy_id.as_deref(), Some(CACHING_DISABLED));
+    assert_eq!(
+        ordered[0].cache_policy_id.as_deref(),
+        Some(CACHING_DISABLED)
+    );
     let arn = created.attrs["arn"].as_str().expect("arn").to_string();
     let sdk_tags: BTreeMap<String, String> = cf
         .list_tags_for_resource()
@@ -705,19 +719,29 @@ async fn distribution_create_read_update_delete() {
 
     // A second distribution: both read back in one ListDistributions page; unknown ids absent.
     let other = create(
-        &kind,
+        kind,
         &Address::new("distribution", "other"),
         &attrs(&[
             ("caller_reference", Value::str("my-own-reference")),
-            ("origins", Value::List(vec![table(&[("domain_name", Value::str("b.example.com"))])])),
+            (
+                "origins",
+                Value::List(vec![table(&[("domain_name", Value::str("b.example.com"))])]),
+            ),
             ("default_cache_behavior", table(&[])),
         ]),
     )
     .await;
-    assert_eq!(other.attrs["caller_reference"], Value::str("my-own-reference"));
+    assert_eq!(
+        other.attrs["caller_reference"],
+        Value::str("my-own-reference")
+    );
     let before = registry.stats().snapshot();
     let read = kind
-        .read(&[created.id.clone(), other.id.clone(), "E0000000000000".to_string()])
+        .read(&[
+            created.id.clone(),
+            other.id.clone(),
+            "E0000000000000".to_string(),
+        ])
         .await
         .expect("read");
     let after = registry.stats().snapshot();
@@ -763,7 +787,10 @@ async fn distribution_create_read_update_delete() {
     let config = got.distribution_config().expect("config");
     assert_eq!(config.comment, "changed");
     assert_eq!(config.caller_reference, "tok-1", "kept across updates");
-    assert_eq!(config.price_class.as_ref().map(|p| p.as_str()), Some("PriceClass_200"));
+    assert_eq!(
+        config.price_class.as_ref().map(|p| p.as_str()),
+        Some("PriceClass_200")
+    );
 
     // The caller reference is for life: a change means a new distribution.
     assert_eq!(
@@ -783,7 +810,9 @@ async fn distribution_create_read_update_delete() {
     assert_eq!(found[0].tags, new_tags);
 
     let before = registry.stats().snapshot();
-    kind.delete(&created.id, &created.attrs).await.expect("delete");
+    kind.delete(&created.id, &created.attrs)
+        .await
+        .expect("delete");
     let after = registry.stats().snapshot();
     let calls = |op: &str| after.get(op).unwrap_or(&0) - before.get(op).unwrap_or(&0);
     assert_eq!(calls("cloudfront:UpdateDistribution"), 1, "disabled first");
@@ -797,7 +826,7 @@ async fn distribution_create_read_update_delete() {
         .expect("read");
     assert_eq!(read.len(), 1);
     assert_eq!(read[0].id, other.id);
-    delete_and_prove_gone(&kind, &other.id, &other.attrs).await;
+    delete_and_prove_gone(kind, &other.id, &other.attrs).await;
 }
 
 #[tokio::test]
@@ -809,7 +838,7 @@ async fn distribution_delete_disables_and_waits_until_deployed() {
     let registry = moto.registry();
     let kind = registry.get("distribution").expect("kind");
     let created = create(
-        &kind,
+        kind,
         &Address::new("distribution", "slow"),
         &distribution_attrs("slow"),
     )
@@ -822,7 +851,14 @@ async fn distribution_delete_disables_and_waits_until_deployed() {
     deleted.expect("delete");
     let calls = |op: &str| after.get(op).unwrap_or(&0) - before.get(op).unwrap_or(&0);
     assert_eq!(calls("cloudfront:UpdateDistribution"), 1, "disabled first");
-    assert!(calls("cloudfront:GetDistribution") >= 2, "polled: {after:?}");
+    assert!(
+        calls("cloudfront:GetDistribution") >= 2,
+        "polled: {after:?}"
+    );
     assert_eq!(calls("cloudfront:DeleteDistribution"), 1);
-    assert!(kind.read(&[created.id.clone()]).await.expect("read").is_empty());
+    assert!(kind
+        .read(std::slice::from_ref(&created.id))
+        .await
+        .expect("read")
+        .is_empty());
 }

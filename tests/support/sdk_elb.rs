@@ -66,7 +66,12 @@ pub async fn network(moto: &MotoSession) -> Network {
             .send()
             .await
             .expect("subnet");
-        subnets.push(s.subnet().and_then(|s| s.subnet_id()).expect("id").to_string());
+        subnets.push(
+            s.subnet()
+                .and_then(|s| s.subnet_id())
+                .expect("id")
+                .to_string(),
+        );
     }
     let mut security_groups = Vec::new();
     for name in ["lb-a", "lb-b"] {

@@ -9,9 +9,9 @@ use crate::provider::{Attrs, ProviderError};
 use crate::value::Value;
 use aws_sdk_cloudfront::types::{
     Aliases, AllowedMethods, CacheBehavior, CacheBehaviors, CachedMethods, CustomOriginConfig,
-    DefaultCacheBehavior, DistributionConfig, DistributionSummary, Method,
-    MinimumProtocolVersion, Origin, OriginProtocolPolicy, Origins, PriceClass, SslSupportMethod,
-    ViewerCertificate, ViewerProtocolPolicy,
+    DefaultCacheBehavior, DistributionConfig, DistributionSummary, Method, MinimumProtocolVersion,
+    Origin, OriginProtocolPolicy, Origins, PriceClass, SslSupportMethod, ViewerCertificate,
+    ViewerProtocolPolicy,
 };
 use std::collections::BTreeMap;
 
@@ -58,7 +58,11 @@ pub fn new_config(
 }
 
 /// Overwrite the parts of `config` that strata manages with the attributes.
-pub fn apply(config: &mut DistributionConfig, attrs: &Attrs, op: &str) -> Result<(), ProviderError> {
+pub fn apply(
+    config: &mut DistributionConfig,
+    attrs: &Attrs,
+    op: &str,
+) -> Result<(), ProviderError> {
     config.enabled = bool_of(attrs, "distribution_enabled").unwrap_or(true);
     config.comment = str_of(attrs, "comment").unwrap_or_default().to_string();
     let origins = table_list(attrs, "origins")
@@ -66,7 +70,10 @@ pub fn apply(config: &mut DistributionConfig, attrs: &Attrs, op: &str) -> Result
         .map(|t| origin(t, op))
         .collect::<Result<Vec<_>, _>>()?;
     if origins.is_empty() {
-        return Err(ProviderError::invalid(op, "`origins` must list at least one origin"));
+        return Err(ProviderError::invalid(
+            op,
+            "`origins` must list at least one origin",
+        ));
     }
     let first_origin = origins[0].id.clone();
     config.origins = Some(
@@ -123,13 +130,21 @@ fn check_keys(t: &Table, known: &[&str], what: &str, op: &str) -> Result<(), Pro
     match t.keys().find(|k| !known.contains(&k.as_str())) {
         Some(unknown) => Err(ProviderError::invalid(
             op,
-            format!("unknown key `{unknown}` in `{what}` (known: {})", known.join(", ")),
+            format!(
+                "unknown key `{unknown}` in `{what}` (known: {})",
+                known.join(", ")
+            ),
         )),
         None => Ok(()),
     }
 }
 
-fn text<'a>(t: &'a Table, key: &str, what: &str, op: &str) -> Result<Option<&'a str>, ProviderError> {
+fn text<'a>(
+    t: &'a Table,
+    key: &str,
+    what: &str,
+    op: &str,
+) -> Result<Option<&'a str>, ProviderError> {
     match t.get(key) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
@@ -149,7 +164,10 @@ fn port(t: &Table, key: &str, default: i32, op: &str) -> Result<i32, ProviderErr
             .ok_or_else(|| ProviderError::invalid(op, format!("`origins.{key}` must be 1–65535"))),
         Some(other) => Err(ProviderError::invalid(
             op,
-            format!("`origins.{key}` must be an integer, not {}", other.type_name()),
+            format!(
+                "`origins.{key}` must be an integer, not {}",
+                other.type_name()
+            ),
         )),
     }
 }
@@ -185,7 +203,12 @@ struct Behavior {
     allowed_methods: AllowedMethods,
 }
 
-fn behavior(t: &Table, first_origin: &str, what: &str, op: &str) -> Result<Behavior, ProviderError> {
+fn behavior(
+    t: &Table,
+    first_origin: &str,
+    what: &str,
+    op: &str,
+) -> Result<Behavior, ProviderError> {
     check_keys(t, &BEHAVIOR_KEYS, what, op)?;
     let methods: Vec<Method> = match t.get("allowed_methods") {
         None => vec![Method::Get, Method::Head],
@@ -195,14 +218,20 @@ fn behavior(t: &Table, first_origin: &str, what: &str, op: &str) -> Result<Behav
                 i.as_str()
                     .map(|s| Method::from(s.to_ascii_uppercase().as_str()))
                     .ok_or_else(|| {
-                        ProviderError::invalid(op, format!("`{what}.allowed_methods` lists strings"))
+                        ProviderError::invalid(
+                            op,
+                            format!("`{what}.allowed_methods` lists strings"),
+                        )
                     })
             })
             .collect::<Result<_, _>>()?,
         Some(other) => {
             return Err(ProviderError::invalid(
                 op,
-                format!("`{what}.allowed_methods` must be a list, not {}", other.type_name()),
+                format!(
+                    "`{what}.allowed_methods` must be a list, not {}",
+                    other.type_name()
+                ),
             ))
         }
     };
@@ -224,7 +253,10 @@ fn behavior(t: &Table, first_origin: &str, what: &str, op: &str) -> Result<Behav
         Some(other) => {
             return Err(ProviderError::invalid(
                 op,
-                format!("`{what}.compress` must be a bool, not {}", other.type_name()),
+                format!(
+                    "`{what}.compress` must be a bool, not {}",
+                    other.type_name()
+                ),
             ))
         }
     };
@@ -238,7 +270,8 @@ fn behavior(t: &Table, first_origin: &str, what: &str, op: &str) -> Result<Behav
         cache_policy_id: text(t, "cache_policy_id", what, op)?
             .unwrap_or(CACHING_OPTIMIZED)
             .to_string(),
-        origin_request_policy_id: text(t, "origin_request_policy_id", what, op)?.map(str::to_string),
+        origin_request_policy_id: text(t, "origin_request_policy_id", what, op)?
+            .map(str::to_string),
         compress,
         allowed_methods: allowed,
     })
@@ -267,7 +300,11 @@ fn default_behavior(
         .map_err(|e| ProviderError::invalid(op, e.to_string()))
 }
 
-fn ordered_behavior(t: &Table, first_origin: &str, op: &str) -> Result<CacheBehavior, ProviderError> {
+fn ordered_behavior(
+    t: &Table,
+    first_origin: &str,
+    op: &str,
+) -> Result<CacheBehavior, ProviderError> {
     let what = "ordered_cache_behaviors";
     let pattern = text(t, "path_pattern", what, op)?.ok_or_else(|| {
         ProviderError::invalid(op, "every ordered cache behavior needs `path_pattern`")
@@ -434,7 +471,12 @@ mod tests {
     use super::*;
 
     fn t(pairs: &[(&str, Value)]) -> Value {
-        Value::Map(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
+        Value::Map(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
     }
 
     #[test]
@@ -451,13 +493,21 @@ mod tests {
         let o = &c.origins.as_ref().expect("origins").items[0];
         assert_eq!(o.id, "lb.example.com");
         let custom = o.custom_origin_config.as_ref().expect("custom");
-        assert_eq!(custom.origin_protocol_policy, OriginProtocolPolicy::HttpsOnly);
+        assert_eq!(
+            custom.origin_protocol_policy,
+            OriginProtocolPolicy::HttpsOnly
+        );
         let d = c.default_cache_behavior.as_ref().expect("default");
         assert_eq!(d.target_origin_id, "lb.example.com");
         assert_eq!(d.cache_policy_id.as_deref(), Some(CACHING_OPTIMIZED));
-        assert_eq!(d.viewer_protocol_policy, ViewerProtocolPolicy::RedirectToHttps);
         assert_eq!(
-            c.viewer_certificate.as_ref().and_then(|v| v.cloud_front_default_certificate),
+            d.viewer_protocol_policy,
+            ViewerProtocolPolicy::RedirectToHttps
+        );
+        assert_eq!(
+            c.viewer_certificate
+                .as_ref()
+                .and_then(|v| v.cloud_front_default_certificate),
             Some(true)
         );
     }

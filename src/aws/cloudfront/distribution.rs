@@ -159,7 +159,9 @@ impl ResourceKind for Distribution {
         // and configuration returns the distribution the first attempt created.
         let reference = str_of(req.attrs, "caller_reference").unwrap_or(req.token);
         let config = config::new_config(req.attrs, reference, OP).map_err(|e| e.at(req.address))?;
-        let tags = Tags::builder().set_items(Some(to_cloudfront(req.tags, OP)?)).build();
+        let tags = Tags::builder()
+            .set_items(Some(to_cloudfront(req.tags, OP)?))
+            .build();
         let created = cf
             .create_distribution_with_tags()
             .distribution_config_with_tags(
@@ -205,7 +207,10 @@ impl ResourceKind for Distribution {
         }
         let mut etag = None;
         if req.changed.iter().any(|c| c != "tags") {
-            let (mut live, current) = self.config_of(req.id).await.map_err(|e| e.at(req.address))?;
+            let (mut live, current) = self
+                .config_of(req.id)
+                .await
+                .map_err(|e| e.at(req.address))?;
             // The live caller reference stays: CloudFront refuses to change it.
             config::apply(&mut live, req.after, OP).map_err(|e| e.at(req.address))?;
             let updated = cf
@@ -278,7 +283,9 @@ impl ResourceKind for Distribution {
 
 /// The distribution's ARN from its read attributes.
 fn config_arn(resource: &LiveResource) -> String {
-    str_of(&resource.attrs, "arn").unwrap_or_default().to_string()
+    str_of(&resource.attrs, "arn")
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn to_cloudfront(tags: &BTreeMap<String, String>, op: &str) -> Result<Vec<Tag>, ProviderError> {
@@ -324,10 +331,9 @@ impl Distribution {
             .await
             .map_err(|e| classify(OP, e))?;
         let etag = got.e_tag().unwrap_or_default().to_string();
-        let config = got
-            .distribution_config()
-            .cloned()
-            .ok_or_else(|| ProviderError::new(ErrorClass::Other, OP, "no configuration returned"))?;
+        let config = got.distribution_config().cloned().ok_or_else(|| {
+            ProviderError::new(ErrorClass::Other, OP, "no configuration returned")
+        })?;
         Ok((config, etag))
     }
 
@@ -335,16 +341,21 @@ impl Distribution {
     async fn wait_deployed(&self, id: &str) -> Result<Option<String>, ProviderError> {
         const OP: &str = "cloudfront:GetDistribution";
         let cf = self.aws.cloudfront().await?;
-        common::poll_until(OP, "the distribution to be deployed", DEPLOY_TIMEOUT, || async {
-            let got = cf
-                .get_distribution()
-                .id(id)
-                .send()
-                .await
-                .map_err(|e| classify(OP, e))?;
-            let deployed = got.distribution().is_some_and(|d| d.status == "Deployed");
-            Ok(deployed.then(|| got.e_tag().map(str::to_string)))
-        })
+        common::poll_until(
+            OP,
+            "the distribution to be deployed",
+            DEPLOY_TIMEOUT,
+            || async {
+                let got = cf
+                    .get_distribution()
+                    .id(id)
+                    .send()
+                    .await
+                    .map_err(|e| classify(OP, e))?;
+                let deployed = got.distribution().is_some_and(|d| d.status == "Deployed");
+                Ok(deployed.then(|| got.e_tag().map(str::to_string)))
+            },
+        )
         .await
     }
 
@@ -384,7 +395,11 @@ impl Distribution {
         if !changed.is_empty() {
             cf.tag_resource()
                 .resource(arn)
-                .tags(Tags::builder().set_items(Some(to_cloudfront(&changed, OP)?)).build())
+                .tags(
+                    Tags::builder()
+                        .set_items(Some(to_cloudfront(&changed, OP)?))
+                        .build(),
+                )
                 .send()
                 .await
                 .map_err(|e| classify(OP, e))?;

@@ -20,17 +20,17 @@ pub fn from_table(table: &BTreeMap<String, Value>, op: &str) -> Result<Action, P
             Some(Value::Int(i)) => Ok(Some(i.to_string())),
             Some(other) => Err(ProviderError::invalid(
                 op,
-                format!("`default_action.{k}` must be a string, not {}", other.type_name()),
+                format!(
+                    "`default_action.{k}` must be a string, not {}",
+                    other.type_name()
+                ),
             )),
         }
     };
     match text(table, "type")?.as_deref() {
         Some("forward") => {
             let tg = text(table, "target_group_arn")?.ok_or_else(|| {
-                ProviderError::invalid(
-                    op,
-                    "a forward `default_action` needs `target_group_arn`",
-                )
+                ProviderError::invalid(op, "a forward `default_action` needs `target_group_arn`")
             })?;
             Ok(Action::builder()
                 .r#type(ActionTypeEnum::Forward)

@@ -226,14 +226,18 @@ impl ResourceKind for Listener {
                 .await
                 .map_err(|e| classify(OP, e).at(req.address))?;
         }
-        let mut resource = self.read(&[req.id.to_string()]).await?.pop().ok_or_else(|| {
-            ProviderError::new(
-                ErrorClass::NotFound,
-                "elbv2:DescribeListeners",
-                "the listener disappeared during the update",
-            )
-            .at(req.address)
-        })?;
+        let mut resource = self
+            .read(&[req.id.to_string()])
+            .await?
+            .pop()
+            .ok_or_else(|| {
+                ProviderError::new(
+                    ErrorClass::NotFound,
+                    "elbv2:DescribeListeners",
+                    "the listener disappeared during the update",
+                )
+                .at(req.address)
+            })?;
         common::sync_tags(elb, req.id, &resource.tags, req.tags)
             .await
             .map_err(|e| e.at(req.address))?;

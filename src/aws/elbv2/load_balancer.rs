@@ -152,8 +152,12 @@ impl ResourceKind for LoadBalancer {
             .first()
             .and_then(|lb| lb.load_balancer_arn())
             .ok_or_else(|| {
-                ProviderError::new(ErrorClass::Other, OP, "no load balancer ARN in the response")
-                    .at(req.address)
+                ProviderError::new(
+                    ErrorClass::Other,
+                    OP,
+                    "no load balancer ARN in the response",
+                )
+                .at(req.address)
             })?
             .to_string();
         if let Some(seconds) = int_of(attrs, "idle_timeout") {
@@ -246,8 +250,11 @@ impl ResourceKind for LoadBalancer {
 
     async fn wait_ready(&self, id: &str) -> Result<(), ProviderError> {
         const OP: &str = "elbv2:DescribeLoadBalancers";
-        common::poll_until(OP, "the load balancer to become active", READY_TIMEOUT, || {
-            async move {
+        common::poll_until(
+            OP,
+            "the load balancer to become active",
+            READY_TIMEOUT,
+            || async move {
                 let found = self.describe(Some(vec![id.to_string()])).await?;
                 let state = found
                     .first()
@@ -263,8 +270,8 @@ impl ResourceKind for LoadBalancer {
                     )),
                     _ => Ok(None),
                 }
-            }
-        })
+            },
+        )
         .await
     }
 }
@@ -314,7 +321,9 @@ impl LoadBalancer {
         const OP: &str = "elbv2:DescribeLoadBalancers";
         let elb = self.aws.elbv2().await?;
         let call = match arns {
-            Some(a) => elb.describe_load_balancers().set_load_balancer_arns(Some(a)),
+            Some(a) => elb
+                .describe_load_balancers()
+                .set_load_balancer_arns(Some(a)),
             None => elb.describe_load_balancers().page_size(400),
         };
         let mut pages = call.into_paginator().send();
@@ -331,7 +340,10 @@ impl LoadBalancer {
     }
 
     /// Attributes and tags (20 ARNs per `DescribeTags` call) of described load balancers.
-    async fn to_live(&self, found: Vec<SdkLoadBalancer>) -> Result<Vec<LiveResource>, ProviderError> {
+    async fn to_live(
+        &self,
+        found: Vec<SdkLoadBalancer>,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
         let elb = self.aws.elbv2().await?;
         let arns: Vec<String> = found
             .iter()

@@ -149,7 +149,11 @@ impl ResourceKind for TargetAttachment {
                 });
                 let Some(d) = registered else { continue };
                 let mut attrs = Attrs::new();
-                put_str(&mut attrs, "target_group_arn", Some(&parsed.target_group_arn));
+                put_str(
+                    &mut attrs,
+                    "target_group_arn",
+                    Some(&parsed.target_group_arn),
+                );
                 put_str(&mut attrs, "target_id", Some(&parsed.target_id));
                 put_int(
                     &mut attrs,

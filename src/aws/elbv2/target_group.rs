@@ -173,7 +173,8 @@ impl ResourceKind for TargetGroup {
                 "health_check" => {
                     // Settings removed from the table keep their current value: AWS has no
                     // "reset to default" for them.
-                    let hc = HealthCheck::from_attrs(req.after, OP).map_err(|e| e.at(req.address))?;
+                    let hc =
+                        HealthCheck::from_attrs(req.after, OP).map_err(|e| e.at(req.address))?;
                     elb.modify_target_group()
                         .target_group_arn(req.id)
                         .set_health_check_enabled(hc.enabled)
@@ -247,7 +248,8 @@ fn put_delay(live: &mut Attrs, desired: &Attrs) {
 }
 
 fn to_i32(v: i64, name: &str, op: &str) -> Result<i32, ProviderError> {
-    i32::try_from(v).map_err(|_| ProviderError::invalid(op, format!("`{name}` is out of range: {v}")))
+    i32::try_from(v)
+        .map_err(|_| ProviderError::invalid(op, format!("`{name}` is out of range: {v}")))
 }
 
 /// The `health_check` table as ModifyTargetGroup/CreateTargetGroup parameters.
@@ -296,7 +298,10 @@ impl HealthCheck {
                 Some(Value::Int(i)) => to_i32(*i, &format!("health_check.{k}"), op).map(Some),
                 Some(other) => Err(ProviderError::invalid(
                     op,
-                    format!("`health_check.{k}` must be an integer, not {}", other.type_name()),
+                    format!(
+                        "`health_check.{k}` must be an integer, not {}",
+                        other.type_name()
+                    ),
                 )),
             }
         };
@@ -308,7 +313,10 @@ impl HealthCheck {
                 Some(Value::Int(i)) if k == "port" => Ok(Some(i.to_string())),
                 Some(other) => Err(ProviderError::invalid(
                     op,
-                    format!("`health_check.{k}` must be a string, not {}", other.type_name()),
+                    format!(
+                        "`health_check.{k}` must be a string, not {}",
+                        other.type_name()
+                    ),
                 )),
             }
         };
@@ -318,7 +326,10 @@ impl HealthCheck {
             Some(other) => {
                 return Err(ProviderError::invalid(
                     op,
-                    format!("`health_check.enabled` must be a bool, not {}", other.type_name()),
+                    format!(
+                        "`health_check.enabled` must be a bool, not {}",
+                        other.type_name()
+                    ),
                 ))
             }
         };
@@ -417,7 +428,10 @@ impl TargetGroup {
     }
 
     /// Attributes and tags (20 ARNs per `DescribeTags` call) of described groups.
-    async fn to_live(&self, found: Vec<SdkTargetGroup>) -> Result<Vec<LiveResource>, ProviderError> {
+    async fn to_live(
+        &self,
+        found: Vec<SdkTargetGroup>,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
         let elb = self.aws.elbv2().await?;
         let arns: Vec<String> = found
             .iter()
