@@ -312,6 +312,12 @@ async fn target_group_create_read_update_delete() {
     );
     assert_eq!(sdk_tags, tags("target_group.n8n"));
 
+    // A vanished ARN in the batch (AWS then fails the whole call) is simply absent.
+    let ghost = created.id.replace("/test-dev-n8n/", "/ghost/");
+    let read = kind.read(&[ghost, created.id.clone()]).await.expect("read");
+    assert_eq!(read.len(), 1);
+    assert_eq!(read[0].tags, tags("target_group.n8n"));
+
     // Update the health check in place.
     let mut after = desired.clone();
     after.insert(

@@ -334,6 +334,9 @@ pub fn summary_attrs(s: &DistributionSummary) -> Attrs {
     put("arn", Value::str(s.arn.as_str()));
     put("status", Value::str(s.status.as_str()));
     put("hosted_zone_id", Value::str(HOSTED_ZONE_ID));
+    if let Some(etag) = &s.e_tag {
+        put("etag", Value::str(etag.as_str()));
+    }
     put("price_class", Value::str(s.price_class.as_str()));
     put("ipv6_enabled", Value::Bool(s.is_ipv6_enabled));
     if !s.web_acl_id.is_empty() {
