@@ -515,7 +515,8 @@ fn plan_resource(
         // whatever it was): removing a line never silently replaces a resource.
         let differs = match (old, &new_shown) {
             (_, None) => false,
-            (Some(o), Some(n)) => o != n || !n.is_known(),
+            (Some(o), Some(n)) if attr.name == "tags" => o != n || !n.is_known(),
+            (Some(o), Some(n)) => !covers(o, n),
             (None, Some(_)) => true,
         };
         if differs {
@@ -567,6 +568,23 @@ fn plan_resource(
         reason: None,
         drift: None,
     })
+}
+
+/// Whether the recorded value already is what the configuration asks for. Nested tables only
+/// need the keys the configuration sets: AWS fills in defaults for the others (a health
+/// check's thresholds, an origin's timeouts), which must not show as a change forever.
+fn covers(recorded: &Value, wanted: &Value) -> bool {
+    match (recorded, wanted) {
+        (_, Value::Unknown) => false,
+        (Value::Map(have), Value::Map(want)) => want
+            .iter()
+            .all(|(k, w)| have.get(k).is_some_and(|h| covers(h, w))),
+        (Value::List(have), Value::List(want)) => {
+            have.len() == want.len() && have.iter().zip(want).all(|(h, w)| covers(h, w))
+        }
+        (Value::Int(a), Value::Float(b)) | (Value::Float(b), Value::Int(a)) => (*a as f64) == *b,
+        (h, w) => h == w,
+    }
 }
 
 fn attrs_with_id(rs: &ResourceState) -> BTreeMap<String, Value> {

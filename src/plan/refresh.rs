@@ -199,7 +199,10 @@ pub async fn refresh(
 /// as the `tags` attribute for taggable kinds.
 pub fn live_attrs(live: &LiveResource, taggable: bool) -> BTreeMap<String, Value> {
     let mut attrs = live.attrs.clone();
-    if taggable {
+    // Every resource strata creates carries `strata:*` tags, so an empty tag set means the
+    // kind's batched read does not return tags (CloudFront lists distributions without them):
+    // keep the recorded tags rather than report them all removed.
+    if taggable && !live.tags.is_empty() {
         attrs.insert(
             "tags".into(),
             Value::Map(

@@ -1,15 +1,27 @@
 //! `distribution`: a CloudFront distribution.
 
+use super::config;
+use crate::aws::attrs::{put_str, str_of};
+use crate::aws::elbv2::common;
+use crate::aws::errors::classify;
 use crate::aws::shapes::{block, block_list, string_list};
 use crate::aws::Aws;
-use crate::provider::{AttrSchema, AttrType, KindSchema};
+use crate::provider::{
+    AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
+    ProviderError, ResourceKind, UpdateRequest,
+};
+use async_trait::async_trait;
+use aws_sdk_cloudfront::types::{
+    DistributionConfig, DistributionConfigWithTags, DistributionSummary, Tag, TagKeys, Tags,
+};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, LazyLock};
+use std::time::Duration;
 
 /// A CloudFront distribution (`CreateDistributionWithTags`, `UpdateDistribution`). Almost the
 /// whole configuration is replaced by `UpdateDistribution` on the live distribution, so almost
 /// every attribute updates in place.
 pub struct Distribution {
-    #[allow(dead_code)] // used once the kind's AWS calls are written
     aws: Arc<Aws>,
 }
 
@@ -94,4 +106,317 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
 });
 
-crate::pending_kind!(Distribution, SCHEMA);
+/// How long CloudFront may take to deploy a change to every edge location.
+const DEPLOY_TIMEOUT: Duration = Duration::from_secs(45 * 60);
+
+#[async_trait]
+impl ResourceKind for Distribution {
+    fn schema(&self) -> &KindSchema {
+        &SCHEMA
+    }
+
+    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
+        // CloudFront has no describe-by-ids: list (one call per page) and keep the wanted ones.
+        // Tags are not read here (one ListTagsForResource call per distribution would break
+        // batching); they are looked up in find_tagged only.
+        let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+        let mut out = Vec::new();
+        for summary in self.list().await? {
+            if wanted.contains(summary.id.as_str()) {
+                out.push(LiveResource {
+                    id: summary.id.clone(),
+                    attrs: config::summary_attrs(&summary),
+                    tags: BTreeMap::new(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn find_tagged(
+        &self,
+        wanted: &BTreeMap<String, String>,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        // CloudFront tags can only be read one distribution at a time.
+        let mut out = Vec::new();
+        for summary in self.list().await? {
+            let tags = self.tags_of(&summary.arn).await?;
+            if common::has_all(&tags, wanted) {
+                out.push(LiveResource {
+                    id: summary.id.clone(),
+                    attrs: config::summary_attrs(&summary),
+                    tags,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn create(&self, req: &CreateRequest<'_>) -> Result<LiveResource, ProviderError> {
+        const OP: &str = "cloudfront:CreateDistributionWithTags";
+        let cf = self.aws.cloudfront().await?;
+        // The caller reference makes the create idempotent: a retry with the same reference
+        // and configuration returns the distribution the first attempt created.
+        let reference = str_of(req.attrs, "caller_reference").unwrap_or(req.token);
+        let config = config::new_config(req.attrs, reference, OP).map_err(|e| e.at(req.address))?;
+        let tags = Tags::builder()
+            .set_items(Some(to_cloudfront(req.tags, OP)?))
+            .build();
+        let created = cf
+            .create_distribution_with_tags()
+            .distribution_config_with_tags(
+                DistributionConfigWithTags::builder()
+                    .distribution_config(config)
+                    .tags(tags)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| classify(OP, e).at(req.address))?;
+        let id = created
+            .distribution()
+            .map(|d| d.id.clone())
+            .ok_or_else(|| {
+                ProviderError::new(ErrorClass::Other, OP, "no distribution in the response")
+                    .at(req.address)
+            })?;
+        let mut resource = self.read_one(&id).await?.ok_or_else(|| {
+            ProviderError::new(
+                ErrorClass::EventualConsistency,
+                "cloudfront:ListDistributions",
+                "the new distribution is not listed yet",
+            )
+            .at(req.address)
+        })?;
+        resource.tags = req.tags.clone();
+        put_str(&mut resource.attrs, "caller_reference", Some(reference));
+        put_str(&mut resource.attrs, "etag", created.e_tag());
+        Ok(resource)
+    }
+
+    async fn update(&self, req: &UpdateRequest<'_>) -> Result<LiveResource, ProviderError> {
+        const OP: &str = "cloudfront:UpdateDistribution";
+        let cf = self.aws.cloudfront().await?;
+        if req.changed.iter().any(|c| c == "caller_reference") {
+            return Err(ProviderError::new(
+                ErrorClass::Unsupported,
+                OP,
+                "changing `caller_reference` of a distribution in place is not supported",
+            )
+            .at(req.address));
+        }
+        let mut etag = None;
+        if req.changed.iter().any(|c| c != "tags") {
+            let (mut live, current) = self
+                .config_of(req.id)
+                .await
+                .map_err(|e| e.at(req.address))?;
+            // The live caller reference stays: CloudFront refuses to change it.
+            config::apply(&mut live, req.after, OP).map_err(|e| e.at(req.address))?;
+            let updated = cf
+                .update_distribution()
+                .id(req.id)
+                .if_match(current)
+                .distribution_config(live)
+                .send()
+                .await
+                .map_err(|e| classify(OP, e).at(req.address))?;
+            etag = updated.e_tag().map(str::to_string);
+        }
+        let mut resource = self.read_one(req.id).await?.ok_or_else(|| {
+            ProviderError::new(
+                ErrorClass::NotFound,
+                "cloudfront:ListDistributions",
+                "the distribution disappeared during the update",
+            )
+            .at(req.address)
+        })?;
+        let arn = config_arn(&resource);
+        let have = self.tags_of(&arn).await?;
+        self.sync_tags(&arn, &have, req.tags)
+            .await
+            .map_err(|e| e.at(req.address))?;
+        resource.tags = req.tags.clone();
+        put_str(&mut resource.attrs, "etag", etag.as_deref());
+        put_str(
+            &mut resource.attrs,
+            "caller_reference",
+            str_of(req.before, "caller_reference"),
+        );
+        Ok(resource)
+    }
+
+    async fn delete(&self, id: &str, _recorded: &Attrs) -> Result<(), ProviderError> {
+        // AWS's rules (moto does not enforce them): only a disabled, deployed distribution can
+        // be deleted, with the ETag of its current configuration.
+        let cf = self.aws.cloudfront().await?;
+        let (mut config, mut etag) = match self.config_of(id).await {
+            Ok(found) => found,
+            Err(e) if e.class == ErrorClass::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        if config.enabled {
+            config.enabled = false;
+            let updated = cf
+                .update_distribution()
+                .id(id)
+                .if_match(etag)
+                .distribution_config(config)
+                .send()
+                .await
+                .map_err(|e| classify("cloudfront:UpdateDistribution", e))?;
+            etag = updated.e_tag().unwrap_or_default().to_string();
+        }
+        if let Some(latest) = self.wait_deployed(id).await? {
+            etag = latest;
+        }
+        match cf.delete_distribution().id(id).if_match(etag).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => common::gone_is_ok(Err(classify("cloudfront:DeleteDistribution", e))),
+        }
+    }
+
+    async fn wait_ready(&self, id: &str) -> Result<(), ProviderError> {
+        self.wait_deployed(id).await.map(|_| ())
+    }
+}
+
+/// The distribution's ARN from its read attributes.
+fn config_arn(resource: &LiveResource) -> String {
+    str_of(&resource.attrs, "arn")
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn to_cloudfront(tags: &BTreeMap<String, String>, op: &str) -> Result<Vec<Tag>, ProviderError> {
+    tags.iter()
+        .map(|(k, v)| {
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(|e| ProviderError::invalid(op, e.to_string()))
+        })
+        .collect()
+}
+
+impl Distribution {
+    /// Every distribution, one `ListDistributions` call per page.
+    async fn list(&self) -> Result<Vec<DistributionSummary>, ProviderError> {
+        const OP: &str = "cloudfront:ListDistributions";
+        let cf = self.aws.cloudfront().await?;
+        let mut pages = cf.list_distributions().into_paginator().send();
+        let mut out = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| classify(OP, e))?;
+            if let Some(list) = page.distribution_list() {
+                out.extend(list.items().iter().cloned());
+            }
+        }
+        Ok(out)
+    }
+
+    async fn read_one(&self, id: &str) -> Result<Option<LiveResource>, ProviderError> {
+        Ok(self.read(&[id.to_string()]).await?.pop())
+    }
+
+    /// The live configuration and its ETag.
+    async fn config_of(&self, id: &str) -> Result<(DistributionConfig, String), ProviderError> {
+        const OP: &str = "cloudfront:GetDistributionConfig";
+        let cf = self.aws.cloudfront().await?;
+        let got = cf
+            .get_distribution_config()
+            .id(id)
+            .send()
+            .await
+            .map_err(|e| classify(OP, e))?;
+        let etag = got.e_tag().unwrap_or_default().to_string();
+        let config = got.distribution_config().cloned().ok_or_else(|| {
+            ProviderError::new(ErrorClass::Other, OP, "no configuration returned")
+        })?;
+        Ok((config, etag))
+    }
+
+    /// Poll `GetDistribution` until the status is Deployed; the latest ETag seen, if any.
+    async fn wait_deployed(&self, id: &str) -> Result<Option<String>, ProviderError> {
+        const OP: &str = "cloudfront:GetDistribution";
+        let cf = self.aws.cloudfront().await?;
+        common::poll_until(
+            OP,
+            "the distribution to be deployed",
+            DEPLOY_TIMEOUT,
+            || async {
+                let got = cf
+                    .get_distribution()
+                    .id(id)
+                    .send()
+                    .await
+                    .map_err(|e| classify(OP, e))?;
+                let deployed = got.distribution().is_some_and(|d| d.status == "Deployed");
+                Ok(deployed.then(|| got.e_tag().map(str::to_string)))
+            },
+        )
+        .await
+    }
+
+    async fn tags_of(&self, arn: &str) -> Result<BTreeMap<String, String>, ProviderError> {
+        let cf = self.aws.cloudfront().await?;
+        let got = cf
+            .list_tags_for_resource()
+            .resource(arn)
+            .send()
+            .await
+            .map_err(|e| classify("cloudfront:ListTagsForResource", e))?;
+        Ok(got
+            .tags()
+            .and_then(|t| t.items.as_ref())
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|t| (t.key.clone(), t.value.clone().unwrap_or_default()))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    async fn sync_tags(
+        &self,
+        arn: &str,
+        have: &BTreeMap<String, String>,
+        want: &BTreeMap<String, String>,
+    ) -> Result<(), ProviderError> {
+        const OP: &str = "cloudfront:TagResource";
+        let cf = self.aws.cloudfront().await?;
+        let changed: BTreeMap<String, String> = want
+            .iter()
+            .filter(|(k, v)| have.get(*k) != Some(*v))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if !changed.is_empty() {
+            cf.tag_resource()
+                .resource(arn)
+                .tags(
+                    Tags::builder()
+                        .set_items(Some(to_cloudfront(&changed, OP)?))
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(|e| classify(OP, e))?;
+        }
+        let removed: Vec<String> = have
+            .keys()
+            .filter(|k| !want.contains_key(*k) && !k.starts_with("aws:"))
+            .cloned()
+            .collect();
+        if !removed.is_empty() {
+            cf.untag_resource()
+                .resource(arn)
+                .tag_keys(TagKeys::builder().set_items(Some(removed)).build())
+                .send()
+                .await
+                .map_err(|e| classify("cloudfront:UntagResource", e))?;
+        }
+        Ok(())
+    }
+}

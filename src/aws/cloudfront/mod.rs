@@ -1,5 +1,6 @@
 //! CloudFront resource kinds.
 
+mod config;
 pub mod distribution;
 
 pub use distribution::Distribution;

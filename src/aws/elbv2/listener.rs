@@ -1,13 +1,24 @@
 //! `listener`: a port a load balancer listens on, and what it does with requests.
 
+use super::action;
+use super::common::{self, ARN_BATCH};
+use crate::aws::attrs::{int_of, put_int, put_str, required_str, str_of, table};
+use crate::aws::errors::classify;
 use crate::aws::shapes::block;
 use crate::aws::Aws;
-use crate::provider::{AttrSchema, AttrType, KindSchema};
+use crate::provider::{
+    AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
+    ProviderError, ResourceKind, UpdateRequest,
+};
+use async_trait::async_trait;
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action, Certificate, Listener as SdkListener, ProtocolEnum,
+};
+use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
 /// A load balancer listener (`CreateListener`, `ModifyListener`).
 pub struct Listener {
-    #[allow(dead_code)] // used once the kind's AWS calls are written
     aws: Arc<Aws>,
 }
 
@@ -46,4 +57,271 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     .attr(AttrSchema::computed("arn", AttrType::String).doc("ARN of the listener"))
 });
 
-crate::pending_kind!(Listener, SCHEMA);
+#[async_trait]
+impl ResourceKind for Listener {
+    fn schema(&self) -> &KindSchema {
+        &SCHEMA
+    }
+
+    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
+        let mut found = Vec::new();
+        for batch in ids.chunks(ARN_BATCH) {
+            match self.describe_arns(batch.to_vec()).await {
+                Ok(f) => found.extend(f),
+                // One vanished ARN fails the whole call and listeners cannot be listed
+                // account-wide: only then ask for the batch's listeners one by one.
+                Err(e) if e.class == ErrorClass::NotFound => {
+                    for arn in batch {
+                        match self.describe_arns(vec![arn.clone()]).await {
+                            Ok(f) => found.extend(f),
+                            Err(e) if e.class == ErrorClass::NotFound => {}
+                            Err(e) => return Err(e),
+                        }
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        self.to_live(found).await
+    }
+
+    async fn find_tagged(
+        &self,
+        wanted: &BTreeMap<String, String>,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        // DescribeListeners needs a load balancer or listener ARNs, so this is one call per
+        // load balancer (and page); tags are then looked up 20 ARNs per call.
+        const OP: &str = "elbv2:DescribeLoadBalancers";
+        let elb = self.aws.elbv2().await?;
+        let mut lbs = Vec::new();
+        let mut pages = elb
+            .describe_load_balancers()
+            .page_size(400)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| classify(OP, e))?;
+            lbs.extend(
+                page.load_balancers()
+                    .iter()
+                    .filter_map(|lb| lb.load_balancer_arn().map(str::to_string)),
+            );
+        }
+        let mut found = Vec::new();
+        for lb in lbs {
+            let mut pages = elb
+                .describe_listeners()
+                .load_balancer_arn(lb)
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| classify("elbv2:DescribeListeners", e))?;
+                found.extend(page.listeners().iter().cloned());
+            }
+        }
+        let live = self.to_live(found).await?;
+        Ok(live
+            .into_iter()
+            .filter(|l| common::has_all(&l.tags, wanted))
+            .collect())
+    }
+
+    async fn create(&self, req: &CreateRequest<'_>) -> Result<LiveResource, ProviderError> {
+        const OP: &str = "elbv2:CreateListener";
+        let elb = self.aws.elbv2().await?;
+        let attrs = req.attrs;
+        let action = default_action(attrs, OP).map_err(|e| e.at(req.address))?;
+        // CreateListener is idempotent for the same load balancer, port and settings.
+        let mut call = elb
+            .create_listener()
+            .load_balancer_arn(required_str(attrs, "load_balancer_arn", OP)?)
+            .default_actions(action)
+            .set_tags(Some(common::to_elb(req.tags)));
+        if let Some(port) = int_of(attrs, "port") {
+            call = call.port(port_of(port, OP)?);
+        }
+        if let Some(p) = str_of(attrs, "protocol") {
+            call = call.protocol(ProtocolEnum::from(p));
+        }
+        if let Some(c) = str_of(attrs, "certificate_arn") {
+            call = call.certificates(Certificate::builder().certificate_arn(c).build());
+        }
+        if let Some(p) = str_of(attrs, "ssl_policy") {
+            call = call.ssl_policy(p);
+        }
+        let created = call
+            .send()
+            .await
+            .map_err(|e| classify(OP, e).at(req.address))?;
+        let arn = created
+            .listeners()
+            .first()
+            .and_then(|l| l.listener_arn())
+            .ok_or_else(|| {
+                ProviderError::new(ErrorClass::Other, OP, "no listener ARN in the response")
+                    .at(req.address)
+            })?
+            .to_string();
+        Ok(self
+            .read(std::slice::from_ref(&arn))
+            .await?
+            .pop()
+            .unwrap_or(LiveResource {
+                id: arn,
+                attrs: Attrs::new(),
+                tags: req.tags.clone(),
+            }))
+    }
+
+    async fn update(&self, req: &UpdateRequest<'_>) -> Result<LiveResource, ProviderError> {
+        const OP: &str = "elbv2:ModifyListener";
+        let elb = self.aws.elbv2().await?;
+        let after = req.after;
+        let mut call = elb.modify_listener().listener_arn(req.id);
+        let mut modify = false;
+        for name in req.changed {
+            match name.as_str() {
+                "port" => {
+                    if let Some(port) = int_of(after, "port") {
+                        call = call.port(port_of(port, OP)?);
+                        modify = true;
+                    }
+                }
+                "protocol" => {
+                    if let Some(p) = str_of(after, "protocol") {
+                        call = call.protocol(ProtocolEnum::from(p));
+                        modify = true;
+                    }
+                }
+                "certificate_arn" => {
+                    if let Some(c) = str_of(after, "certificate_arn") {
+                        call = call.certificates(Certificate::builder().certificate_arn(c).build());
+                        modify = true;
+                    }
+                }
+                "ssl_policy" => {
+                    if let Some(p) = str_of(after, "ssl_policy") {
+                        call = call.ssl_policy(p);
+                        modify = true;
+                    }
+                }
+                "default_action" => {
+                    call = call
+                        .default_actions(default_action(after, OP).map_err(|e| e.at(req.address))?);
+                    modify = true;
+                }
+                "tags" => {}
+                other => {
+                    return Err(ProviderError::new(
+                        ErrorClass::Unsupported,
+                        OP,
+                        format!("changing `{other}` of a listener in place is not supported"),
+                    )
+                    .at(req.address))
+                }
+            }
+        }
+        if modify {
+            call.send()
+                .await
+                .map_err(|e| classify(OP, e).at(req.address))?;
+        }
+        let mut resource = self
+            .read(&[req.id.to_string()])
+            .await?
+            .pop()
+            .ok_or_else(|| {
+                ProviderError::new(
+                    ErrorClass::NotFound,
+                    "elbv2:DescribeListeners",
+                    "the listener disappeared during the update",
+                )
+                .at(req.address)
+            })?;
+        common::sync_tags(elb, req.id, &resource.tags, req.tags)
+            .await
+            .map_err(|e| e.at(req.address))?;
+        resource.tags = req.tags.clone();
+        Ok(resource)
+    }
+
+    async fn delete(&self, id: &str, _recorded: &Attrs) -> Result<(), ProviderError> {
+        let elb = self.aws.elbv2().await?;
+        common::gone_is_ok(
+            elb.delete_listener()
+                .listener_arn(id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| classify("elbv2:DeleteListener", e)),
+        )
+    }
+}
+
+fn default_action(attrs: &Attrs, op: &str) -> Result<Action, ProviderError> {
+    let t = table(attrs, "default_action")
+        .ok_or_else(|| ProviderError::invalid(op, "`default_action` must be set to a table"))?;
+    action::from_table(t, op)
+}
+
+fn port_of(port: i64, op: &str) -> Result<i32, ProviderError> {
+    i32::try_from(port)
+        .ok()
+        .filter(|p| (1..=65535).contains(p))
+        .ok_or_else(|| ProviderError::invalid(op, format!("`port` must be 1–65535, not {port}")))
+}
+
+impl Listener {
+    /// One `DescribeListeners` call per page for these ARNs (at most 20).
+    async fn describe_arns(&self, arns: Vec<String>) -> Result<Vec<SdkListener>, ProviderError> {
+        const OP: &str = "elbv2:DescribeListeners";
+        let elb = self.aws.elbv2().await?;
+        let mut pages = elb
+            .describe_listeners()
+            .set_listener_arns(Some(arns))
+            .into_paginator()
+            .send();
+        let mut out = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| classify(OP, e))?;
+            out.extend(page.listeners().iter().cloned());
+        }
+        Ok(out)
+    }
+
+    /// Attributes and tags (20 ARNs per `DescribeTags` call) of described listeners.
+    async fn to_live(&self, found: Vec<SdkListener>) -> Result<Vec<LiveResource>, ProviderError> {
+        let elb = self.aws.elbv2().await?;
+        let arns: Vec<String> = found
+            .iter()
+            .filter_map(|l| l.listener_arn().map(str::to_string))
+            .collect();
+        let mut tags = common::describe_tags(elb, &arns).await?;
+        let mut out = Vec::new();
+        for l in found {
+            let Some(arn) = l.listener_arn() else {
+                continue;
+            };
+            let mut attrs = Attrs::new();
+            put_str(&mut attrs, "arn", Some(arn));
+            put_str(&mut attrs, "load_balancer_arn", l.load_balancer_arn());
+            put_int(&mut attrs, "port", l.port().map(i64::from));
+            put_str(&mut attrs, "protocol", l.protocol().map(|p| p.as_str()));
+            put_str(&mut attrs, "ssl_policy", l.ssl_policy());
+            put_str(
+                &mut attrs,
+                "certificate_arn",
+                l.certificates().first().and_then(|c| c.certificate_arn()),
+            );
+            if let Some(a) = l.default_actions().first() {
+                attrs.insert("default_action".into(), action::to_value(a));
+            }
+            out.push(LiveResource {
+                id: arn.to_string(),
+                attrs,
+                tags: tags.remove(arn).unwrap_or_default(),
+            });
+        }
+        Ok(out)
+    }
+}

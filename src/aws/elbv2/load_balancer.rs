@@ -1,13 +1,25 @@
 //! `load_balancer`: an application load balancer.
 
+use super::common::{self, ARN_BATCH};
+use crate::aws::attrs::{bool_of, int_of, put_bool, put_str, put_str_list, str_list, str_of};
+use crate::aws::errors::classify;
 use crate::aws::shapes::string_list;
-use crate::aws::Aws;
-use crate::provider::{AttrSchema, AttrType, KindSchema};
+use crate::aws::{names, Aws};
+use crate::provider::{
+    AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
+    ProviderError, ResourceKind, UpdateRequest,
+};
+use async_trait::async_trait;
+use aws_sdk_elasticloadbalancingv2::types::{
+    IpAddressType, LoadBalancer as SdkLoadBalancer, LoadBalancerAttribute, LoadBalancerSchemeEnum,
+    LoadBalancerStateEnum, LoadBalancerTypeEnum,
+};
+use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
+use std::time::Duration;
 
 /// An application load balancer (`CreateLoadBalancer`).
 pub struct LoadBalancer {
-    #[allow(dead_code)] // used once the kind's AWS calls are written
     aws: Arc<Aws>,
 }
 
@@ -66,4 +78,333 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
 });
 
-crate::pending_kind!(LoadBalancer, SCHEMA);
+/// How long a new load balancer may take to become active (AWS: usually 2–5 minutes).
+const READY_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
+#[async_trait]
+impl ResourceKind for LoadBalancer {
+    fn schema(&self) -> &KindSchema {
+        &SCHEMA
+    }
+
+    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
+        let found = self.describe_arns(ids).await?;
+        self.to_live(found).await
+    }
+
+    async fn find_tagged(
+        &self,
+        wanted: &BTreeMap<String, String>,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        // ELBv2 has no tag filter: list every load balancer (a page at a time) and look their
+        // tags up 20 ARNs per call.
+        let all = self.describe(None).await?;
+        let live = self.to_live(all).await?;
+        Ok(live
+            .into_iter()
+            .filter(|l| common::has_all(&l.tags, wanted))
+            .collect())
+    }
+
+    async fn create(&self, req: &CreateRequest<'_>) -> Result<LiveResource, ProviderError> {
+        const OP: &str = "elbv2:CreateLoadBalancer";
+        let elb = self.aws.elbv2().await?;
+        let attrs = req.attrs;
+        let name = match str_of(attrs, "name") {
+            Some(n) => n.to_string(),
+            None => names::derived(req.deployment, req.address, 32),
+        };
+        let subnets = str_list(attrs, "subnets");
+        if subnets.is_empty() {
+            return Err(ProviderError::invalid(
+                OP,
+                "`subnets` must list at least two subnets in different availability zones",
+            )
+            .at(req.address));
+        }
+        let scheme = if bool_of(attrs, "internal").unwrap_or(false) {
+            LoadBalancerSchemeEnum::Internal
+        } else {
+            LoadBalancerSchemeEnum::InternetFacing
+        };
+        let security_groups = str_list(attrs, "security_groups");
+        // CreateLoadBalancer is idempotent by name: a retry with the same settings returns the
+        // load balancer the first attempt created.
+        let mut call = elb
+            .create_load_balancer()
+            .name(&name)
+            .r#type(LoadBalancerTypeEnum::Application)
+            .scheme(scheme)
+            .set_subnets(Some(subnets))
+            .set_tags(Some(common::to_elb(req.tags)));
+        if !security_groups.is_empty() {
+            call = call.set_security_groups(Some(security_groups));
+        }
+        if let Some(t) = str_of(attrs, "ip_address_type") {
+            call = call.ip_address_type(IpAddressType::from(t));
+        }
+        let created = call
+            .send()
+            .await
+            .map_err(|e| classify(OP, e).at(req.address))?;
+        let arn = created
+            .load_balancers()
+            .first()
+            .and_then(|lb| lb.load_balancer_arn())
+            .ok_or_else(|| {
+                ProviderError::new(
+                    ErrorClass::Other,
+                    OP,
+                    "no load balancer ARN in the response",
+                )
+                .at(req.address)
+            })?
+            .to_string();
+        if let Some(seconds) = int_of(attrs, "idle_timeout") {
+            self.set_idle_timeout(&arn, seconds)
+                .await
+                .map_err(|e| e.at(req.address))?;
+        }
+        let mut resource = self.read_one(&arn).await?.unwrap_or(LiveResource {
+            id: arn.clone(),
+            attrs: Attrs::new(),
+            tags: req.tags.clone(),
+        });
+        put_idle_timeout(&mut resource.attrs, attrs);
+        Ok(resource)
+    }
+
+    async fn update(&self, req: &UpdateRequest<'_>) -> Result<LiveResource, ProviderError> {
+        let elb = self.aws.elbv2().await?;
+        let after = req.after;
+        for name in req.changed {
+            let result = match name.as_str() {
+                "subnets" => elb
+                    .set_subnets()
+                    .load_balancer_arn(req.id)
+                    .set_subnets(Some(str_list(after, "subnets")))
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| classify("elbv2:SetSubnets", e)),
+                "security_groups" => elb
+                    .set_security_groups()
+                    .load_balancer_arn(req.id)
+                    .set_security_groups(Some(str_list(after, "security_groups")))
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| classify("elbv2:SetSecurityGroups", e)),
+                "ip_address_type" => elb
+                    .set_ip_address_type()
+                    .load_balancer_arn(req.id)
+                    .ip_address_type(IpAddressType::from(
+                        str_of(after, "ip_address_type").unwrap_or("ipv4"),
+                    ))
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| classify("elbv2:SetIpAddressType", e)),
+                // AWS's default when the setting is removed from the configuration.
+                "idle_timeout" => {
+                    self.set_idle_timeout(req.id, int_of(after, "idle_timeout").unwrap_or(60))
+                        .await
+                }
+                "tags" => Ok(()),
+                other => Err(ProviderError::new(
+                    ErrorClass::Unsupported,
+                    "elbv2:ModifyLoadBalancer",
+                    format!("changing `{other}` of a load balancer in place is not supported"),
+                )),
+            };
+            result.map_err(|e| e.at(req.address))?;
+        }
+        let mut resource = self.read_one(req.id).await?.ok_or_else(|| {
+            ProviderError::new(
+                ErrorClass::NotFound,
+                "elbv2:DescribeLoadBalancers",
+                "the load balancer disappeared during the update",
+            )
+            .at(req.address)
+        })?;
+        common::sync_tags(elb, req.id, &resource.tags, req.tags)
+            .await
+            .map_err(|e| e.at(req.address))?;
+        resource.tags = req.tags.clone();
+        put_idle_timeout(&mut resource.attrs, after);
+        Ok(resource)
+    }
+
+    async fn delete(&self, id: &str, _recorded: &Attrs) -> Result<(), ProviderError> {
+        // Listeners go with the load balancer; target groups are separate resources.
+        let elb = self.aws.elbv2().await?;
+        common::gone_is_ok(
+            elb.delete_load_balancer()
+                .load_balancer_arn(id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| classify("elbv2:DeleteLoadBalancer", e)),
+        )
+    }
+
+    async fn wait_ready(&self, id: &str) -> Result<(), ProviderError> {
+        const OP: &str = "elbv2:DescribeLoadBalancers";
+        common::poll_until(
+            OP,
+            "the load balancer to become active",
+            READY_TIMEOUT,
+            || async move {
+                let found = self.describe(Some(vec![id.to_string()])).await?;
+                let state = found
+                    .first()
+                    .and_then(|lb| lb.state())
+                    .and_then(|s| s.code())
+                    .cloned();
+                match state {
+                    Some(LoadBalancerStateEnum::Active) => Ok(Some(())),
+                    Some(LoadBalancerStateEnum::Failed) => Err(ProviderError::new(
+                        ErrorClass::Other,
+                        OP,
+                        format!("load balancer {id} failed to provision"),
+                    )),
+                    _ => Ok(None),
+                }
+            },
+        )
+        .await
+    }
+}
+
+/// The configured idle timeout, which the batched describe does not return (it is a
+/// per-load-balancer attribute): keep the configured value.
+fn put_idle_timeout(live: &mut Attrs, desired: &Attrs) {
+    if let Some(v) = int_of(desired, "idle_timeout") {
+        live.insert("idle_timeout".into(), crate::value::Value::Int(v));
+    }
+}
+
+impl LoadBalancer {
+    /// Load balancers by ARN, 20 per call. AWS fails a whole call when one ARN is unknown; for
+    /// such a batch the account is listed instead (once), so vanished ids are simply absent.
+    async fn describe_arns(&self, arns: &[String]) -> Result<Vec<SdkLoadBalancer>, ProviderError> {
+        let mut out = Vec::new();
+        let mut everything: Option<Vec<SdkLoadBalancer>> = None;
+        for batch in arns.chunks(ARN_BATCH) {
+            match self.describe(Some(batch.to_vec())).await {
+                Ok(found) => out.extend(found),
+                Err(e) if e.class == ErrorClass::NotFound => {
+                    if everything.is_none() {
+                        everything = Some(self.describe(None).await?);
+                    }
+                    let all = everything.as_deref().unwrap_or_default();
+                    out.extend(
+                        all.iter()
+                            .filter(|lb| {
+                                lb.load_balancer_arn()
+                                    .is_some_and(|a| batch.iter().any(|b| b == a))
+                            })
+                            .cloned(),
+                    );
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+
+    /// One `DescribeLoadBalancers` call per page: these ARNs, or every load balancer.
+    async fn describe(
+        &self,
+        arns: Option<Vec<String>>,
+    ) -> Result<Vec<SdkLoadBalancer>, ProviderError> {
+        const OP: &str = "elbv2:DescribeLoadBalancers";
+        let elb = self.aws.elbv2().await?;
+        let call = match arns {
+            Some(a) => elb
+                .describe_load_balancers()
+                .set_load_balancer_arns(Some(a)),
+            None => elb.describe_load_balancers().page_size(400),
+        };
+        let mut pages = call.into_paginator().send();
+        let mut out = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| classify(OP, e))?;
+            out.extend(page.load_balancers().iter().cloned());
+        }
+        Ok(out)
+    }
+
+    async fn read_one(&self, arn: &str) -> Result<Option<LiveResource>, ProviderError> {
+        Ok(self.read(&[arn.to_string()]).await?.pop())
+    }
+
+    /// Attributes and tags (20 ARNs per `DescribeTags` call) of described load balancers.
+    async fn to_live(
+        &self,
+        found: Vec<SdkLoadBalancer>,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        let elb = self.aws.elbv2().await?;
+        let arns: Vec<String> = found
+            .iter()
+            .filter_map(|lb| lb.load_balancer_arn().map(str::to_string))
+            .collect();
+        let mut tags = common::describe_tags(elb, &arns).await?;
+        let mut out = Vec::new();
+        for lb in found {
+            let Some(arn) = lb.load_balancer_arn() else {
+                continue;
+            };
+            let mut attrs = Attrs::new();
+            put_str(&mut attrs, "name", lb.load_balancer_name());
+            put_str(&mut attrs, "arn", Some(arn));
+            put_str(&mut attrs, "dns_name", lb.dns_name());
+            put_str(&mut attrs, "zone_id", lb.canonical_hosted_zone_id());
+            put_str(&mut attrs, "vpc_id", lb.vpc_id());
+            put_str(
+                &mut attrs,
+                "ip_address_type",
+                lb.ip_address_type().map(|t| t.as_str()),
+            );
+            put_bool(
+                &mut attrs,
+                "internal",
+                lb.scheme().map(|s| *s == LoadBalancerSchemeEnum::Internal),
+            );
+            let subnets = lb
+                .availability_zones()
+                .iter()
+                .filter_map(|z| z.subnet_id().map(str::to_string))
+                .collect();
+            put_str_list(&mut attrs, "subnets", subnets, true);
+            put_str_list(
+                &mut attrs,
+                "security_groups",
+                lb.security_groups().to_vec(),
+                true,
+            );
+            out.push(LiveResource {
+                id: arn.to_string(),
+                attrs,
+                tags: tags.remove(arn).unwrap_or_default(),
+            });
+        }
+        Ok(out)
+    }
+
+    async fn set_idle_timeout(&self, arn: &str, seconds: i64) -> Result<(), ProviderError> {
+        let elb = self.aws.elbv2().await?;
+        elb.modify_load_balancer_attributes()
+            .load_balancer_arn(arn)
+            .attributes(
+                LoadBalancerAttribute::builder()
+                    .key("idle_timeout.timeout_seconds")
+                    .value(seconds.to_string())
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| classify("elbv2:ModifyLoadBalancerAttributes", e))?;
+        Ok(())
+    }
+}

@@ -1,5 +1,7 @@
 //! Elastic Load Balancing v2 (application load balancer) resource kinds.
 
+mod action;
+pub(crate) mod common;
 pub mod listener;
 pub mod load_balancer;
 pub mod target_attachment;

@@ -1,0 +1,177 @@
+//! Helpers shared by the ELBv2 kinds (the generic ones, `poll_until`, `has_all` and
+//! `gone_is_ok`, also by CloudFront): tags (batched `DescribeTags`, `AddTags`/`RemoveTags`),
+//! "already gone" detection and a polling wait.
+
+use crate::aws::errors::classify;
+use crate::provider::{ErrorClass, ProviderError};
+use aws_sdk_elasticloadbalancingv2::types::Tag;
+use aws_sdk_elasticloadbalancingv2::Client;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+/// ELBv2 describe calls and `DescribeTags` take at most 20 ARNs per request.
+pub const ARN_BATCH: usize = 20;
+
+/// Tags as the ELBv2 API wants them.
+pub fn to_elb(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+/// The tags of these resources, ARN → tags, in one `DescribeTags` call per 20 ARNs. Resources
+/// that no longer exist are absent.
+pub async fn describe_tags(
+    elb: &Client,
+    arns: &[String],
+) -> Result<BTreeMap<String, BTreeMap<String, String>>, ProviderError> {
+    const OP: &str = "elbv2:DescribeTags";
+    let mut out = BTreeMap::new();
+    for batch in arns.chunks(ARN_BATCH) {
+        let answer = match elb
+            .describe_tags()
+            .set_resource_arns(Some(batch.to_vec()))
+            .send()
+            .await
+        {
+            Ok(a) => a,
+            Err(e) => {
+                let err = classify(OP, e);
+                // One vanished ARN fails the whole batch: ask one by one only then, so that a
+                // resource deleted between the describe and this call does not fail the read.
+                if err.class == ErrorClass::NotFound && batch.len() > 1 {
+                    for arn in batch {
+                        out.extend(Box::pin(describe_tags(elb, std::slice::from_ref(arn))).await?);
+                    }
+                    continue;
+                }
+                if err.class == ErrorClass::NotFound {
+                    continue;
+                }
+                return Err(err);
+            }
+        };
+        for d in answer.tag_descriptions() {
+            let Some(arn) = d.resource_arn() else {
+                continue;
+            };
+            let tags = d
+                .tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string())))
+                .collect();
+            out.insert(arn.to_string(), tags);
+        }
+    }
+    Ok(out)
+}
+
+/// Whether `have` carries every tag of `wanted`.
+pub fn has_all(have: &BTreeMap<String, String>, wanted: &BTreeMap<String, String>) -> bool {
+    wanted.iter().all(|(k, v)| have.get(k) == Some(v))
+}
+
+/// Make the resource's tags equal `want`: add/overwrite changed ones, remove dropped ones.
+pub async fn sync_tags(
+    elb: &Client,
+    arn: &str,
+    have: &BTreeMap<String, String>,
+    want: &BTreeMap<String, String>,
+) -> Result<(), ProviderError> {
+    let changed: BTreeMap<String, String> = want
+        .iter()
+        .filter(|(k, v)| have.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !changed.is_empty() {
+        elb.add_tags()
+            .resource_arns(arn)
+            .set_tags(Some(to_elb(&changed)))
+            .send()
+            .await
+            .map_err(|e| classify("elbv2:AddTags", e))?;
+    }
+    let removed: Vec<String> = have
+        .keys()
+        .filter(|k| !want.contains_key(*k) && !k.starts_with("aws:"))
+        .cloned()
+        .collect();
+    if !removed.is_empty() {
+        elb.remove_tags()
+            .resource_arns(arn)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| classify("elbv2:RemoveTags", e))?;
+    }
+    Ok(())
+}
+
+/// Turn "not found" into success, for idempotent deletes.
+pub fn gone_is_ok(result: Result<(), ProviderError>) -> Result<(), ProviderError> {
+    match result {
+        Err(e) if e.class == ErrorClass::NotFound => Ok(()),
+        other => other,
+    }
+}
+
+/// Poll `check` with growing pauses until it says done (`Some`), or fail after `timeout`.
+/// `what` names the awaited state in the timeout error.
+pub async fn poll_until<T, F, Fut>(
+    operation: &str,
+    what: &str,
+    timeout: Duration,
+    mut check: F,
+) -> Result<T, ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<T>, ProviderError>>,
+{
+    let deadline = Instant::now() + timeout;
+    let mut pause = Duration::from_millis(500);
+    loop {
+        if let Some(done) = check().await? {
+            return Ok(done);
+        }
+        if Instant::now() + pause > deadline {
+            return Err(ProviderError::new(
+                ErrorClass::Transient,
+                operation,
+                format!("gave up waiting for {what} after {} s", timeout.as_secs()),
+            ));
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(15));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn has_all_needs_every_wanted_tag() {
+        let have = BTreeMap::from([
+            ("a".to_string(), "1".to_string()),
+            ("b".to_string(), "2".to_string()),
+        ]);
+        assert!(has_all(&have, &BTreeMap::from([("a".into(), "1".into())])));
+        assert!(!has_all(&have, &BTreeMap::from([("a".into(), "2".into())])));
+        assert!(!has_all(&have, &BTreeMap::from([("c".into(), "1".into())])));
+    }
+
+    #[tokio::test]
+    async fn polling_times_out_with_a_transient_error() {
+        let mut calls = 0;
+        let r: Result<(), _> = poll_until("x:Y", "nothing", Duration::from_millis(10), || {
+            calls += 1;
+            async { Ok(None) }
+        })
+        .await;
+        let e = r.expect_err("must time out");
+        assert_eq!(e.class, ErrorClass::Transient);
+        assert!(e.message.contains("nothing"), "{e}");
+        assert_eq!(calls, 1);
+    }
+}
