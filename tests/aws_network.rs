@@ -1,0 +1,281 @@
+//! The EC2 networking kinds (`subnet`, `internet_gateway`, `route_table`, `security_group`)
+//! against the AWS emulator, through the real SDK: create, read back behind strata's back,
+//! update in place, find by tags, delete (twice), and batched reads that count calls.
+
+mod support;
+
+use aws_sdk_ec2::types::Tag;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use strata::provider::{
+    Attrs, CreateRequest, LiveResource, OnChange, Registry, ResourceKind, UpdateRequest,
+};
+use strata::{Address, Value};
+use support::moto::moto;
+
+const DEPLOYMENT: &str = "test-net";
+
+fn tags(address: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("strata:deployment".to_string(), DEPLOYMENT.to_string()),
+        ("strata:address".to_string(), address.to_string()),
+        ("Project".to_string(), "strata-tests".to_string()),
+    ])
+}
+
+fn by_deployment() -> BTreeMap<String, String> {
+    BTreeMap::from([("strata:deployment".to_string(), DEPLOYMENT.to_string())])
+}
+
+fn sdk_tags(tags: &[Tag]) -> BTreeMap<String, String> {
+    tags.iter()
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().to_string(),
+                t.value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn attrs(pairs: &[(&str, Value)]) -> Attrs {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}
+
+fn table(pairs: &[(&str, Value)]) -> Value {
+    Value::Map(attrs(pairs))
+}
+
+fn strs(items: &[&str]) -> Value {
+    Value::List(items.iter().map(|s| Value::str(*s)).collect())
+}
+
+fn kind<'a>(registry: &'a Registry, name: &str) -> &'a Arc<dyn ResourceKind> {
+    registry
+        .get(name)
+        .unwrap_or_else(|| panic!("{name} kind registered"))
+}
+
+async fn create(
+    kind: &Arc<dyn ResourceKind>,
+    address: &Address,
+    attrs: &Attrs,
+) -> LiveResource {
+    let tags = tags(&address.to_string());
+    kind.create(&CreateRequest {
+        address,
+        deployment: DEPLOYMENT,
+        attrs,
+        tags: &tags,
+        token: &format!("tok-{address}"),
+    })
+    .await
+    .unwrap_or_else(|e| panic!("create {address}: {e}"))
+}
+
+/// A VPC to put things in, made through strata's own `vpc` kind.
+async fn vpc(registry: &Registry, name: &str, cidr: &str) -> String {
+    let address = Address::new("vpc", name);
+    create(
+        kind(registry, "vpc"),
+        &address,
+        &attrs(&[("cidr_block", Value::str(cidr))]),
+    )
+    .await
+    .id
+}
+
+/// Delete, delete again (a no-op), and prove the resource is gone.
+async fn delete_twice(kind: &Arc<dyn ResourceKind>, id: &str, recorded: &Attrs) {
+    kind.delete(id, recorded).await.expect("delete");
+    kind.delete(id, recorded)
+        .await
+        .expect("second delete is a no-op");
+    assert!(
+        kind.read(&[id.to_string()]).await.expect("read").is_empty(),
+        "{id} still readable after delete"
+    );
+}
+
+#[tokio::test]
+async fn subnet_create_read_update_delete() {
+    let moto = moto();
+    let registry = moto.registry();
+    let subnets = kind(&registry, "subnet");
+    let vpc_id = vpc(&registry, "main", "10.8.0.0/16").await;
+    let address = Address::new("subnet", "public_a");
+    let desired = attrs(&[
+        ("vpc_id", Value::str(&vpc_id)),
+        ("cidr_block", Value::str("10.8.1.0/24")),
+        ("availability_zone", Value::str("us-east-1b")),
+        ("map_public_ip_on_launch", Value::Bool(true)),
+    ]);
+    let created = create(subnets, &address, &desired).await;
+    assert!(created.id.starts_with("subnet-"), "{created:?}");
+    assert_eq!(created.attrs["vpc_id"], Value::str(&vpc_id));
+    assert_eq!(created.attrs["availability_zone"], Value::str("us-east-1b"));
+    assert_eq!(created.attrs["map_public_ip_on_launch"], Value::Bool(true));
+    assert!(created.attrs.contains_key("availability_zone_id"));
+    assert!(created.attrs.contains_key("arn"));
+    subnets.wait_ready(&created.id).await.expect("ready");
+
+    // Behind strata's back: the subnet, its tags and the public-IP switch.
+    let ec2 = moto.ec2().await;
+    let described = ec2
+        .describe_subnets()
+        .subnet_ids(&created.id)
+        .send()
+        .await
+        .expect("describe");
+    let sdk = &described.subnets()[0];
+    assert_eq!(sdk.cidr_block(), Some("10.8.1.0/24"));
+    assert_eq!(sdk.vpc_id(), Some(vpc_id.as_str()));
+    assert_eq!(sdk.map_public_ip_on_launch(), Some(true));
+    assert_eq!(sdk_tags(sdk.tags()), tags("subnet.public_a"));
+
+    // Batched read: what was created, an unknown id simply absent.
+    let read = subnets
+        .read(&[created.id.clone(), "subnet-00000000deadbeef".to_string()])
+        .await
+        .expect("read");
+    assert_eq!(read, vec![created.clone()]);
+
+    // Update in place: public IPs off, a tag changed and one removed.
+    let mut after = desired.clone();
+    after.insert("map_public_ip_on_launch".into(), Value::Bool(false));
+    let mut new_tags = tags("subnet.public_a");
+    new_tags.insert("Project".into(), "renamed".into());
+    let updated = subnets
+        .update(&UpdateRequest {
+            address: &address,
+            id: &created.id,
+            before: &desired,
+            after: &after,
+            changed: &["map_public_ip_on_launch".to_string(), "tags".to_string()],
+            tags: &new_tags,
+        })
+        .await
+        .expect("update");
+    assert_eq!(updated.tags, new_tags);
+    let sdk = ec2
+        .describe_subnets()
+        .subnet_ids(&created.id)
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(sdk.subnets()[0].map_public_ip_on_launch(), Some(false));
+    assert_eq!(sdk_tags(sdk.subnets()[0].tags()), new_tags);
+
+    // The CIDR block cannot change in place: the schema says so, and update refuses it.
+    assert_eq!(
+        subnets.schema().get("cidr_block").map(|a| a.on_change),
+        Some(OnChange::Replace)
+    );
+    let err = subnets
+        .update(&UpdateRequest {
+            address: &address,
+            id: &created.id,
+            before: &desired,
+            after: &desired,
+            changed: &["cidr_block".to_string()],
+            tags: &new_tags,
+        })
+        .await
+        .expect_err("cidr_block is not updatable");
+    assert_eq!(err.class, strata::provider::ErrorClass::Unsupported);
+    assert!(err.message.contains("cidr_block"), "{err}");
+
+    let found = subnets.find_tagged(&by_deployment()).await.expect("find");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id, created.id);
+
+    delete_twice(subnets, &created.id, &desired).await;
+}
+
+#[tokio::test]
+async fn internet_gateway_attach_move_detach_delete() {
+    let moto = moto();
+    let registry = moto.registry();
+    let gateways = kind(&registry, "internet_gateway");
+    let first = vpc(&registry, "first", "10.9.0.0/16").await;
+    let second = vpc(&registry, "second", "10.10.0.0/16").await;
+    let address = Address::new("internet_gateway", "main");
+    let desired = attrs(&[("vpc_id", Value::str(&first))]);
+    let created = create(gateways, &address, &desired).await;
+    assert!(created.id.starts_with("igw-"), "{created:?}");
+    assert_eq!(created.attrs["vpc_id"], Value::str(&first));
+    assert!(created.attrs.contains_key("arn"));
+
+    let ec2 = moto.ec2().await;
+    let attached_to = |id: String| {
+        let ec2 = ec2.clone();
+        async move {
+            let out = ec2
+                .describe_internet_gateways()
+                .internet_gateway_ids(id)
+                .send()
+                .await
+                .expect("describe");
+            let gw = &out.internet_gateways()[0];
+            (
+                gw.attachments()
+                    .iter()
+                    .filter_map(|a| a.vpc_id().map(str::to_string))
+                    .collect::<Vec<_>>(),
+                sdk_tags(gw.tags()),
+            )
+        }
+    };
+    let (vpcs, sdk) = attached_to(created.id.clone()).await;
+    assert_eq!(vpcs, vec![first.clone()]);
+    assert_eq!(sdk, tags("internet_gateway.main"));
+
+    let read = gateways
+        .read(&[created.id.clone(), "igw-00000000deadbeef".to_string()])
+        .await
+        .expect("read");
+    assert_eq!(read, vec![created.clone()]);
+
+    // Moving to another VPC is an update: detach, then attach.
+    let after = attrs(&[("vpc_id", Value::str(&second))]);
+    let updated = gateways
+        .update(&UpdateRequest {
+            address: &address,
+            id: &created.id,
+            before: &desired,
+            after: &after,
+            changed: &["vpc_id".to_string()],
+            tags: &tags("internet_gateway.main"),
+        })
+        .await
+        .expect("update");
+    assert_eq!(updated.attrs["vpc_id"], Value::str(&second));
+    let (vpcs, _) = attached_to(created.id.clone()).await;
+    assert_eq!(vpcs, vec![second.clone()]);
+    assert_eq!(
+        gateways.schema().get("vpc_id").map(|a| a.on_change),
+        Some(OnChange::Update)
+    );
+
+    let found = gateways.find_tagged(&by_deployment()).await.expect("find");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].attrs["vpc_id"], Value::str(&second));
+
+    // Delete detaches first (AWS refuses to delete an attached gateway), so the VPC is free.
+    delete_twice(gateways, &created.id, &after).await;
+    let left = ec2
+        .describe_internet_gateways()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("attachment.vpc-id")
+                .values(&second)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("describe");
+    assert!(left.internet_gateways().is_empty());
+}
