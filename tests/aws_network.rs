@@ -279,3 +279,186 @@ async fn internet_gateway_attach_move_detach_delete() {
         .expect("describe");
     assert!(left.internet_gateways().is_empty());
 }
+
+#[tokio::test]
+async fn route_table_routes_and_associations() {
+    let moto = moto();
+    let registry = moto.registry();
+    let tables = kind(&registry, "route_table");
+    let vpc_id = vpc(&registry, "main", "10.11.0.0/16").await;
+    let igw = create(
+        kind(&registry, "internet_gateway"),
+        &Address::new("internet_gateway", "main"),
+        &attrs(&[("vpc_id", Value::str(&vpc_id))]),
+    )
+    .await
+    .id;
+    let subnet = |name: &'static str, cidr: &'static str| {
+        let registry = &registry;
+        let vpc_id = vpc_id.clone();
+        async move {
+            create(
+                kind(registry, "subnet"),
+                &Address::new("subnet", name),
+                &attrs(&[
+                    ("vpc_id", Value::str(&vpc_id)),
+                    ("cidr_block", Value::str(cidr)),
+                ]),
+            )
+            .await
+            .id
+        }
+    };
+    let a = subnet("a", "10.11.1.0/24").await;
+    let b = subnet("b", "10.11.2.0/24").await;
+    let address = Address::new("route_table", "public");
+    let default_route = table(&[
+        ("destination_cidr_block", Value::str("0.0.0.0/0")),
+        ("gateway_id", Value::str(&igw)),
+    ]);
+    let desired = attrs(&[
+        ("vpc_id", Value::str(&vpc_id)),
+        ("routes", Value::List(vec![default_route.clone()])),
+        ("subnet_ids", strs(&[&a])),
+    ]);
+    let created = create(tables, &address, &desired).await;
+    assert!(created.id.starts_with("rtb-"), "{created:?}");
+    // The VPC's own `local` route is not strata's to manage and is left out.
+    assert_eq!(created.attrs["routes"], Value::List(vec![default_route.clone()]));
+    assert_eq!(created.attrs["subnet_ids"], strs(&[&a]));
+
+    // Behind strata's back: the route, the association, the tags.
+    let ec2 = moto.ec2().await;
+    let describe = || {
+        let ec2 = ec2.clone();
+        let id = created.id.clone();
+        async move {
+            ec2.describe_route_tables()
+                .route_table_ids(id)
+                .send()
+                .await
+                .expect("describe")
+                .route_tables()[0]
+                .clone()
+        }
+    };
+    let sdk = describe().await;
+    let igw_route = sdk
+        .routes()
+        .iter()
+        .find(|r| r.destination_cidr_block() == Some("0.0.0.0/0"))
+        .expect("default route");
+    assert_eq!(igw_route.gateway_id(), Some(igw.as_str()));
+    let associated: Vec<_> = sdk
+        .associations()
+        .iter()
+        .filter_map(|x| x.subnet_id())
+        .collect();
+    assert_eq!(associated, vec![a.as_str()]);
+    assert_eq!(sdk_tags(sdk.tags()), tags("route_table.public"));
+
+    let read = tables
+        .read(&[created.id.clone(), "rtb-00000000deadbeef".to_string()])
+        .await
+        .expect("read");
+    assert_eq!(read, vec![created.clone()]);
+
+    // Update in place: a second route, the subnet association moved from a to b.
+    let peer_route = table(&[
+        ("destination_cidr_block", Value::str("192.168.0.0/16")),
+        ("gateway_id", Value::str(&igw)),
+    ]);
+    let after = attrs(&[
+        ("vpc_id", Value::str(&vpc_id)),
+        (
+            "routes",
+            Value::List(vec![default_route.clone(), peer_route.clone()]),
+        ),
+        ("subnet_ids", strs(&[&b])),
+    ]);
+    let updated = tables
+        .update(&UpdateRequest {
+            address: &address,
+            id: &created.id,
+            before: &desired,
+            after: &after,
+            changed: &["routes".to_string(), "subnet_ids".to_string()],
+            tags: &tags("route_table.public"),
+        })
+        .await
+        .expect("update");
+    assert_eq!(
+        updated.attrs["routes"],
+        Value::List(vec![default_route.clone(), peer_route.clone()])
+    );
+    assert_eq!(updated.attrs["subnet_ids"], strs(&[&b]));
+    let sdk = describe().await;
+    let associated: Vec<_> = sdk
+        .associations()
+        .iter()
+        .filter_map(|x| x.subnet_id())
+        .collect();
+    assert_eq!(associated, vec![b.as_str()]);
+    assert!(sdk
+        .routes()
+        .iter()
+        .any(|r| r.destination_cidr_block() == Some("192.168.0.0/16")));
+
+    // Dropping a route deletes it.
+    let only_peer = attrs(&[
+        ("vpc_id", Value::str(&vpc_id)),
+        ("routes", Value::List(vec![peer_route.clone()])),
+        ("subnet_ids", strs(&[&b])),
+    ]);
+    let updated = tables
+        .update(&UpdateRequest {
+            address: &address,
+            id: &created.id,
+            before: &after,
+            after: &only_peer,
+            changed: &["routes".to_string()],
+            tags: &tags("route_table.public"),
+        })
+        .await
+        .expect("update");
+    assert_eq!(updated.attrs["routes"], Value::List(vec![peer_route]));
+
+    // A bad route is refused before anything is sent.
+    let bad = attrs(&[
+        ("vpc_id", Value::str(&vpc_id)),
+        (
+            "routes",
+            Value::List(vec![table(&[("gateway_id", Value::str(&igw))])]),
+        ),
+    ]);
+    let err = tables
+        .create(&CreateRequest {
+            address: &Address::new("route_table", "bad"),
+            deployment: DEPLOYMENT,
+            attrs: &bad,
+            tags: &tags("route_table.bad"),
+            token: "tok-bad",
+        })
+        .await
+        .expect_err("route without destination");
+    assert_eq!(err.class, strata::provider::ErrorClass::InvalidInput);
+
+    let found = tables.find_tagged(&by_deployment()).await.expect("find");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id, created.id);
+
+    // Delete disassociates first (AWS refuses to delete a table subnets use).
+    delete_twice(tables, &created.id, &only_peer).await;
+    let left = ec2
+        .describe_route_tables()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("association.subnet-id")
+                .values(&b)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("describe");
+    assert!(left.route_tables().is_empty(), "{left:?}");
+}
