@@ -462,3 +462,274 @@ async fn route_table_routes_and_associations() {
         .expect("describe");
     assert!(left.route_tables().is_empty(), "{left:?}");
 }
+
+const ORIGIN_FACING: &str = "com.amazonaws.global.cloudfront.origin-facing";
+
+#[tokio::test]
+async fn security_group_rules_by_cidr_group_and_prefix_list() {
+    let moto = moto();
+    let registry = moto.registry();
+    let groups = kind(&registry, "security_group");
+    let vpc_id = vpc(&registry, "main", "10.12.0.0/16").await;
+    let lb = create(
+        groups,
+        &Address::new("security_group", "lb"),
+        &attrs(&[
+            ("vpc_id", Value::str(&vpc_id)),
+            ("name", Value::str("explicit-lb-name")),
+            ("description", Value::str("load balancer")),
+        ]),
+    )
+    .await;
+    assert_eq!(lb.attrs["name"], Value::str("explicit-lb-name"));
+    assert_eq!(lb.attrs["description"], Value::str("load balancer"));
+
+    let address = Address::new("security_group", "app");
+    let https_in = table(&[
+        ("protocol", Value::str("tcp")),
+        ("from_port", Value::Int(443)),
+        ("to_port", Value::Int(443)),
+        ("cidr_blocks", strs(&["10.0.0.0/8"])),
+        ("description", Value::str("internal")),
+    ]);
+    let from_lb = table(&[
+        ("protocol", Value::str("tcp")),
+        ("from_port", Value::Int(5678)),
+        ("to_port", Value::Int(5678)),
+        ("source_security_group_id", Value::str(&lb.id)),
+    ]);
+    let from_cloudfront = table(&[
+        ("protocol", Value::str("tcp")),
+        ("from_port", Value::Int(80)),
+        ("to_port", Value::Int(80)),
+        ("prefix_list_name", Value::str(ORIGIN_FACING)),
+    ]);
+    let https_out = table(&[
+        ("protocol", Value::str("tcp")),
+        ("from_port", Value::Int(443)),
+        ("to_port", Value::Int(443)),
+        ("cidr_blocks", strs(&["0.0.0.0/0"])),
+    ]);
+    let desired = attrs(&[
+        ("vpc_id", Value::str(&vpc_id)),
+        (
+            "ingress",
+            Value::List(vec![
+                https_in.clone(),
+                from_lb.clone(),
+                from_cloudfront.clone(),
+            ]),
+        ),
+        ("egress", Value::List(vec![https_out.clone()])),
+    ]);
+    let created = create(groups, &address, &desired).await;
+    assert!(created.id.starts_with("sg-"), "{created:?}");
+    // Name derived from deployment and resource, description defaulted.
+    assert_eq!(created.attrs["name"], Value::str("test-net-app"));
+    assert_eq!(created.attrs["description"], Value::str("Managed by strata"));
+    // Read back in canonical order: by protocol and ports.
+    assert_eq!(
+        created.attrs["ingress"],
+        Value::List(vec![
+            from_cloudfront.clone(),
+            https_in.clone(),
+            from_lb.clone()
+        ]),
+    );
+    // Setting `egress` replaced AWS's allow-all default.
+    assert_eq!(created.attrs["egress"], Value::List(vec![https_out.clone()]));
+
+    // Behind strata's back: the prefix list was resolved by name to this run's pl- id.
+    let ec2 = moto.ec2().await;
+    let lists = ec2
+        .describe_managed_prefix_lists()
+        .send()
+        .await
+        .expect("prefix lists");
+    let pl_id = lists
+        .prefix_lists()
+        .iter()
+        .find(|l| l.prefix_list_name() == Some(ORIGIN_FACING))
+        .and_then(|l| l.prefix_list_id())
+        .expect("moto has the CloudFront origin-facing list")
+        .to_string();
+    let described = ec2
+        .describe_security_groups()
+        .group_ids(&created.id)
+        .send()
+        .await
+        .expect("describe");
+    let sdk = &described.security_groups()[0];
+    assert_eq!(sdk.group_name(), Some("test-net-app"));
+    assert_eq!(sdk.vpc_id(), Some(vpc_id.as_str()));
+    assert_eq!(sdk_tags(sdk.tags()), tags("security_group.app"));
+    let port80 = sdk
+        .ip_permissions()
+        .iter()
+        .find(|p| p.from_port() == Some(80))
+        .expect("port 80 rule");
+    assert_eq!(port80.prefix_list_ids()[0].prefix_list_id(), Some(pl_id.as_str()));
+    let port5678 = sdk
+        .ip_permissions()
+        .iter()
+        .find(|p| p.from_port() == Some(5678))
+        .expect("port 5678 rule");
+    assert_eq!(
+        port5678.user_id_group_pairs()[0].group_id(),
+        Some(lb.id.as_str())
+    );
+    assert_eq!(sdk.ip_permissions_egress().len(), 1);
+    assert_eq!(sdk.ip_permissions_egress()[0].ip_protocol(), Some("tcp"));
+
+    let read = groups
+        .read(&[created.id.clone(), "sg-00000000deadbeef".to_string()])
+        .await
+        .expect("read");
+    assert_eq!(read, vec![created.clone()]);
+
+    // Update in place: the CIDR rule's description changes, the CloudFront rule goes, SSH
+    // comes; egress is left out of the change list and stays as it is.
+    let https_in_renamed = table(&[
+        ("protocol", Value::str("tcp")),
+        ("from_port", Value::Int(443)),
+        ("to_port", Value::Int(443)),
+        ("cidr_blocks", strs(&["10.0.0.0/8"])),
+        ("description", Value::str("internal https")),
+    ]);
+    let ssh = table(&[
+        ("protocol", Value::str("tcp")),
+        ("from_port", Value::Int(22)),
+        ("to_port", Value::Int(22)),
+        ("cidr_blocks", strs(&["203.0.113.7/32"])),
+    ]);
+    let mut after = desired.clone();
+    after.insert(
+        "ingress".into(),
+        Value::List(vec![
+            https_in_renamed.clone(),
+            from_lb.clone(),
+            ssh.clone(),
+        ]),
+    );
+    let updated = groups
+        .update(&UpdateRequest {
+            address: &address,
+            id: &created.id,
+            before: &desired,
+            after: &after,
+            changed: &["ingress".to_string()],
+            tags: &tags("security_group.app"),
+        })
+        .await
+        .expect("update");
+    assert_eq!(
+        updated.attrs["ingress"],
+        Value::List(vec![ssh.clone(), https_in_renamed.clone(), from_lb.clone()]),
+    );
+    assert_eq!(updated.attrs["egress"], Value::List(vec![https_out]));
+    let sdk = ec2
+        .describe_security_groups()
+        .group_ids(&created.id)
+        .send()
+        .await
+        .expect("describe");
+    let ports: Vec<_> = sdk.security_groups()[0]
+        .ip_permissions()
+        .iter()
+        .filter_map(|p| p.from_port())
+        .collect();
+    assert!(ports.contains(&22) && !ports.contains(&80), "{ports:?}");
+
+    // The name cannot change in place: the schema forces a replacement, update refuses.
+    assert_eq!(
+        groups.schema().get("name").map(|a| a.on_change),
+        Some(OnChange::Replace)
+    );
+    let err = groups
+        .update(&UpdateRequest {
+            address: &address,
+            id: &created.id,
+            before: &after,
+            after: &after,
+            changed: &["name".to_string()],
+            tags: &tags("security_group.app"),
+        })
+        .await
+        .expect_err("name is not updatable");
+    assert_eq!(err.class, strata::provider::ErrorClass::Unsupported);
+
+    // An unknown prefix list is refused before the group is created.
+    let bad = attrs(&[(
+        "ingress",
+        Value::List(vec![table(&[
+            ("protocol", Value::str("tcp")),
+            ("prefix_list_name", Value::str("com.example.nope")),
+        ])]),
+    )]);
+    let err = groups
+        .create(&CreateRequest {
+            address: &Address::new("security_group", "bad"),
+            deployment: DEPLOYMENT,
+            attrs: &bad,
+            tags: &tags("security_group.bad"),
+            token: "tok-bad",
+        })
+        .await
+        .expect_err("unknown prefix list");
+    assert!(err.message.contains("com.example.nope"), "{err}");
+
+    let mut found: Vec<_> = groups
+        .find_tagged(&by_deployment())
+        .await
+        .expect("find")
+        .into_iter()
+        .map(|g| g.id)
+        .collect();
+    found.sort();
+    let mut expected = vec![created.id.clone(), lb.id.clone()];
+    expected.sort();
+    assert_eq!(found, expected);
+
+    delete_twice(groups, &created.id, &after).await;
+    delete_twice(groups, &lb.id, &Attrs::new()).await;
+}
+
+#[tokio::test]
+async fn reading_many_subnets_is_one_call_per_200() {
+    let moto = moto();
+    let registry = moto.registry();
+    let subnets = kind(&registry, "subnet");
+    let vpc_id = vpc(&registry, "big", "10.20.0.0/16").await;
+    let n = 60;
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let created = create(
+            subnets,
+            &Address::new("subnet", &format!("s{i}")),
+            &attrs(&[
+                ("vpc_id", Value::str(&vpc_id)),
+                ("cidr_block", Value::str(&format!("10.20.{i}.0/24"))),
+            ]),
+        )
+        .await;
+        ids.push(created.id);
+    }
+    let describes = || {
+        registry
+            .stats()
+            .snapshot()
+            .get("ec2:DescribeSubnets")
+            .copied()
+            .unwrap_or(0)
+    };
+    let before = describes();
+    let read = subnets.read(&ids).await.expect("read");
+    let calls = describes() - before;
+    assert_eq!(read.len(), n);
+    assert!(
+        calls <= (n as u64).div_ceil(200),
+        "{calls} DescribeSubnets calls for {n} subnets"
+    );
+    let found = subnets.find_tagged(&by_deployment()).await.expect("find");
+    assert_eq!(found.len(), n);
+}
