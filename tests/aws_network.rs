@@ -59,11 +59,7 @@ fn kind<'a>(registry: &'a Registry, name: &str) -> &'a Arc<dyn ResourceKind> {
         .unwrap_or_else(|| panic!("{name} kind registered"))
 }
 
-async fn create(
-    kind: &Arc<dyn ResourceKind>,
-    address: &Address,
-    attrs: &Attrs,
-) -> LiveResource {
+async fn create(kind: &Arc<dyn ResourceKind>, address: &Address, attrs: &Attrs) -> LiveResource {
     let tags = tags(&address.to_string());
     kind.create(&CreateRequest {
         address,
@@ -324,7 +320,10 @@ async fn route_table_routes_and_associations() {
     let created = create(tables, &address, &desired).await;
     assert!(created.id.starts_with("rtb-"), "{created:?}");
     // The VPC's own `local` route is not strata's to manage and is left out.
-    assert_eq!(created.attrs["routes"], Value::List(vec![default_route.clone()]));
+    assert_eq!(
+        created.attrs["routes"],
+        Value::List(vec![default_route.clone()])
+    );
     assert_eq!(created.attrs["subnet_ids"], strs(&[&a]));
 
     // Behind strata's back: the route, the association, the tags.
@@ -526,7 +525,10 @@ async fn security_group_rules_by_cidr_group_and_prefix_list() {
     assert!(created.id.starts_with("sg-"), "{created:?}");
     // Name derived from deployment and resource, description defaulted.
     assert_eq!(created.attrs["name"], Value::str("test-net-app"));
-    assert_eq!(created.attrs["description"], Value::str("Managed by strata"));
+    assert_eq!(
+        created.attrs["description"],
+        Value::str("Managed by strata")
+    );
     // Read back in canonical order: by protocol and ports.
     assert_eq!(
         created.attrs["ingress"],
@@ -537,7 +539,10 @@ async fn security_group_rules_by_cidr_group_and_prefix_list() {
         ]),
     );
     // Setting `egress` replaced AWS's allow-all default.
-    assert_eq!(created.attrs["egress"], Value::List(vec![https_out.clone()]));
+    assert_eq!(
+        created.attrs["egress"],
+        Value::List(vec![https_out.clone()])
+    );
 
     // Behind strata's back: the prefix list was resolved by name to this run's pl- id.
     let ec2 = moto.ec2().await;
@@ -568,7 +573,10 @@ async fn security_group_rules_by_cidr_group_and_prefix_list() {
         .iter()
         .find(|p| p.from_port() == Some(80))
         .expect("port 80 rule");
-    assert_eq!(port80.prefix_list_ids()[0].prefix_list_id(), Some(pl_id.as_str()));
+    assert_eq!(
+        port80.prefix_list_ids()[0].prefix_list_id(),
+        Some(pl_id.as_str())
+    );
     let port5678 = sdk
         .ip_permissions()
         .iter()
@@ -605,11 +613,7 @@ async fn security_group_rules_by_cidr_group_and_prefix_list() {
     let mut after = desired.clone();
     after.insert(
         "ingress".into(),
-        Value::List(vec![
-            https_in_renamed.clone(),
-            from_lb.clone(),
-            ssh.clone(),
-        ]),
+        Value::List(vec![https_in_renamed.clone(), from_lb.clone(), ssh.clone()]),
     );
     let updated = groups
         .update(&UpdateRequest {
@@ -705,10 +709,10 @@ async fn reading_many_subnets_is_one_call_per_200() {
     for i in 0..n {
         let created = create(
             subnets,
-            &Address::new("subnet", &format!("s{i}")),
+            &Address::new("subnet", format!("s{i}")),
             &attrs(&[
                 ("vpc_id", Value::str(&vpc_id)),
-                ("cidr_block", Value::str(&format!("10.20.{i}.0/24"))),
+                ("cidr_block", Value::str(format!("10.20.{i}.0/24"))),
             ]),
         )
         .await;

@@ -58,7 +58,6 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
 });
 
-
 /// The code EC2 answers for a route table that does not exist.
 const NOT_FOUND: &str = "InvalidRouteTableID.NotFound";
 
@@ -122,8 +121,8 @@ impl ResourceKind for RouteTable {
     async fn create(&self, req: &CreateRequest<'_>) -> Result<LiveResource, ProviderError> {
         const OP: &str = "ec2:CreateRouteTable";
         // Check the routes before creating anything, so a typo leaves no half-made table.
-        let want = routes::desired(&table_list(req.attrs, "routes"), OP)
-            .map_err(|e| e.at(req.address))?;
+        let want =
+            routes::desired(&table_list(req.attrs, "routes"), OP).map_err(|e| e.at(req.address))?;
         let ec2 = self.aws.ec2().await?;
         let created = ec2
             .create_route_table()

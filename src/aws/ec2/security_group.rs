@@ -74,7 +74,6 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
 });
 
-
 /// The description AWS requires when the configuration gives none.
 const DEFAULT_DESCRIPTION: &str = "Managed by strata";
 
@@ -128,7 +127,12 @@ impl ResourceKind for SecurityGroup {
             self.describe(vec![tags::filter("group-id", batch)], &mut raw)
                 .await?;
         }
-        Ok(self.groups_of(&raw).await?.into_iter().map(|g| g.live).collect())
+        Ok(self
+            .groups_of(&raw)
+            .await?
+            .into_iter()
+            .map(|g| g.live)
+            .collect())
     }
 
     async fn find_tagged(
@@ -137,7 +141,12 @@ impl ResourceKind for SecurityGroup {
     ) -> Result<Vec<LiveResource>, ProviderError> {
         let mut raw = Vec::new();
         self.describe(tags::filters(wanted), &mut raw).await?;
-        Ok(self.groups_of(&raw).await?.into_iter().map(|g| g.live).collect())
+        Ok(self
+            .groups_of(&raw)
+            .await?
+            .into_iter()
+            .map(|g| g.live)
+            .collect())
     }
 
     async fn create(&self, req: &CreateRequest<'_>) -> Result<LiveResource, ProviderError> {
@@ -175,7 +184,9 @@ impl ResourceKind for SecurityGroup {
             .map_err(|e| classify(OP, e).at(req.address))?;
         let id = created
             .group_id()
-            .ok_or_else(|| ProviderError::new(ErrorClass::Other, OP, "no group id in the response"))?
+            .ok_or_else(|| {
+                ProviderError::new(ErrorClass::Other, OP, "no group id in the response")
+            })?
             .to_string();
         // A new group has no inbound rule and one allow-all outbound rule.
         let all_out = Permissions::from([(
@@ -187,9 +198,15 @@ impl ResourceKind for SecurityGroup {
             },
             None,
         )]);
-        self.apply(&id, Direction::Ingress, &Permissions::new(), &ingress, &lists)
-            .await
-            .map_err(|e| e.at(req.address))?;
+        self.apply(
+            &id,
+            Direction::Ingress,
+            &Permissions::new(),
+            &ingress,
+            &lists,
+        )
+        .await
+        .map_err(|e| e.at(req.address))?;
         if let Some(egress) = &egress {
             self.apply(&id, Direction::Egress, &all_out, egress, &lists)
                 .await
@@ -210,9 +227,7 @@ impl ResourceKind for SecurityGroup {
                     return Err(ProviderError::new(
                         ErrorClass::Unsupported,
                         "ec2:ModifySecurityGroupRules",
-                        format!(
-                            "changing `{other}` of a security group in place is not supported"
-                        ),
+                        format!("changing `{other}` of a security group in place is not supported"),
                     )
                     .at(req.address))
                 }
@@ -484,9 +499,7 @@ fn group_of(
     put_str(&mut attrs, "owner_id", group.owner_id());
     let arn = match (group.security_group_arn(), group.owner_id()) {
         (Some(arn), _) => Some(arn.to_string()),
-        (None, Some(owner)) => Some(format!(
-            "arn:aws:ec2:{region}:{owner}:security-group/{id}"
-        )),
+        (None, Some(owner)) => Some(format!("arn:aws:ec2:{region}:{owner}:security-group/{id}")),
         (None, None) => None,
     };
     put_str(&mut attrs, "arn", arn.as_deref());

@@ -4,11 +4,11 @@ use super::tags;
 use crate::aws::attrs::{bool_of, put_bool, put_str, required_str, str_of};
 use crate::aws::errors::classify;
 use crate::aws::Aws;
-use crate::value::Value;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
     ProviderError, ResourceKind, UpdateRequest,
 };
+use crate::value::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType, SubnetState};
 use std::collections::BTreeMap;
@@ -64,7 +64,6 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
         AttrSchema::computed("owner_id", AttrType::String).doc("Account id of the subnet's owner"),
     )
 });
-
 
 /// How long `wait_ready` waits for a subnet to leave `pending`.
 const READY_TIMEOUT: Duration = Duration::from_secs(120);

@@ -52,7 +52,12 @@ fn exactly_one(
 ) -> Result<(&'static str, String), ProviderError> {
     let set: Vec<(&'static str, String)> = keys
         .iter()
-        .filter_map(|k| table.get(*k).and_then(Value::as_str).map(|v| (*k, v.to_string())))
+        .filter_map(|k| {
+            table
+                .get(*k)
+                .and_then(Value::as_str)
+                .map(|v| (*k, v.to_string()))
+        })
         .collect();
     match set.as_slice() {
         [one] => Ok(one.clone()),
@@ -96,7 +101,10 @@ pub fn desired(
             destination: exactly_one(table, &DESTINATIONS, "destination", op)?,
             target: exactly_one(table, &TARGETS, "target", op)?,
         };
-        if out.insert(route.destination.clone(), route.clone()).is_some() {
+        if out
+            .insert(route.destination.clone(), route.clone())
+            .is_some()
+        {
             return Err(ProviderError::invalid(
                 op,
                 format!("two routes for destination {}", route.destination.1),
@@ -224,8 +232,14 @@ mod tests {
         .map(|r| (r.destination.clone(), r))
         .collect();
         let c = changes(&live, &want);
-        assert_eq!(c.create, vec![route("10.3.0.0/16", ("gateway_id", "igw-1"))]);
-        assert_eq!(c.replace, vec![route("0.0.0.0/0", ("nat_gateway_id", "nat-2"))]);
+        assert_eq!(
+            c.create,
+            vec![route("10.3.0.0/16", ("gateway_id", "igw-1"))]
+        );
+        assert_eq!(
+            c.replace,
+            vec![route("0.0.0.0/0", ("nat_gateway_id", "nat-2"))]
+        );
         assert_eq!(
             c.delete,
             vec![route("10.1.0.0/16", ("vpc_peering_connection_id", "pcx-1"))]

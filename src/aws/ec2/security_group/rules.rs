@@ -111,10 +111,12 @@ pub fn desired(
             .into_iter()
             .map(Peer::Cidr)
             .collect();
-        peers.extend(str_list(table, "ipv6_cidr_blocks").into_iter().map(Peer::Ipv6));
         peers.extend(
-            str_of(table, "source_security_group_id").map(|g| Peer::Group(g.to_string())),
+            str_list(table, "ipv6_cidr_blocks")
+                .into_iter()
+                .map(Peer::Ipv6),
         );
+        peers.extend(str_of(table, "source_security_group_id").map(|g| Peer::Group(g.to_string())));
         peers.extend(str_of(table, "prefix_list_name").map(|p| Peer::PrefixList(p.to_string())));
         if peers.is_empty() {
             return Err(ProviderError::invalid(
@@ -233,10 +235,15 @@ pub fn to_ec2(
         .set_to_port(perm.to_port);
     let desc = description.map(str::to_string);
     Ok(match &perm.peer {
-        Peer::Cidr(c) => call.ip_ranges(IpRange::builder().cidr_ip(c).set_description(desc).build()),
-        Peer::Ipv6(c) => {
-            call.ipv6_ranges(Ipv6Range::builder().cidr_ipv6(c).set_description(desc).build())
+        Peer::Cidr(c) => {
+            call.ip_ranges(IpRange::builder().cidr_ip(c).set_description(desc).build())
         }
+        Peer::Ipv6(c) => call.ipv6_ranges(
+            Ipv6Range::builder()
+                .cidr_ipv6(c)
+                .set_description(desc)
+                .build(),
+        ),
         Peer::Group(g) => call.user_id_group_pairs(
             UserIdGroupPair::builder()
                 .group_id(g)
@@ -370,7 +377,10 @@ mod tests {
                 "cidr_blocks",
                 Value::List(vec![Value::str("10.0.0.0/8"), Value::str("192.168.0.0/16")]),
             ),
-            ("prefix_list_name", Value::str("com.amazonaws.global.cloudfront.origin-facing")),
+            (
+                "prefix_list_name",
+                Value::str("com.amazonaws.global.cloudfront.origin-facing"),
+            ),
             ("description", Value::str("web")),
         ])
     }
@@ -411,7 +421,10 @@ mod tests {
         ]);
         let perms = desired(&[&all], "egress", "op").expect("valid");
         let p = perms.keys().next().expect("one");
-        assert_eq!((p.protocol.as_str(), p.from_port, p.to_port), ("-1", None, None));
+        assert_eq!(
+            (p.protocol.as_str(), p.from_port, p.to_port),
+            ("-1", None, None)
+        );
         let no_peer = rule(&[("protocol", Value::str("tcp"))]);
         assert!(desired(&[&no_peer], "ingress", "op").is_err());
         let typo = rule(&[("protocol", Value::str("tcp")), ("cidr", Value::str("x"))]);
