@@ -274,6 +274,13 @@ async fn internet_gateway_attach_move_detach_delete() {
         .await
         .expect("describe");
     assert!(left.internet_gateways().is_empty());
+    // One detach for the move, one before the delete (moto alone would not refuse).
+    let stats = registry.stats().snapshot();
+    assert_eq!(
+        stats.get("ec2:DetachInternetGateway"),
+        Some(&2),
+        "{stats:?}"
+    );
 }
 
 #[tokio::test]
@@ -442,9 +449,50 @@ async fn route_table_routes_and_associations() {
         .expect_err("route without destination");
     assert_eq!(err.class, strata::provider::ErrorClass::InvalidInput);
 
-    let found = tables.find_tagged(&by_deployment()).await.expect("find");
-    assert_eq!(found.len(), 1);
-    assert_eq!(found[0].id, created.id);
+    // A subnet already associated with another table moves (AWS refuses a second
+    // association; moto would silently keep the old one).
+    let other = create(
+        tables,
+        &Address::new("route_table", "other"),
+        &attrs(&[("vpc_id", Value::str(&vpc_id)), ("subnet_ids", strs(&[&b]))]),
+    )
+    .await;
+    assert_eq!(other.attrs["subnet_ids"], strs(&[&b]));
+    let first = tables
+        .read(std::slice::from_ref(&created.id))
+        .await
+        .expect("read");
+    assert_eq!(first[0].attrs["subnet_ids"], Value::List(vec![]));
+    let stats = registry.stats().snapshot();
+    assert_eq!(
+        stats.get("ec2:ReplaceRouteTableAssociation"),
+        Some(&1),
+        "{stats:?}"
+    );
+
+    let mut found: Vec<_> = tables
+        .find_tagged(&by_deployment())
+        .await
+        .expect("find")
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    found.sort();
+    let mut expected = vec![created.id.clone(), other.id.clone()];
+    expected.sort();
+    assert_eq!(found, expected);
+    // Deleting a table subnets use disassociates them first (moto would not refuse).
+    let disassociations = || {
+        registry
+            .stats()
+            .snapshot()
+            .get("ec2:DisassociateRouteTable")
+            .copied()
+            .unwrap_or(0)
+    };
+    let before = disassociations();
+    delete_twice(tables, &other.id, &Attrs::new()).await;
+    assert_eq!(disassociations() - before, 1);
 
     // Delete disassociates first (AWS refuses to delete a table subnets use).
     delete_twice(tables, &created.id, &only_peer).await;

@@ -144,11 +144,9 @@ impl ResourceKind for RouteTable {
                 .await
                 .map_err(|e| e.at(req.address))?;
         }
-        for subnet in str_list(req.attrs, "subnet_ids") {
-            self.associate(&id, &subnet)
-                .await
-                .map_err(|e| e.at(req.address))?;
-        }
+        self.associate_all(&id, &str_list(req.attrs, "subnet_ids"))
+            .await
+            .map_err(|e| e.at(req.address))?;
         Ok(self.read_one(&id, req.address).await?.live)
     }
 
@@ -297,10 +295,12 @@ impl RouteTable {
                 self.disassociate(association).await?;
             }
         }
-        for subnet in want.iter().filter(|s| !live.contains_key(*s)) {
-            self.associate(id, subnet).await?;
-        }
-        Ok(())
+        let new: Vec<String> = want
+            .iter()
+            .filter(|s| !live.contains_key(*s))
+            .cloned()
+            .collect();
+        self.associate_all(id, &new).await
     }
 
     async fn create_route(&self, id: &str, route: &Route) -> Result<(), ProviderError> {
@@ -333,15 +333,64 @@ impl RouteTable {
         }
     }
 
-    async fn associate(&self, id: &str, subnet: &str) -> Result<(), ProviderError> {
+    /// Associate these subnets with table `id`. A subnet explicitly associated with another
+    /// table is moved with `ReplaceRouteTableAssociation` (AWS refuses a second association
+    /// with `Resource.AlreadyAssociated`); one describe call finds those first.
+    async fn associate_all(&self, id: &str, subnets: &[String]) -> Result<(), ProviderError> {
+        if subnets.is_empty() {
+            return Ok(());
+        }
+        let current = self.current_associations(subnets).await?;
         let ec2 = self.aws.ec2().await?;
-        ec2.associate_route_table()
-            .route_table_id(id)
-            .subnet_id(subnet)
-            .send()
-            .await
-            .map_err(|e| classify("ec2:AssociateRouteTable", e))?;
+        for subnet in subnets {
+            match current.get(subnet) {
+                Some((table, _)) if table == id => {}
+                Some((_, association)) => {
+                    ec2.replace_route_table_association()
+                        .association_id(association)
+                        .route_table_id(id)
+                        .send()
+                        .await
+                        .map_err(|e| classify("ec2:ReplaceRouteTableAssociation", e))?;
+                }
+                None => {
+                    ec2.associate_route_table()
+                        .route_table_id(id)
+                        .subnet_id(subnet)
+                        .send()
+                        .await
+                        .map_err(|e| classify("ec2:AssociateRouteTable", e))?;
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// Subnet id → (route table id, association id) for the explicit associations these
+    /// subnets have now, in one `DescribeRouteTables` call per page.
+    async fn current_associations(
+        &self,
+        subnets: &[String],
+    ) -> Result<BTreeMap<String, (String, String)>, ProviderError> {
+        let mut tables = Vec::new();
+        for batch in subnets.chunks(tags::FILTER_BATCH) {
+            self.describe(
+                vec![tags::filter("association.subnet-id", batch)],
+                &mut tables,
+            )
+            .await?;
+        }
+        let wanted: BTreeSet<&String> = subnets.iter().collect();
+        Ok(tables
+            .into_iter()
+            .flat_map(|t| {
+                let table = t.live.id;
+                t.associations
+                    .into_iter()
+                    .map(move |(subnet, association)| (subnet, (table.clone(), association)))
+            })
+            .filter(|(subnet, _)| wanted.contains(subnet))
+            .collect())
     }
 
     async fn disassociate(&self, association: &str) -> Result<(), ProviderError> {
