@@ -13,3 +13,4 @@ pub use fake_apply::{fake_apply, fake_id};
 pub use project::{apply_tier, load_deployment, repo_root, save_state, TempProject};
 pub use run::{strata, Run};
 pub mod moto;
+pub mod sdk_compute;

@@ -167,6 +167,11 @@ impl ResourceKind for ElasticIp {
     }
 }
 
+/// The value unless it is empty.
+fn non_empty(value: Option<&str>) -> Option<&str> {
+    value.filter(|s| !s.is_empty())
+}
+
 impl ElasticIp {
     /// One `DescribeAddresses` call with these filters (the API does not paginate).
     async fn describe(
@@ -189,9 +194,10 @@ impl ElasticIp {
             let mut attrs = Attrs::new();
             put_str(&mut attrs, "allocation_id", Some(id));
             put_str(&mut attrs, "public_ip", address.public_ip());
-            put_str(&mut attrs, "instance_id", address.instance_id());
-            put_str(&mut attrs, "association_id", address.association_id());
-            put_str(&mut attrs, "private_ip", address.private_ip_address());
+            // Some implementations answer "" rather than nothing for an unassociated address.
+            put_str(&mut attrs, "instance_id", non_empty(address.instance_id()));
+            put_str(&mut attrs, "association_id", non_empty(address.association_id()));
+            put_str(&mut attrs, "private_ip", non_empty(address.private_ip_address()));
             out.push(LiveResource {
                 id: id.to_string(),
                 attrs,

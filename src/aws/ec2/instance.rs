@@ -182,7 +182,7 @@ impl ResourceKind for Instance {
         let market = Market::parse(str_of(attrs, "market"))
             .map_err(|m| at(ProviderError::invalid(OP, m)))?;
         let image = self.image_id(attrs).await.map_err(at)?;
-        let root_device = self.root_device_name(&image).await.map_err(at)?;
+        let root_device = self.root_device(&image).await.map_err(at)?;
         let ec2 = self.aws.ec2().await?;
 
         let mut volume_tags = req.tags.clone();
@@ -192,7 +192,7 @@ impl ResourceKind for Instance {
             .image_id(&image)
             .min_count(1)
             .max_count(1)
-            .block_device_mappings(root_mapping(attrs, &root_device)?)
+            .block_device_mappings(root_mapping(attrs, &root_device).map_err(at)?)
             .metadata_options(metadata_options(attrs)?)
             .tag_specifications(tags::spec(ResourceType::Instance, req.tags))
             .tag_specifications(tags::spec(ResourceType::Volume, &volume_tags));
@@ -468,8 +468,10 @@ impl Instance {
         }
     }
 
-    /// The root device name of an image, to map the root volume's size, type and encryption.
-    async fn root_device_name(&self, image: &str) -> Result<String, ProviderError> {
+    /// The root device of an image: its name, to map the root volume's size, type and
+    /// encryption, and its size, the default when `root_volume` sets none (a mapping without
+    /// a size is refused by some implementations of the API).
+    async fn root_device(&self, image: &str) -> Result<RootDevice, ProviderError> {
         const OP: &str = "ec2:DescribeImages";
         let ec2 = self.aws.ec2().await?;
         let found = ec2
@@ -478,18 +480,27 @@ impl Instance {
             .send()
             .await
             .map_err(|e| classify(OP, e))?;
-        found
-            .images()
-            .first()
+        let image_info = found.images().first();
+        let name = image_info
             .and_then(|i| i.root_device_name())
-            .map(str::to_string)
             .ok_or_else(|| {
                 ProviderError::new(
                     ErrorClass::NotFound,
                     OP,
                     format!("AMI `{image}` does not exist in this region"),
                 )
-            })
+            })?;
+        let size = image_info.and_then(|i| {
+            i.block_device_mappings()
+                .iter()
+                .find(|m| m.device_name() == Some(name))
+                .and_then(|m| m.ebs())
+                .and_then(|e| e.volume_size())
+        });
+        Ok(RootDevice {
+            name: name.to_string(),
+            size_gb: size,
+        })
     }
 
     /// Associate, replace or remove the instance profile.
@@ -672,8 +683,18 @@ fn user_data(attrs: &Attrs) -> Result<Option<&str>, ProviderError> {
     }
 }
 
-/// The root volume mapping: size and type from `root_volume`, encrypted unless it says not.
-fn root_mapping(attrs: &Attrs, device: &str) -> Result<BlockDeviceMapping, ProviderError> {
+/// An image's root device.
+#[derive(Debug, Clone, PartialEq)]
+struct RootDevice {
+    /// `/dev/xvda`, `/dev/sda1`…
+    name: String,
+    /// Size of the image's root snapshot in GiB, when the image says.
+    size_gb: Option<i32>,
+}
+
+/// The root volume mapping: size and type from `root_volume` (the image's size by default),
+/// encrypted unless it says not.
+fn root_mapping(attrs: &Attrs, device: &RootDevice) -> Result<BlockDeviceMapping, ProviderError> {
     const OP: &str = "ec2:RunInstances";
     let root = table(attrs, "root_volume").cloned().unwrap_or_default();
     let mut ebs = EbsBlockDevice::builder()
@@ -683,6 +704,8 @@ fn root_mapping(attrs: &Attrs, device: &str) -> Result<BlockDeviceMapping, Provi
         let size = i32::try_from(size).map_err(|_| {
             ProviderError::invalid(OP, format!("root_volume.size_gb = {size} is out of range"))
         })?;
+        ebs = ebs.volume_size(size);
+    } else if let Some(size) = device.size_gb {
         ebs = ebs.volume_size(size);
     }
     if let Some(t) = str_of(&root, "type") {
@@ -698,7 +721,7 @@ fn root_mapping(attrs: &Attrs, device: &str) -> Result<BlockDeviceMapping, Provi
         ));
     }
     Ok(BlockDeviceMapping::builder()
-        .device_name(device)
+        .device_name(&device.name)
         .ebs(ebs.build())
         .build())
 }
@@ -764,7 +787,11 @@ mod tests {
                 ("type".to_string(), Value::str("gp3")),
             ])),
         )]);
-        let m = root_mapping(&attrs, "/dev/xvda").expect("mapping");
+        let device = RootDevice {
+            name: "/dev/xvda".into(),
+            size_gb: Some(8),
+        };
+        let m = root_mapping(&attrs, &device).expect("mapping");
         let ebs = m.ebs().expect("ebs");
         assert_eq!(m.device_name(), Some("/dev/xvda"));
         assert_eq!(ebs.encrypted(), Some(true));
@@ -775,7 +802,11 @@ mod tests {
             "root_volume".to_string(),
             Value::Map(BTreeMap::from([("sise_gb".to_string(), Value::Int(40))])),
         )]);
-        assert!(root_mapping(&bad, "/dev/xvda").is_err());
+        assert!(root_mapping(&bad, &device).is_err());
+        let image_default = root_mapping(&Attrs::new(), &device).expect("mapping");
+        let ebs = image_default.ebs().expect("ebs");
+        assert_eq!(ebs.volume_size(), Some(8));
+        assert_eq!(ebs.encrypted(), Some(true));
     }
 
     #[test]

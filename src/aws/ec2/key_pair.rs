@@ -145,10 +145,16 @@ impl ResourceKind for KeyPair {
     }
 
     async fn delete(&self, id: &str, _recorded: &Attrs) -> Result<(), ProviderError> {
+        // Deleted by name, read first: some implementations of the API ignore KeyPairId on
+        // delete, and a key already gone is then simply absent.
+        let Some(key) = self.read(&[id.to_string()]).await?.pop() else {
+            return Ok(());
+        };
+        let Some(name) = str_of(&key.attrs, "key_name") else {
+            return Ok(());
+        };
         let ec2 = self.aws.ec2().await?;
-        // DeleteKeyPair succeeds for an unknown key on AWS; NotFound is still accepted in case
-        // an emulator or a future API version reports it.
-        match ec2.delete_key_pair().key_pair_id(id).send().await {
+        match ec2.delete_key_pair().key_name(name).send().await {
             Ok(_) => Ok(()),
             Err(e) => {
                 let err = classify("ec2:DeleteKeyPair", e);
