@@ -305,7 +305,10 @@ async fn instance_spot_launch_update_terminate() {
     let created = create(kind.as_ref(), "instance.host", &desired).await;
     assert!(created.id.starts_with("i-"), "{created:?}");
     for computed in ["arn", "private_ip", "availability_zone"] {
-        assert!(created.attrs.contains_key(computed), "{computed}: {created:?}");
+        assert!(
+            created.attrs.contains_key(computed),
+            "{computed}: {created:?}"
+        );
     }
     kind.wait_ready(&created.id).await.expect("running");
 
@@ -321,9 +324,14 @@ async fn instance_spot_launch_update_terminate() {
     assert_eq!(i.image_id(), Some(sdk::ami(&moto).await.as_str()));
     assert_eq!(i.instance_type().map(|t| t.as_str()), Some("t3.large"));
     assert_eq!(i.instance_lifecycle().map(|l| l.as_str()), Some("spot"));
-    assert_eq!(i.state().and_then(|s| s.name()).map(|n| n.as_str()), Some("running"));
     assert_eq!(
-        i.metadata_options().and_then(|m| m.http_tokens()).map(|t| t.as_str()),
+        i.state().and_then(|s| s.name()).map(|n| n.as_str()),
+        Some("running")
+    );
+    assert_eq!(
+        i.metadata_options()
+            .and_then(|m| m.http_tokens())
+            .map(|t| t.as_str()),
         Some("required")
     );
     assert!(i
@@ -373,7 +381,10 @@ async fn instance_spot_launch_update_terminate() {
         .expect("read");
     assert_eq!(read.len(), 1);
     assert_eq!(read[0].attrs["instance_type"], Value::str("t3.large"));
-    assert_eq!(read[0].attrs["iam_instance_profile"], Value::str("test-host-profile"));
+    assert_eq!(
+        read[0].attrs["iam_instance_profile"],
+        Value::str("test-host-profile")
+    );
     assert_eq!(
         read[0].attrs["vpc_security_group_ids"],
         Value::List(vec![Value::str(&default_sg)])
@@ -386,7 +397,10 @@ async fn instance_spot_launch_update_terminate() {
         "vpc_security_group_ids".into(),
         Value::List(vec![Value::str(&default_sg), Value::str(&extra_sg)]),
     );
-    after.insert("iam_instance_profile".into(), Value::str("test-other-profile"));
+    after.insert(
+        "iam_instance_profile".into(),
+        Value::str("test-other-profile"),
+    );
     after.insert("metadata_http_tokens".into(), Value::str("optional"));
     let mut tags = strata_tags("instance.host");
     tags.insert("Role".into(), "gpu".into());
@@ -409,7 +423,10 @@ async fn instance_spot_launch_update_terminate() {
     let mut groups = vec![Value::str(&default_sg), Value::str(&extra_sg)];
     groups.sort_by_key(|v| v.as_str().unwrap_or_default().to_string());
     assert_eq!(updated.attrs["vpc_security_group_ids"], Value::List(groups));
-    assert_eq!(updated.attrs["metadata_http_tokens"], Value::str("optional"));
+    assert_eq!(
+        updated.attrs["metadata_http_tokens"],
+        Value::str("optional")
+    );
     // The association now names the other profile. (moto's Replace does not update what
     // DescribeInstances shows, so the association is checked instead.)
     let associations = ec2
@@ -550,7 +567,10 @@ async fn elastic_ip_associate_move_release() {
     assert_eq!(a.instance_id(), Some(first.id.as_str()));
     assert_eq!(a.domain().map(|d| d.as_str()), Some("vpc"));
     assert_eq!(tag_map(a.tags()), strata_tags("elastic_ip.front"));
-    assert_eq!(created.attrs["public_ip"], Value::str(a.public_ip().expect("ip")));
+    assert_eq!(
+        created.attrs["public_ip"],
+        Value::str(a.public_ip().expect("ip"))
+    );
 
     // Move to the second instance in place, then unassociate.
     let moved = attrs(&[("instance_id", Value::str(&second.id))]);
@@ -570,7 +590,10 @@ async fn elastic_ip_associate_move_release() {
         sdk_address(created.id.clone()).await.instance_id(),
         Some(second.id.as_str())
     );
-    let read = kind.read(&[created.id.clone()]).await.expect("read");
+    let read = kind
+        .read(std::slice::from_ref(&created.id))
+        .await
+        .expect("read");
     assert_eq!(read[0].attrs["instance_id"], Value::str(&second.id));
     assert_eq!(read[0].attrs["public_ip"], created.attrs["public_ip"]);
     let loose = update(
@@ -588,7 +611,10 @@ async fn elastic_ip_associate_move_release() {
     // moto answers "" where AWS leaves the field out.
     let unassociated = sdk_address(created.id.clone()).await;
     assert_eq!(unassociated.instance_id().filter(|i| !i.is_empty()), None);
-    assert_eq!(unassociated.association_id().filter(|i| !i.is_empty()), None);
+    assert_eq!(
+        unassociated.association_id().filter(|i| !i.is_empty()),
+        None
+    );
 
     // Associated again, then deleted: disassociated and released.
     update(
@@ -606,7 +632,12 @@ async fn elastic_ip_associate_move_release() {
     assert_eq!(found.len(), 1);
     delete_twice(kind.as_ref(), &created.id, &desired).await;
     let stats = registry.stats().snapshot();
-    assert!(stats.get("ec2:DisassociateAddress").is_some_and(|n| *n >= 2), "{stats:?}");
+    assert!(
+        stats
+            .get("ec2:DisassociateAddress")
+            .is_some_and(|n| *n >= 2),
+        "{stats:?}"
+    );
 }
 
 #[tokio::test]
@@ -648,7 +679,10 @@ async fn volume_attachment_attach_read_detach() {
     assert_eq!(a.device(), Some("/dev/sdf"));
 
     let read = kind
-        .read(&[created.id.clone(), format!("vol-00000000deadbeef0:{}", host.id)])
+        .read(&[
+            created.id.clone(),
+            format!("vol-00000000deadbeef0:{}", host.id),
+        ])
         .await
         .expect("read");
     assert_eq!(read.len(), 1);
@@ -698,13 +732,18 @@ async fn reads_are_batched_by_200_ids() {
     ]);
     let mut ids = Vec::new();
     for n in 0..205 {
-        ids.push(create(volumes.as_ref(), &format!("volume.v{n}"), &desired).await.id);
+        ids.push(
+            create(volumes.as_ref(), &format!("volume.v{n}"), &desired)
+                .await
+                .id,
+        );
     }
     let before = registry.stats().snapshot();
     let read = volumes.read(&ids).await.expect("read");
     let after = registry.stats().snapshot();
     assert_eq!(read.len(), ids.len());
-    let calls = |op: &str| after.get(op).copied().unwrap_or(0) - before.get(op).copied().unwrap_or(0);
+    let calls =
+        |op: &str| after.get(op).copied().unwrap_or(0) - before.get(op).copied().unwrap_or(0);
     assert_eq!(calls("ec2:DescribeVolumes"), 2, "{after:?}");
 
     let instances = registry.get("instance").expect("instance kind");
@@ -716,8 +755,40 @@ async fn reads_are_batched_by_200_ids() {
     let read = instances.read(&ids).await.expect("read");
     let after = registry.stats().snapshot();
     assert_eq!(read.len(), ids.len());
-    let calls = |op: &str| after.get(op).copied().unwrap_or(0) - before.get(op).copied().unwrap_or(0);
+    let calls =
+        |op: &str| after.get(op).copied().unwrap_or(0) - before.get(op).copied().unwrap_or(0);
     assert_eq!(calls("ec2:DescribeInstances"), 1, "{after:?}");
     let total = |m: &BTreeMap<String, u64>| m.values().sum::<u64>();
     assert_eq!(total(&after) - total(&before), 1, "no other call was made");
+}
+
+/// `spot-or-on-demand` asks for spot first and keeps it when granted (moto always grants spot,
+/// so the fallback itself is tested on `Market::falls_back_after`); the token is sent.
+#[tokio::test]
+async fn spot_or_on_demand_takes_spot_when_available() {
+    let moto = moto();
+    let registry = moto.registry();
+    let kind = registry.get("instance").expect("instance kind");
+    let desired = attrs(&[
+        ("ami", Value::str(sdk::ami(&moto).await)),
+        ("instance_type", Value::str("t3.micro")),
+        ("market", Value::str("spot-or-on-demand")),
+        ("spot_max_price", Value::Float(0.05)),
+    ]);
+    let created = create(kind.as_ref(), "instance.flex", &desired).await;
+    let stats = registry.stats().snapshot();
+    assert_eq!(stats.get("ec2:RunInstances"), Some(&1), "{stats:?}");
+    assert_eq!(stats.get("ssm:GetParameter"), None, "ami given: no lookup");
+    let described = moto
+        .ec2()
+        .await
+        .describe_instances()
+        .instance_ids(&created.id)
+        .send()
+        .await
+        .expect("describe");
+    let i = &described.reservations()[0].instances()[0];
+    assert_eq!(i.instance_lifecycle().map(|l| l.as_str()), Some("spot"));
+    assert_eq!(i.client_token(), Some("tok-instance.flex"));
+    kind.delete(&created.id, &desired).await.expect("delete");
 }

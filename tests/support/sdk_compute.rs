@@ -5,10 +5,12 @@ use super::moto::MotoSession;
 use std::collections::BTreeMap;
 
 /// The Amazon Linux parameter moto serves (its Ubuntu ones do not exist).
-pub const AMI_PARAMETER: &str = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
+pub const AMI_PARAMETER: &str =
+    "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
 
 /// A real OpenSSH ed25519 public key (test material, no private key kept anywhere).
-pub const PUBLIC_KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGXZLS9eQqY9hmfBdxPz1tJ265HtD8uNERex1IGg7wof strata-test";
+pub const PUBLIC_KEY: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGXZLS9eQqY9hmfBdxPz1tJ265HtD8uNERex1IGg7wof strata-test";
 
 /// The tags strata puts on everything it creates, plus one stack tag.
 pub fn strata_tags(address: &str) -> BTreeMap<String, String> {

@@ -196,8 +196,16 @@ impl ElasticIp {
             put_str(&mut attrs, "public_ip", address.public_ip());
             // Some implementations answer "" rather than nothing for an unassociated address.
             put_str(&mut attrs, "instance_id", non_empty(address.instance_id()));
-            put_str(&mut attrs, "association_id", non_empty(address.association_id()));
-            put_str(&mut attrs, "private_ip", non_empty(address.private_ip_address()));
+            put_str(
+                &mut attrs,
+                "association_id",
+                non_empty(address.association_id()),
+            );
+            put_str(
+                &mut attrs,
+                "private_ip",
+                non_empty(address.private_ip_address()),
+            );
             out.push(LiveResource {
                 id: id.to_string(),
                 attrs,

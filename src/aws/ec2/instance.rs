@@ -203,7 +203,8 @@ impl ResourceKind for Instance {
             call = call.key_name(k);
         }
         if let Some(p) = str_of(attrs, "iam_instance_profile") {
-            call = call.iam_instance_profile(IamInstanceProfileSpecification::builder().name(p).build());
+            call = call
+                .iam_instance_profile(IamInstanceProfileSpecification::builder().name(p).build());
         }
         if let Some(data) = user_data(attrs).map_err(at)? {
             call = call.user_data(aws_smithy_types::base64::encode(data));
@@ -255,10 +256,18 @@ impl ResourceKind for Instance {
         };
         let region = self.aws.region().await?;
         let instance = launched.instances().first().ok_or_else(|| {
-            at(ProviderError::new(ErrorClass::Other, OP, "no instance in the response"))
+            at(ProviderError::new(
+                ErrorClass::Other,
+                OP,
+                "no instance in the response",
+            ))
         })?;
         let mut resource = live_of(instance, launched.owner_id(), &region).ok_or_else(|| {
-            at(ProviderError::new(ErrorClass::Other, OP, "no instance id in the response"))
+            at(ProviderError::new(
+                ErrorClass::Other,
+                OP,
+                "no instance id in the response",
+            ))
         })?;
         if resource.tags.is_empty() {
             resource.tags = req.tags.clone();
@@ -333,12 +342,16 @@ impl ResourceKind for Instance {
         // What depends on the instance (its security groups, subnet, attached volumes) can be
         // deleted only once it is fully terminated.
         Poll::INSTANCE
-            .until("ec2:DescribeInstances", "the instance to terminate", || async {
-                Ok(matches!(
-                    self.state(id).await?,
-                    None | Some((InstanceStateName::Terminated, _))
-                ))
-            })
+            .until(
+                "ec2:DescribeInstances",
+                "the instance to terminate",
+                || async {
+                    Ok(matches!(
+                        self.state(id).await?,
+                        None | Some((InstanceStateName::Terminated, _))
+                    ))
+                },
+            )
             .await
     }
 
@@ -428,7 +441,10 @@ impl Instance {
             .find(|i| i.instance_id() == Some(id))
             .and_then(|i| {
                 let state = i.state()?.name()?.clone();
-                let reason = i.state_reason().and_then(|r| r.message()).map(str::to_string);
+                let reason = i
+                    .state_reason()
+                    .and_then(|r| r.message())
+                    .map(str::to_string);
                 Some((state, reason))
             }))
     }
@@ -520,7 +536,11 @@ impl Instance {
                     || a.state().map(|s| s.as_str()) == Some("associating")
             })
             .find_map(|a| a.association_id());
-        let spec = |name: &str| IamInstanceProfileSpecification::builder().name(name).build();
+        let spec = |name: &str| {
+            IamInstanceProfileSpecification::builder()
+                .name(name)
+                .build()
+        };
         match (current, profile) {
             (Some(association), Some(name)) => {
                 ec2.replace_iam_instance_profile_association()
@@ -601,7 +621,11 @@ fn live_of(
     let mut attrs = Attrs::new();
     // `ami` is not read back: an instance's image never changes, and a configuration that
     // names it through `ami_ssm_parameter` would otherwise see a difference.
-    put_str(&mut attrs, "instance_type", instance.instance_type().map(|t| t.as_str()));
+    put_str(
+        &mut attrs,
+        "instance_type",
+        instance.instance_type().map(|t| t.as_str()),
+    );
     put_str(&mut attrs, "subnet_id", instance.subnet_id());
     put_str(&mut attrs, "key_name", instance.key_name());
     let groups = instance
@@ -756,7 +780,10 @@ fn spot_options(attrs: &Attrs) -> Result<InstanceMarketOptionsRequest, ProviderE
         Some(other) => {
             return Err(ProviderError::invalid(
                 "ec2:RunInstances",
-                format!("`spot_max_price` must be a number, got a {}", other.type_name()),
+                format!(
+                    "`spot_max_price` must be a number, got a {}",
+                    other.type_name()
+                ),
             ))
         }
     };

@@ -88,7 +88,10 @@ mod tests {
             "SpotMaxPriceTooLow",
             "MaxSpotInstanceCountExceeded",
         ] {
-            assert!(Market::SpotOrOnDemand.falls_back_after(&refused(code)), "{code}");
+            assert!(
+                Market::SpotOrOnDemand.falls_back_after(&refused(code)),
+                "{code}"
+            );
             assert!(!Market::Spot.falls_back_after(&refused(code)), "{code}");
         }
         for code in [
@@ -96,7 +99,10 @@ mod tests {
             "UnauthorizedOperation",
             "RequestLimitExceeded",
         ] {
-            assert!(!Market::SpotOrOnDemand.falls_back_after(&refused(code)), "{code}");
+            assert!(
+                !Market::SpotOrOnDemand.falls_back_after(&refused(code)),
+                "{code}"
+            );
         }
     }
 

@@ -85,7 +85,8 @@ impl ResourceKind for KeyPair {
     async fn create(&self, req: &CreateRequest<'_>) -> Result<LiveResource, ProviderError> {
         const OP: &str = "ec2:ImportKeyPair";
         let ec2 = self.aws.ec2().await?;
-        let public_key = required_str(req.attrs, "public_key", OP).map_err(|e| e.at(req.address))?;
+        let public_key =
+            required_str(req.attrs, "public_key", OP).map_err(|e| e.at(req.address))?;
         let name = match str_of(req.attrs, "key_name") {
             Some(n) => n.to_string(),
             None => names::derived(req.deployment, req.address, NAME_MAX),
@@ -184,7 +185,9 @@ impl KeyPair {
             .await
             .map_err(|e| classify(OP, e))?;
         for key in page.key_pairs() {
-            let Some(id) = key.key_pair_id() else { continue };
+            let Some(id) = key.key_pair_id() else {
+                continue;
+            };
             let mut attrs = Attrs::new();
             put_str(&mut attrs, "key_name", key.key_name());
             put_str(&mut attrs, "fingerprint", key.key_fingerprint());

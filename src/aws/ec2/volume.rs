@@ -119,7 +119,11 @@ impl ResourceKind for Volume {
         }
         let created = call.send().await.map_err(|e| at(classify(OP, e)))?;
         let id = created.volume_id().ok_or_else(|| {
-            at(ProviderError::new(ErrorClass::Other, OP, "no volume id in the response"))
+            at(ProviderError::new(
+                ErrorClass::Other,
+                OP,
+                "no volume id in the response",
+            ))
         })?;
         let mut live = self.read(&[id.to_string()]).await?;
         Ok(live.pop().unwrap_or_else(|| LiveResource {
@@ -226,7 +230,9 @@ impl Volume {
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| classify(OP, e))?;
             for volume in page.volumes() {
-                let Some(id) = volume.volume_id() else { continue };
+                let Some(id) = volume.volume_id() else {
+                    continue;
+                };
                 let mut attrs = Attrs::new();
                 put_str(&mut attrs, "availability_zone", volume.availability_zone());
                 put_int(&mut attrs, "size_gb", volume.size().map(i64::from));

@@ -168,10 +168,14 @@ impl ResourceKind for VolumeAttachment {
 
     async fn wait_ready(&self, id: &str) -> Result<(), ProviderError> {
         Poll::VOLUME
-            .until("ec2:DescribeVolumes", "the volume to be attached", || async {
-                let live = self.describe_states(id).await?;
-                Ok(live == Some(VolumeAttachmentState::Attached))
-            })
+            .until(
+                "ec2:DescribeVolumes",
+                "the volume to be attached",
+                || async {
+                    let live = self.describe_states(id).await?;
+                    Ok(live == Some(VolumeAttachmentState::Attached))
+                },
+            )
             .await
     }
 }
@@ -222,8 +226,15 @@ impl VolumeAttachment {
     async fn attachments(
         &self,
         volumes: &[String],
-    ) -> Result<Vec<(String, String, Option<String>, Option<VolumeAttachmentState>)>, ProviderError>
-    {
+    ) -> Result<
+        Vec<(
+            String,
+            String,
+            Option<String>,
+            Option<VolumeAttachmentState>,
+        )>,
+        ProviderError,
+    > {
         const OP: &str = "ec2:DescribeVolumes";
         let ec2 = self.aws.ec2().await?;
         let mut pages = ec2

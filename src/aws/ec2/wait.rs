@@ -34,7 +34,12 @@ impl Poll {
     /// Call `check` until it says done. Retryable errors (throttling, eventual consistency)
     /// count as "not yet"; others end the wait. `what` names the awaited state in the
     /// time-out error.
-    pub async fn until<F, Fut>(self, op: &str, what: &str, mut check: F) -> Result<(), ProviderError>
+    pub async fn until<F, Fut>(
+        self,
+        op: &str,
+        what: &str,
+        mut check: F,
+    ) -> Result<(), ProviderError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<bool, ProviderError>>,
@@ -52,7 +57,10 @@ impl Poll {
                 return Err(ProviderError::new(
                     ErrorClass::Transient,
                     op,
-                    format!("gave up waiting for {what} after {} s", self.timeout.as_secs()),
+                    format!(
+                        "gave up waiting for {what} after {} s",
+                        self.timeout.as_secs()
+                    ),
                 ));
             }
             tokio::time::sleep(delay).await;
