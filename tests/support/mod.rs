@@ -13,5 +13,6 @@ pub use fake_apply::{fake_apply, fake_id};
 pub use project::{apply_tier, load_deployment, repo_root, save_state, TempProject};
 pub use run::{strata, Run};
 pub mod moto;
+pub mod sdk_compute;
 pub mod sdk_elb;
 pub mod sdk_iamefs;

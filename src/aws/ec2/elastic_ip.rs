@@ -1,12 +1,20 @@
 //! `elastic_ip`: a static public IPv4 address.
 
+use super::tags;
+use crate::aws::attrs::{put_str, str_of};
+use crate::aws::errors::classify;
 use crate::aws::Aws;
-use crate::provider::{AttrSchema, AttrType, KindSchema};
+use crate::provider::{
+    AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
+    ProviderError, ResourceKind, UpdateRequest,
+};
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{DomainType, Filter, ResourceType};
+use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
 /// An Elastic IP address (`AllocateAddress`, `AssociateAddress`).
 pub struct ElasticIp {
-    #[allow(dead_code)] // used once the kind's AWS calls are written
     aws: Arc<Aws>,
 }
 
@@ -46,4 +54,207 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
 });
 
-crate::pending_kind!(ElasticIp, SCHEMA);
+#[async_trait]
+impl ResourceKind for ElasticIp {
+    fn schema(&self) -> &KindSchema {
+        &SCHEMA
+    }
+
+    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
+        let mut out = Vec::new();
+        for batch in ids.chunks(tags::FILTER_BATCH) {
+            self.describe(vec![tags::filter("allocation-id", batch)], &mut out)
+                .await?;
+        }
+        Ok(out)
+    }
+
+    async fn find_tagged(
+        &self,
+        wanted: &BTreeMap<String, String>,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        let mut out = Vec::new();
+        self.describe(tags::filters(wanted), &mut out).await?;
+        Ok(out)
+    }
+
+    async fn create(&self, req: &CreateRequest<'_>) -> Result<LiveResource, ProviderError> {
+        const OP: &str = "ec2:AllocateAddress";
+        let ec2 = self.aws.ec2().await?;
+        let allocated = ec2
+            .allocate_address()
+            .domain(DomainType::Vpc)
+            .tag_specifications(tags::spec(ResourceType::ElasticIp, req.tags))
+            .send()
+            .await
+            .map_err(|e| classify(OP, e).at(req.address))?;
+        let id = allocated.allocation_id().ok_or_else(|| {
+            ProviderError::new(ErrorClass::Other, OP, "no allocation id in the response")
+                .at(req.address)
+        })?;
+        if let Some(instance) = str_of(req.attrs, "instance_id") {
+            self.associate(id, instance)
+                .await
+                .map_err(|e| e.at(req.address))?;
+        }
+        let mut live = self.read(&[id.to_string()]).await?;
+        Ok(live.pop().unwrap_or_else(|| {
+            let mut attrs = Attrs::new();
+            put_str(&mut attrs, "allocation_id", Some(id));
+            put_str(&mut attrs, "public_ip", allocated.public_ip());
+            LiveResource {
+                id: id.to_string(),
+                attrs,
+                tags: req.tags.clone(),
+            }
+        }))
+    }
+
+    async fn update(&self, req: &UpdateRequest<'_>) -> Result<LiveResource, ProviderError> {
+        let at = |e: ProviderError| e.at(req.address);
+        let ec2 = self.aws.ec2().await?;
+        let current = self.read_one(req.id).await.map_err(at)?;
+        for name in req.changed {
+            match name.as_str() {
+                "instance_id" => match str_of(req.after, "instance_id") {
+                    // Reassociation moves the address in one call, without a gap.
+                    Some(instance) => self.associate(req.id, instance).await.map_err(at)?,
+                    None => {
+                        if let Some(association) = str_of(&current.attrs, "association_id") {
+                            self.disassociate(association).await.map_err(at)?;
+                        }
+                    }
+                },
+                "tags" => {}
+                other => {
+                    return Err(at(ProviderError::new(
+                        ErrorClass::Unsupported,
+                        "ec2:AssociateAddress",
+                        format!("changing `{other}` of an elastic IP in place is not supported"),
+                    )))
+                }
+            }
+        }
+        tags::sync(ec2, req.id, &current.tags, req.tags)
+            .await
+            .map_err(at)?;
+        let mut resource = self.read_one(req.id).await.map_err(at)?;
+        resource.tags = req.tags.clone();
+        Ok(resource)
+    }
+
+    async fn delete(&self, id: &str, _recorded: &Attrs) -> Result<(), ProviderError> {
+        // AWS refuses to release an associated address: disassociate first.
+        let live = self.read(&[id.to_string()]).await?;
+        let Some(address) = live.first() else {
+            return Ok(());
+        };
+        if let Some(association) = str_of(&address.attrs, "association_id") {
+            self.disassociate(association).await?;
+        }
+        let ec2 = self.aws.ec2().await?;
+        match ec2.release_address().allocation_id(id).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let err = classify("ec2:ReleaseAddress", e);
+                if err.code.as_deref() == Some("InvalidAllocationID.NotFound") {
+                    Ok(())
+                } else {
+                    Err(err)
+                }
+            }
+        }
+    }
+}
+
+/// The value unless it is empty.
+fn non_empty(value: Option<&str>) -> Option<&str> {
+    value.filter(|s| !s.is_empty())
+}
+
+impl ElasticIp {
+    /// One `DescribeAddresses` call with these filters (the API does not paginate).
+    async fn describe(
+        &self,
+        filters: Vec<Filter>,
+        out: &mut Vec<LiveResource>,
+    ) -> Result<(), ProviderError> {
+        const OP: &str = "ec2:DescribeAddresses";
+        let ec2 = self.aws.ec2().await?;
+        let page = ec2
+            .describe_addresses()
+            .set_filters(Some(filters))
+            .send()
+            .await
+            .map_err(|e| classify(OP, e))?;
+        for address in page.addresses() {
+            let Some(id) = address.allocation_id() else {
+                continue;
+            };
+            let mut attrs = Attrs::new();
+            put_str(&mut attrs, "allocation_id", Some(id));
+            put_str(&mut attrs, "public_ip", address.public_ip());
+            // Some implementations answer "" rather than nothing for an unassociated address.
+            put_str(&mut attrs, "instance_id", non_empty(address.instance_id()));
+            put_str(
+                &mut attrs,
+                "association_id",
+                non_empty(address.association_id()),
+            );
+            put_str(
+                &mut attrs,
+                "private_ip",
+                non_empty(address.private_ip_address()),
+            );
+            out.push(LiveResource {
+                id: id.to_string(),
+                attrs,
+                tags: tags::from_ec2(address.tags()),
+            });
+        }
+        Ok(())
+    }
+
+    /// The address with this allocation id, or a NotFound error.
+    async fn read_one(&self, id: &str) -> Result<LiveResource, ProviderError> {
+        self.read(&[id.to_string()]).await?.pop().ok_or_else(|| {
+            ProviderError::new(
+                ErrorClass::NotFound,
+                "ec2:DescribeAddresses",
+                format!("elastic IP `{id}` does not exist"),
+            )
+        })
+    }
+
+    async fn associate(&self, allocation: &str, instance: &str) -> Result<(), ProviderError> {
+        let ec2 = self.aws.ec2().await?;
+        ec2.associate_address()
+            .allocation_id(allocation)
+            .instance_id(instance)
+            .allow_reassociation(true)
+            .send()
+            .await
+            .map_err(|e| classify("ec2:AssociateAddress", e))?;
+        Ok(())
+    }
+
+    async fn disassociate(&self, association: &str) -> Result<(), ProviderError> {
+        let ec2 = self.aws.ec2().await?;
+        match ec2
+            .disassociate_address()
+            .association_id(association)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let err = classify("ec2:DisassociateAddress", e);
+                if err.code.as_deref() == Some("InvalidAssociationID.NotFound") {
+                    Ok(())
+                } else {
+                    Err(err)
+                }
+            }
+        }
+    }
+}

@@ -2,6 +2,7 @@
 
 pub mod elastic_ip;
 pub mod instance;
+pub mod instance_market;
 pub mod internet_gateway;
 pub mod key_pair;
 pub mod route_table;
@@ -11,6 +12,7 @@ pub mod tags;
 pub mod volume;
 pub mod volume_attachment;
 pub mod vpc;
+pub mod wait;
 
 pub use elastic_ip::ElasticIp;
 pub use instance::Instance;

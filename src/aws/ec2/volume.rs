@@ -1,12 +1,20 @@
 //! `volume`: an EBS volume.
 
+use super::tags;
+use crate::aws::attrs::{bool_of, int_of, put_bool, put_int, put_str, required_str, str_of};
+use crate::aws::errors::classify;
 use crate::aws::Aws;
-use crate::provider::{AttrSchema, AttrType, KindSchema};
+use crate::provider::{
+    AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
+    ProviderError, ResourceKind, UpdateRequest,
+};
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{Filter, ResourceType, VolumeType};
+use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
 /// An EBS volume (`CreateVolume`, `ModifyVolume`).
 pub struct Volume {
-    #[allow(dead_code)] // used once the kind's AWS calls are written
     aws: Arc<Aws>,
 }
 
@@ -56,4 +64,204 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     .attr(AttrSchema::computed("arn", AttrType::String).doc("ARN of the volume"))
 });
 
-crate::pending_kind!(Volume, SCHEMA);
+#[async_trait]
+impl ResourceKind for Volume {
+    fn schema(&self) -> &KindSchema {
+        &SCHEMA
+    }
+
+    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
+        let mut out = Vec::new();
+        for batch in ids.chunks(tags::FILTER_BATCH) {
+            self.describe(vec![tags::filter("volume-id", batch)], &mut out)
+                .await?;
+        }
+        Ok(out)
+    }
+
+    async fn find_tagged(
+        &self,
+        wanted: &BTreeMap<String, String>,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        let mut out = Vec::new();
+        self.describe(tags::filters(wanted), &mut out).await?;
+        Ok(out)
+    }
+
+    async fn create(&self, req: &CreateRequest<'_>) -> Result<LiveResource, ProviderError> {
+        const OP: &str = "ec2:CreateVolume";
+        let ec2 = self.aws.ec2().await?;
+        let attrs = req.attrs;
+        let at = |e: ProviderError| e.at(req.address);
+        let mut call = ec2
+            .create_volume()
+            .availability_zone(required_str(attrs, "availability_zone", OP).map_err(at)?)
+            .volume_type(VolumeType::from(str_of(attrs, "type").unwrap_or("gp3")))
+            .tag_specifications(tags::spec(ResourceType::Volume, req.tags))
+            .client_token(req.token);
+        if let Some(size) = int_of(attrs, "size_gb") {
+            call = call.size(to_i32(size, "size_gb", OP).map_err(at)?);
+        }
+        if let Some(iops) = int_of(attrs, "iops") {
+            call = call.iops(to_i32(iops, "iops", OP).map_err(at)?);
+        }
+        if let Some(throughput) = int_of(attrs, "throughput") {
+            call = call.throughput(to_i32(throughput, "throughput", OP).map_err(at)?);
+        }
+        if let Some(snapshot) = str_of(attrs, "snapshot_id") {
+            call = call.snapshot_id(snapshot);
+        }
+        if let Some(encrypted) = bool_of(attrs, "encrypted") {
+            call = call.encrypted(encrypted);
+        }
+        if let Some(key) = str_of(attrs, "kms_key_id") {
+            call = call.kms_key_id(key);
+        }
+        let created = call.send().await.map_err(|e| at(classify(OP, e)))?;
+        let id = created.volume_id().ok_or_else(|| {
+            at(ProviderError::new(
+                ErrorClass::Other,
+                OP,
+                "no volume id in the response",
+            ))
+        })?;
+        let mut live = self.read(&[id.to_string()]).await?;
+        Ok(live.pop().unwrap_or_else(|| LiveResource {
+            id: id.to_string(),
+            attrs: Attrs::new(),
+            tags: req.tags.clone(),
+        }))
+    }
+
+    async fn update(&self, req: &UpdateRequest<'_>) -> Result<LiveResource, ProviderError> {
+        const OP: &str = "ec2:ModifyVolume";
+        let at = |e: ProviderError| e.at(req.address);
+        let ec2 = self.aws.ec2().await?;
+        let mut call = ec2.modify_volume().volume_id(req.id);
+        let mut modify = false;
+        for name in req.changed {
+            match name.as_str() {
+                "size_gb" | "iops" | "throughput" => {
+                    let value = int_of(req.after, name).ok_or_else(|| {
+                        at(ProviderError::new(
+                            ErrorClass::Unsupported,
+                            OP,
+                            format!("`{name}` of a volume cannot be unset in place"),
+                        ))
+                    })?;
+                    let value = to_i32(value, name, OP).map_err(at)?;
+                    call = match name.as_str() {
+                        "size_gb" => call.size(value),
+                        "iops" => call.iops(value),
+                        _ => call.throughput(value),
+                    };
+                    modify = true;
+                }
+                "type" => {
+                    let t = str_of(req.after, "type").unwrap_or("gp3");
+                    call = call.volume_type(VolumeType::from(t));
+                    modify = true;
+                }
+                "tags" => {}
+                other => {
+                    return Err(at(ProviderError::new(
+                        ErrorClass::Unsupported,
+                        OP,
+                        format!("changing `{other}` of a volume in place is not supported"),
+                    )))
+                }
+            }
+        }
+        if modify {
+            call.send().await.map_err(|e| at(classify(OP, e)))?;
+        }
+        let mut live = self.read(&[req.id.to_string()]).await?;
+        let mut resource = live.pop().ok_or_else(|| {
+            at(ProviderError::new(
+                ErrorClass::NotFound,
+                "ec2:DescribeVolumes",
+                "the volume disappeared during the update",
+            ))
+        })?;
+        tags::sync(ec2, req.id, &resource.tags, req.tags)
+            .await
+            .map_err(at)?;
+        resource.tags = req.tags.clone();
+        Ok(resource)
+    }
+
+    async fn delete(&self, id: &str, _recorded: &Attrs) -> Result<(), ProviderError> {
+        let ec2 = self.aws.ec2().await?;
+        match ec2.delete_volume().volume_id(id).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let err = classify("ec2:DeleteVolume", e);
+                if err.code.as_deref() == Some("InvalidVolume.NotFound") {
+                    Ok(())
+                } else {
+                    Err(err)
+                }
+            }
+        }
+    }
+}
+
+/// An integer attribute as the `i32` the EC2 API takes.
+fn to_i32(value: i64, name: &str, op: &str) -> Result<i32, ProviderError> {
+    i32::try_from(value)
+        .map_err(|_| ProviderError::invalid(op, format!("`{name}` = {value} is out of range")))
+}
+
+impl Volume {
+    /// One `DescribeVolumes` call per page with these filters.
+    async fn describe(
+        &self,
+        filters: Vec<Filter>,
+        out: &mut Vec<LiveResource>,
+    ) -> Result<(), ProviderError> {
+        const OP: &str = "ec2:DescribeVolumes";
+        let ec2 = self.aws.ec2().await?;
+        let region = self.aws.region().await?;
+        let mut pages = ec2
+            .describe_volumes()
+            .set_filters(Some(filters))
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| classify(OP, e))?;
+            for volume in page.volumes() {
+                let Some(id) = volume.volume_id() else {
+                    continue;
+                };
+                let mut attrs = Attrs::new();
+                put_str(&mut attrs, "availability_zone", volume.availability_zone());
+                put_int(&mut attrs, "size_gb", volume.size().map(i64::from));
+                put_str(&mut attrs, "type", volume.volume_type().map(|t| t.as_str()));
+                put_int(&mut attrs, "iops", volume.iops().map(i64::from));
+                put_int(&mut attrs, "throughput", volume.throughput().map(i64::from));
+                put_bool(&mut attrs, "encrypted", volume.encrypted());
+                put_str(&mut attrs, "kms_key_id", volume.kms_key_id());
+                // An empty snapshot id means "created empty", the same as unset.
+                put_str(
+                    &mut attrs,
+                    "snapshot_id",
+                    volume.snapshot_id().filter(|s| !s.is_empty()),
+                );
+                let arn = match (volume.volume_arn(), volume.owner_id()) {
+                    (Some(arn), _) => Some(arn.to_string()),
+                    (None, Some(owner)) => {
+                        Some(format!("arn:aws:ec2:{region}:{owner}:volume/{id}"))
+                    }
+                    (None, None) => None,
+                };
+                put_str(&mut attrs, "arn", arn.as_deref());
+                out.push(LiveResource {
+                    id: id.to_string(),
+                    attrs,
+                    tags: tags::from_ec2(volume.tags()),
+                });
+            }
+        }
+        Ok(())
+    }
+}

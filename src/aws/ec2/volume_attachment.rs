@@ -1,13 +1,23 @@
 //! `volume_attachment`: an EBS volume attached to an instance.
 
+use super::tags;
+use super::wait::Poll;
+use crate::aws::attrs::{put_str, required_str};
+use crate::aws::errors::classify;
 use crate::aws::Aws;
-use crate::provider::{AttrSchema, KindSchema};
+use crate::provider::{
+    AttrSchema, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource, ProviderError,
+    ResourceKind, UpdateRequest,
+};
+use async_trait::async_trait;
+use aws_sdk_ec2::types::VolumeAttachmentState;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, LazyLock};
 
 /// A volume attachment (`AttachVolume`). It has no AWS id of its own; `id` is
-/// `DEVICE:VOLUME:INSTANCE`. Attachments cannot be modified, only detached and attached again.
+/// `VOLUME:INSTANCE` (a volume attaches to an instance at most once). Attachments cannot be
+/// modified, only detached and attached again.
 pub struct VolumeAttachment {
-    #[allow(dead_code)] // used once the kind's AWS calls are written
     aws: Arc<Aws>,
 }
 
@@ -43,4 +53,226 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
 });
 
-crate::pending_kind!(VolumeAttachment, SCHEMA);
+/// The composite id of an attachment.
+pub fn attachment_id(volume: &str, instance: &str) -> String {
+    format!("{volume}:{instance}")
+}
+
+/// The volume and instance of a composite id, or None when it is not one.
+pub fn parse_attachment_id(id: &str) -> Option<(&str, &str)> {
+    let (volume, instance) = id.split_once(':')?;
+    (volume.starts_with("vol-") && instance.starts_with("i-")).then_some((volume, instance))
+}
+
+#[async_trait]
+impl ResourceKind for VolumeAttachment {
+    fn schema(&self) -> &KindSchema {
+        &SCHEMA
+    }
+
+    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
+        let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+        let volumes: BTreeSet<String> = ids
+            .iter()
+            .filter_map(|id| parse_attachment_id(id))
+            .map(|(v, _)| v.to_string())
+            .collect();
+        let volumes: Vec<String> = volumes.into_iter().collect();
+        let mut out = Vec::new();
+        for batch in volumes.chunks(tags::FILTER_BATCH) {
+            for live in self.describe(batch).await? {
+                if wanted.contains(live.id.as_str()) {
+                    out.push(live);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn find_tagged(
+        &self,
+        _wanted: &BTreeMap<String, String>,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        // Attachments carry no tags of their own: none can match.
+        Ok(Vec::new())
+    }
+
+    async fn create(&self, req: &CreateRequest<'_>) -> Result<LiveResource, ProviderError> {
+        const OP: &str = "ec2:AttachVolume";
+        let at = |e: ProviderError| e.at(req.address);
+        let volume = required_str(req.attrs, "volume_id", OP).map_err(at)?;
+        let instance = required_str(req.attrs, "instance_id", OP).map_err(at)?;
+        let device = required_str(req.attrs, "device_name", OP).map_err(at)?;
+        let ec2 = self.aws.ec2().await?;
+        ec2.attach_volume()
+            .volume_id(volume)
+            .instance_id(instance)
+            .device(device)
+            .send()
+            .await
+            .map_err(|e| at(classify(OP, e)))?;
+        let mut attrs = Attrs::new();
+        put_str(&mut attrs, "volume_id", Some(volume));
+        put_str(&mut attrs, "instance_id", Some(instance));
+        put_str(&mut attrs, "device_name", Some(device));
+        Ok(LiveResource {
+            id: attachment_id(volume, instance),
+            attrs,
+            tags: BTreeMap::new(),
+        })
+    }
+
+    async fn update(&self, req: &UpdateRequest<'_>) -> Result<LiveResource, ProviderError> {
+        let name = req.changed.first().map(String::as_str).unwrap_or("?");
+        Err(ProviderError::new(
+            ErrorClass::Unsupported,
+            "ec2:AttachVolume",
+            format!("changing `{name}` of a volume attachment in place is not supported: detach and attach again"),
+        )
+        .at(req.address))
+    }
+
+    async fn delete(&self, id: &str, recorded: &Attrs) -> Result<(), ProviderError> {
+        const OP: &str = "ec2:DetachVolume";
+        let (volume, instance) = parse_attachment_id(id).ok_or_else(|| {
+            ProviderError::invalid(OP, format!("`{id}` is not a VOLUME:INSTANCE attachment id"))
+        })?;
+        let ec2 = self.aws.ec2().await?;
+        let mut call = ec2.detach_volume().volume_id(volume).instance_id(instance);
+        if let Some(device) = crate::aws::attrs::str_of(recorded, "device_name") {
+            call = call.device(device);
+        }
+        if let Err(e) = call.send().await {
+            let err = classify(OP, e);
+            let gone = matches!(
+                err.code.as_deref(),
+                Some(
+                    "InvalidVolume.NotFound"
+                        | "InvalidInstanceID.NotFound"
+                        | "InvalidAttachment.NotFound"
+                        | "IncorrectState"
+                )
+            );
+            // IncorrectState: the volume is no longer attached (already `available`).
+            if !gone {
+                return Err(err);
+            }
+        }
+        // Deleting the volume right after needs it fully detached.
+        Poll::VOLUME
+            .until(OP, "the volume to be detached", || async {
+                Ok(self.read(&[id.to_string()]).await?.is_empty())
+            })
+            .await
+    }
+
+    async fn wait_ready(&self, id: &str) -> Result<(), ProviderError> {
+        Poll::VOLUME
+            .until(
+                "ec2:DescribeVolumes",
+                "the volume to be attached",
+                || async {
+                    let live = self.describe_states(id).await?;
+                    Ok(live == Some(VolumeAttachmentState::Attached))
+                },
+            )
+            .await
+    }
+}
+
+impl VolumeAttachment {
+    /// The live attachments of these volumes, one `DescribeVolumes` call per page. Detached
+    /// and detaching attachments are left out: they are on their way out.
+    async fn describe(&self, volumes: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
+        let mut out = Vec::new();
+        for (volume, instance, device, state) in self.attachments(volumes).await? {
+            if matches!(
+                state,
+                Some(VolumeAttachmentState::Detached | VolumeAttachmentState::Detaching)
+            ) {
+                continue;
+            }
+            let mut attrs = Attrs::new();
+            put_str(&mut attrs, "volume_id", Some(&volume));
+            put_str(&mut attrs, "instance_id", Some(&instance));
+            put_str(&mut attrs, "device_name", device.as_deref());
+            out.push(LiveResource {
+                id: attachment_id(&volume, &instance),
+                attrs,
+                tags: BTreeMap::new(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The state of one attachment, None when absent.
+    async fn describe_states(
+        &self,
+        id: &str,
+    ) -> Result<Option<VolumeAttachmentState>, ProviderError> {
+        let Some((volume, instance)) = parse_attachment_id(id) else {
+            return Ok(None);
+        };
+        Ok(self
+            .attachments(&[volume.to_string()])
+            .await?
+            .into_iter()
+            .find(|(_, i, _, _)| i == instance)
+            .and_then(|(_, _, _, state)| state))
+    }
+
+    /// (volume, instance, device, state) of every attachment of these volumes.
+    #[allow(clippy::type_complexity)]
+    async fn attachments(
+        &self,
+        volumes: &[String],
+    ) -> Result<
+        Vec<(
+            String,
+            String,
+            Option<String>,
+            Option<VolumeAttachmentState>,
+        )>,
+        ProviderError,
+    > {
+        const OP: &str = "ec2:DescribeVolumes";
+        let ec2 = self.aws.ec2().await?;
+        let mut pages = ec2
+            .describe_volumes()
+            .filters(tags::filter("volume-id", volumes))
+            .into_paginator()
+            .send();
+        let mut out = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| classify(OP, e))?;
+            for volume in page.volumes() {
+                for a in volume.attachments() {
+                    let (Some(v), Some(i)) = (a.volume_id(), a.instance_id()) else {
+                        continue;
+                    };
+                    out.push((
+                        v.to_string(),
+                        i.to_string(),
+                        a.device().map(str::to_string),
+                        a.state().cloned(),
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn composite_ids_round_trip_and_reject_others() {
+        let id = attachment_id("vol-0abc", "i-0def");
+        assert_eq!(id, "vol-0abc:i-0def");
+        assert_eq!(parse_attachment_id(&id), Some(("vol-0abc", "i-0def")));
+        assert_eq!(parse_attachment_id("vol-0abc"), None);
+        assert_eq!(parse_attachment_id("/dev/sdf:vol-0abc"), None);
+    }
+}
