@@ -26,6 +26,7 @@ pub mod iam;
 pub mod names;
 mod shapes;
 mod stats;
+pub mod wait;
 
 pub use context::{Aws, AwsSettings};
 

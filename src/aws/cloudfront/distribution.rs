@@ -341,11 +341,8 @@ impl Distribution {
     async fn wait_deployed(&self, id: &str) -> Result<Option<String>, ProviderError> {
         const OP: &str = "cloudfront:GetDistribution";
         let cf = self.aws.cloudfront().await?;
-        common::poll_until(
-            OP,
-            "the distribution to be deployed",
-            DEPLOY_TIMEOUT,
-            || async {
+        crate::aws::wait::Poll::within(DEPLOY_TIMEOUT)
+            .until_some(OP, "the distribution to be deployed", || async {
                 let got = cf
                     .get_distribution()
                     .id(id)
@@ -354,9 +351,8 @@ impl Distribution {
                     .map_err(|e| classify(OP, e))?;
                 let deployed = got.distribution().is_some_and(|d| d.status == "Deployed");
                 Ok(deployed.then(|| got.e_tag().map(str::to_string)))
-            },
-        )
-        .await
+            })
+            .await
     }
 
     async fn tags_of(&self, arn: &str) -> Result<BTreeMap<String, String>, ProviderError> {

@@ -2,10 +2,10 @@
 
 use super::instance_market::{fallback_token, Market};
 use super::tags;
-use super::wait::Poll;
 use crate::aws::attrs::{bool_of, int_of, put_str, put_str_list, str_list, str_of, table};
 use crate::aws::errors::classify;
 use crate::aws::shapes::{block, string_list};
+use crate::aws::wait::Poll;
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,

@@ -12,7 +12,6 @@ pub mod tags;
 pub mod volume;
 pub mod volume_attachment;
 pub mod vpc;
-pub mod wait;
 
 pub use elastic_ip::ElasticIp;
 pub use instance::Instance;

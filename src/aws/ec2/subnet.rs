@@ -3,6 +3,7 @@
 use super::tags;
 use crate::aws::attrs::{bool_of, put_bool, put_str, required_str, str_of};
 use crate::aws::errors::classify;
+use crate::aws::wait::Poll;
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
@@ -13,7 +14,7 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType, SubnetState};
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A subnet (`CreateSubnet`).
 pub struct Subnet {
@@ -179,33 +180,18 @@ impl ResourceKind for Subnet {
     async fn wait_ready(&self, id: &str) -> Result<(), ProviderError> {
         const OP: &str = "ec2:DescribeSubnets";
         let ec2 = self.aws.ec2().await?;
-        let deadline = Instant::now() + READY_TIMEOUT;
-        let mut delay = Duration::from_millis(250);
-        loop {
-            let page = ec2
-                .describe_subnets()
-                .filters(tags::filter("subnet-id", &[id.to_string()]))
-                .send()
-                .await
-                .map_err(|e| classify(OP, e))?;
-            let state = page.subnets().first().and_then(|s| s.state().cloned());
-            if state == Some(SubnetState::Available) {
-                return Ok(());
-            }
-            if Instant::now() + delay > deadline {
-                return Err(ProviderError::new(
-                    ErrorClass::Transient,
-                    OP,
-                    format!(
-                        "subnet {id} is not available after {} s (state {:?})",
-                        READY_TIMEOUT.as_secs(),
-                        state.map(|s| s.as_str().to_string())
-                    ),
-                ));
-            }
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(Duration::from_secs(5));
-        }
+        Poll::within(READY_TIMEOUT)
+            .until(OP, "the subnet to be available", || async {
+                let page = ec2
+                    .describe_subnets()
+                    .filters(tags::filter("subnet-id", &[id.to_string()]))
+                    .send()
+                    .await
+                    .map_err(|e| classify(OP, e))?;
+                let state = page.subnets().first().and_then(|s| s.state().cloned());
+                Ok(state == Some(SubnetState::Available))
+            })
+            .await
     }
 }
 

@@ -1,9 +1,9 @@
 //! `volume_attachment`: an EBS volume attached to an instance.
 
 use super::tags;
-use super::wait::Poll;
 use crate::aws::attrs::{put_str, required_str};
 use crate::aws::errors::classify;
+use crate::aws::wait::Poll;
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource, ProviderError,

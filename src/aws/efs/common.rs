@@ -1,11 +1,10 @@
 //! Helpers shared by the EFS kinds: tags, listing file systems, and polling for a state.
 
 use crate::aws::errors::classify;
-use crate::provider::{ErrorClass, ProviderError};
+use crate::provider::ProviderError;
 use aws_sdk_efs::types::{FileSystemDescription, Tag};
 use std::collections::BTreeMap;
-use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// EFS describe calls return at most 100 items per page (AWS's default and moto's maximum).
 pub const PAGE: i32 = 100;
@@ -50,34 +49,4 @@ pub async fn all_file_systems(
         out.extend(page.file_systems().iter().cloned());
     }
     Ok(out)
-}
-
-/// Call `check` with growing pauses (1 s doubling to 15 s) until it answers `Some`, or fail
-/// with a `Transient` error after `timeout`.
-pub async fn poll<T, F, Fut>(
-    op: &str,
-    what: &str,
-    timeout: Duration,
-    mut check: F,
-) -> Result<T, ProviderError>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<Option<T>, ProviderError>>,
-{
-    let deadline = Instant::now() + timeout;
-    let mut pause = Duration::from_secs(1);
-    loop {
-        if let Some(done) = check().await? {
-            return Ok(done);
-        }
-        if Instant::now() + pause > deadline {
-            return Err(ProviderError::new(
-                ErrorClass::Transient,
-                op,
-                format!("{what} did not settle within {} s", timeout.as_secs()),
-            ));
-        }
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_secs(15));
-    }
 }

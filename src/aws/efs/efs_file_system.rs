@@ -6,9 +6,10 @@
 //! not read back. Values equal to EFS's defaults (not encrypted, generalPurpose, bursting) are
 //! left out of what is read, so a configuration that does not set them shows no drift.
 
-use super::common::{all_file_systems, from_efs, poll, to_efs, SETTLE_TIMEOUT};
+use super::common::{all_file_systems, from_efs, to_efs, SETTLE_TIMEOUT};
 use crate::aws::attrs::{bool_of, put_bool, put_str, str_of};
 use crate::aws::errors::classify;
+use crate::aws::wait::Poll;
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
@@ -255,32 +256,33 @@ impl ResourceKind for EfsFileSystem {
     async fn wait_ready(&self, id: &str) -> Result<(), ProviderError> {
         const OP: &str = "efs:DescribeFileSystems";
         let efs = self.aws.efs().await?;
-        poll(OP, "the file system", SETTLE_TIMEOUT, || async move {
-            let out = efs
-                .describe_file_systems()
-                .file_system_id(id)
-                .send()
-                .await
-                .map_err(|e| classify(OP, e))?;
-            match out.file_systems().first().map(|f| f.life_cycle_state()) {
-                Some(LifeCycleState::Available) => Ok(Some(())),
-                Some(LifeCycleState::Creating) | Some(LifeCycleState::Updating) => Ok(None),
-                Some(other) => Err(ProviderError::new(
-                    ErrorClass::Other,
-                    OP,
-                    format!(
-                        "file system {id} is {} instead of available",
-                        other.as_str()
-                    ),
-                )),
-                None => Err(ProviderError::new(
-                    ErrorClass::NotFound,
-                    OP,
-                    format!("file system {id} does not exist"),
-                )),
-            }
-        })
-        .await
+        Poll::within(SETTLE_TIMEOUT)
+            .until_some(OP, "the file system", || async move {
+                let out = efs
+                    .describe_file_systems()
+                    .file_system_id(id)
+                    .send()
+                    .await
+                    .map_err(|e| classify(OP, e))?;
+                match out.file_systems().first().map(|f| f.life_cycle_state()) {
+                    Some(LifeCycleState::Available) => Ok(Some(())),
+                    Some(LifeCycleState::Creating) | Some(LifeCycleState::Updating) => Ok(None),
+                    Some(other) => Err(ProviderError::new(
+                        ErrorClass::Other,
+                        OP,
+                        format!(
+                            "file system {id} is {} instead of available",
+                            other.as_str()
+                        ),
+                    )),
+                    None => Err(ProviderError::new(
+                        ErrorClass::NotFound,
+                        OP,
+                        format!("file system {id} does not exist"),
+                    )),
+                }
+            })
+            .await
     }
 }
 

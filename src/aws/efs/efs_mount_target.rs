@@ -8,10 +8,11 @@
 //! (one call). Security groups need a call per mount target
 //! (`DescribeMountTargetSecurityGroups`), so they are written but not read back.
 
-use super::common::{all_file_systems, poll, SETTLE_TIMEOUT};
+use super::common::{all_file_systems, SETTLE_TIMEOUT};
 use crate::aws::attrs::{put_str, put_str_list, required_str, str_list, str_of};
 use crate::aws::errors::classify;
 use crate::aws::shapes::string_list;
+use crate::aws::wait::Poll;
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
@@ -222,21 +223,16 @@ impl ResourceKind for EfsMountTarget {
                 Err(err)
             };
         }
-        poll(
-            DESCRIBE,
-            "the deleted mount target",
-            SETTLE_TIMEOUT,
-            || async move { Ok(self.by_id(id).await?.is_none().then_some(())) },
-        )
-        .await
+        Poll::within(SETTLE_TIMEOUT)
+            .until_some(DESCRIBE, "the deleted mount target", || async move {
+                Ok(self.by_id(id).await?.is_none().then_some(()))
+            })
+            .await
     }
 
     async fn wait_ready(&self, id: &str) -> Result<(), ProviderError> {
-        poll(
-            DESCRIBE,
-            "the mount target",
-            SETTLE_TIMEOUT,
-            || async move {
+        Poll::within(SETTLE_TIMEOUT)
+            .until_some(DESCRIBE, "the mount target", || async move {
                 match self
                     .by_id(id)
                     .await?
@@ -258,9 +254,8 @@ impl ResourceKind for EfsMountTarget {
                         format!("mount target {id} does not exist"),
                     )),
                 }
-            },
-        )
-        .await
+            })
+            .await
     }
 }
 

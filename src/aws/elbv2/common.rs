@@ -1,14 +1,12 @@
-//! Helpers shared by the ELBv2 kinds (the generic ones, `poll_until`, `has_all` and
-//! `gone_is_ok`, also by CloudFront): tags (batched `DescribeTags`, `AddTags`/`RemoveTags`),
-//! "already gone" detection and a polling wait.
+//! Helpers shared by the ELBv2 kinds (the generic ones, `has_all` and `gone_is_ok`, also by
+//! CloudFront): tags (batched `DescribeTags`, `AddTags`/`RemoveTags`) and "already gone"
+//! detection. Waits go through `crate::aws::wait`.
 
 use crate::aws::errors::classify;
 use crate::provider::{ErrorClass, ProviderError};
 use aws_sdk_elasticloadbalancingv2::types::Tag;
 use aws_sdk_elasticloadbalancingv2::Client;
 use std::collections::BTreeMap;
-use std::future::Future;
-use std::time::{Duration, Instant};
 
 /// ELBv2 describe calls and `DescribeTags` take at most 20 ARNs per request.
 pub const ARN_BATCH: usize = 20;
@@ -116,36 +114,6 @@ pub fn gone_is_ok(result: Result<(), ProviderError>) -> Result<(), ProviderError
     }
 }
 
-/// Poll `check` with growing pauses until it says done (`Some`), or fail after `timeout`.
-/// `what` names the awaited state in the timeout error.
-pub async fn poll_until<T, F, Fut>(
-    operation: &str,
-    what: &str,
-    timeout: Duration,
-    mut check: F,
-) -> Result<T, ProviderError>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<Option<T>, ProviderError>>,
-{
-    let deadline = Instant::now() + timeout;
-    let mut pause = Duration::from_millis(500);
-    loop {
-        if let Some(done) = check().await? {
-            return Ok(done);
-        }
-        if Instant::now() + pause > deadline {
-            return Err(ProviderError::new(
-                ErrorClass::Transient,
-                operation,
-                format!("gave up waiting for {what} after {} s", timeout.as_secs()),
-            ));
-        }
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_secs(15));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,19 +127,5 @@ mod tests {
         assert!(has_all(&have, &BTreeMap::from([("a".into(), "1".into())])));
         assert!(!has_all(&have, &BTreeMap::from([("a".into(), "2".into())])));
         assert!(!has_all(&have, &BTreeMap::from([("c".into(), "1".into())])));
-    }
-
-    #[tokio::test]
-    async fn polling_times_out_with_a_transient_error() {
-        let mut calls = 0;
-        let r: Result<(), _> = poll_until("x:Y", "nothing", Duration::from_millis(10), || {
-            calls += 1;
-            async { Ok(None) }
-        })
-        .await;
-        let e = r.expect_err("must time out");
-        assert_eq!(e.class, ErrorClass::Transient);
-        assert!(e.message.contains("nothing"), "{e}");
-        assert_eq!(calls, 1);
     }
 }

@@ -250,11 +250,8 @@ impl ResourceKind for LoadBalancer {
 
     async fn wait_ready(&self, id: &str) -> Result<(), ProviderError> {
         const OP: &str = "elbv2:DescribeLoadBalancers";
-        common::poll_until(
-            OP,
-            "the load balancer to become active",
-            READY_TIMEOUT,
-            || async move {
+        crate::aws::wait::Poll::within(READY_TIMEOUT)
+            .until_some(OP, "the load balancer to become active", || async move {
                 let found = self.describe(Some(vec![id.to_string()])).await?;
                 let state = found
                     .first()
@@ -270,9 +267,8 @@ impl ResourceKind for LoadBalancer {
                     )),
                     _ => Ok(None),
                 }
-            },
-        )
-        .await
+            })
+            .await
     }
 }
 

@@ -1,4 +1,5 @@
-//! Polling until an EC2 resource reaches a state, with backoff and a deadline.
+//! Polling until a resource reaches a state (running, active, deployed, available…), with
+//! backoff and a deadline. Every kind's readiness wait goes through here.
 
 use crate::provider::{ErrorClass, ProviderError};
 use std::future::Future;
@@ -31,6 +32,15 @@ impl Poll {
         timeout: Duration::from_secs(300),
     };
 
+    /// Poll every half second at first, up to every 15 s, for at most `timeout`.
+    pub const fn within(timeout: Duration) -> Poll {
+        Poll {
+            first_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(15),
+            timeout,
+        }
+    }
+
     /// Call `check` until it says done. Retryable errors (throttling, eventual consistency)
     /// count as "not yet"; others end the wait. `what` names the awaited state in the
     /// time-out error.
@@ -44,12 +54,30 @@ impl Poll {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<bool, ProviderError>>,
     {
+        self.until_some(op, what, || {
+            let pending = check();
+            async move { pending.await.map(|done| done.then_some(())) }
+        })
+        .await
+    }
+
+    /// Like [`Poll::until`], for checks that return a value once done (an ETag, say).
+    pub async fn until_some<T, F, Fut>(
+        self,
+        op: &str,
+        what: &str,
+        mut check: F,
+    ) -> Result<T, ProviderError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Option<T>, ProviderError>>,
+    {
         let deadline = Instant::now() + self.timeout;
         let mut delay = self.first_delay;
         loop {
             match check().await {
-                Ok(true) => return Ok(()),
-                Ok(false) => {}
+                Ok(Some(done)) => return Ok(done),
+                Ok(None) => {}
                 Err(e) if e.class.is_retryable() => {}
                 Err(e) => return Err(e),
             }
