@@ -114,6 +114,41 @@ pub fn gone_is_ok(result: Result<(), ProviderError>) -> Result<(), ProviderError
     }
 }
 
+/// Describe resources by ARN, 20 per call. AWS fails a whole call when one ARN no longer exists;
+/// such a batch is served from one listing of the account instead (made at most once), so
+/// vanished ARNs are simply absent. `describe(None)` lists everything.
+pub async fn by_arn_batches<T, F, Fut>(
+    arns: &[String],
+    mut describe: F,
+    arn_of: impl Fn(&T) -> Option<&str>,
+) -> Result<Vec<T>, ProviderError>
+where
+    T: Clone,
+    F: FnMut(Option<Vec<String>>) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<T>, ProviderError>>,
+{
+    let mut out = Vec::new();
+    let mut everything: Option<Vec<T>> = None;
+    for batch in arns.chunks(ARN_BATCH) {
+        match describe(Some(batch.to_vec())).await {
+            Ok(found) => out.extend(found),
+            Err(e) if e.class == ErrorClass::NotFound => {
+                if everything.is_none() {
+                    everything = Some(describe(None).await?);
+                }
+                let all = everything.as_deref().unwrap_or_default();
+                out.extend(
+                    all.iter()
+                        .filter(|r| arn_of(r).is_some_and(|a| batch.iter().any(|b| b == a)))
+                        .cloned(),
+                );
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

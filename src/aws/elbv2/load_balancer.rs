@@ -1,6 +1,6 @@
 //! `load_balancer`: an application load balancer.
 
-use super::common::{self, ARN_BATCH};
+use super::common;
 use crate::aws::attrs::{bool_of, int_of, put_bool, put_str, put_str_list, str_list, str_of};
 use crate::aws::errors::classify;
 use crate::aws::shapes::string_list;
@@ -284,29 +284,12 @@ impl LoadBalancer {
     /// Load balancers by ARN, 20 per call. AWS fails a whole call when one ARN is unknown; for
     /// such a batch the account is listed instead (once), so vanished ids are simply absent.
     async fn describe_arns(&self, arns: &[String]) -> Result<Vec<SdkLoadBalancer>, ProviderError> {
-        let mut out = Vec::new();
-        let mut everything: Option<Vec<SdkLoadBalancer>> = None;
-        for batch in arns.chunks(ARN_BATCH) {
-            match self.describe(Some(batch.to_vec())).await {
-                Ok(found) => out.extend(found),
-                Err(e) if e.class == ErrorClass::NotFound => {
-                    if everything.is_none() {
-                        everything = Some(self.describe(None).await?);
-                    }
-                    let all = everything.as_deref().unwrap_or_default();
-                    out.extend(
-                        all.iter()
-                            .filter(|lb| {
-                                lb.load_balancer_arn()
-                                    .is_some_and(|a| batch.iter().any(|b| b == a))
-                            })
-                            .cloned(),
-                    );
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(out)
+        common::by_arn_batches(
+            arns,
+            |a| self.describe(a),
+            |r: &SdkLoadBalancer| r.load_balancer_arn(),
+        )
+        .await
     }
 
     /// One `DescribeLoadBalancers` call per page: these ARNs, or every load balancer.

@@ -1,6 +1,6 @@
 //! `target_group`: the backends a load balancer forwards to.
 
-use super::common::{self, ARN_BATCH};
+use super::common;
 use crate::aws::attrs::{int_of, put_int, put_str, str_of, table};
 use crate::aws::errors::classify;
 use crate::aws::shapes::block;
@@ -378,29 +378,12 @@ impl TargetGroup {
     /// Target groups by ARN, 20 per call; a batch with a vanished ARN (which fails the whole
     /// call) is served from a listing of the account instead, made once.
     async fn describe_arns(&self, arns: &[String]) -> Result<Vec<SdkTargetGroup>, ProviderError> {
-        let mut out = Vec::new();
-        let mut everything: Option<Vec<SdkTargetGroup>> = None;
-        for batch in arns.chunks(ARN_BATCH) {
-            match self.describe(Some(batch.to_vec())).await {
-                Ok(found) => out.extend(found),
-                Err(e) if e.class == ErrorClass::NotFound => {
-                    if everything.is_none() {
-                        everything = Some(self.describe(None).await?);
-                    }
-                    let all = everything.as_deref().unwrap_or_default();
-                    out.extend(
-                        all.iter()
-                            .filter(|tg| {
-                                tg.target_group_arn()
-                                    .is_some_and(|a| batch.iter().any(|b| b == a))
-                            })
-                            .cloned(),
-                    );
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(out)
+        common::by_arn_batches(
+            arns,
+            |a| self.describe(a),
+            |r: &SdkTargetGroup| r.target_group_arn(),
+        )
+        .await
     }
 
     /// One `DescribeTargetGroups` call per page: these ARNs, or every group.
