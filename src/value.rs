@@ -203,6 +203,27 @@ impl Value {
     }
 }
 
+impl Value {
+    /// Whether `self` (recorded or live) already is what `wanted` asks for. Nested tables only
+    /// need the keys `wanted` sets: AWS fills in defaults for the others (a health check's
+    /// thresholds, an origin's timeouts), which must not show as a change forever.
+    pub fn covers(&self, wanted: &Value) -> bool {
+        match (self, wanted) {
+            (_, Value::Unknown) => false,
+            (Value::Map(have), Value::Map(want)) => want
+                .iter()
+                .all(|(k, w)| have.get(k).is_some_and(|h| h.covers(w))),
+            (Value::List(have), Value::List(want)) => {
+                have.len() == want.len() && have.iter().zip(want).all(|(h, w)| h.covers(w))
+            }
+            (Value::Int(a), Value::Float(b)) | (Value::Float(b), Value::Int(a)) => {
+                (*a as f64) == *b
+            }
+            (h, w) => h == w,
+        }
+    }
+}
+
 /// Nested values whose one-line form is at most this long stay on one line in pretty output.
 const PRETTY_INLINE_CHARS: usize = 60;
 

@@ -110,7 +110,13 @@ impl Scope for PlanScope<'_> {
             sensitive,
         };
         let Some(planned) = self.planned.get(address) else {
-            return unknown;
+            // Not planned in this pass (apply resolves one resource at a time): whatever is
+            // recorded is what exists.
+            return match self.state.and_then(|s| s.resources.get(address)) {
+                Some(rs) => recorded_attr(rs, attr)
+                    .map_or(unknown.clone(), |value| Evaluated { value, sensitive }),
+                None => unknown,
+            };
         };
         if let Some(v) = planned.desired.get(attr) {
             if v.value.is_known() {
@@ -240,15 +246,7 @@ fn plan_inner(
     refreshed: bool,
     reused: Option<&BTreeMap<Address, LiveResource>>,
 ) -> Result<Plan, PlanError> {
-    let ctx = Context {
-        deployment: deployment.name.clone(),
-        stack: deployment.stack.name.clone(),
-        tier: deployment
-            .tier
-            .as_ref()
-            .map_or(DEFAULT_TIER_NAME.to_string(), |t| t.name.clone()),
-        region: deployment.region.clone(),
-    };
+    let ctx = context_of(deployment);
     let mut planned: BTreeMap<Address, Planned> = BTreeMap::new();
     let mut changes: Vec<ResourceChange> = Vec::new();
     for address in dependency_order(&deployment.resources) {
@@ -341,6 +339,91 @@ fn plan_inner(
     })
 }
 
+/// A resource's attributes as apply sends them: every reference resolved against `state`
+/// (its dependencies are applied and recorded by then), in clear, with which are sensitive.
+/// `None` values cannot occur; an attribute still unknown is an error.
+pub fn apply_attrs(
+    deployment: &Deployment,
+    address: &Address,
+    state: &State,
+    registry: &Registry,
+) -> Result<BTreeMap<String, Evaluated>, PlanError> {
+    let resource = deployment
+        .resources
+        .get(address)
+        .ok_or_else(|| PlanError::Evaluation {
+            address: address.to_string(),
+            attribute: "(resource)".into(),
+            message: "not in the configuration".into(),
+        })?;
+    let schema = registry
+        .schema(&address.kind)
+        .ok_or_else(|| PlanError::UnknownKind {
+            address: address.to_string(),
+            kind: address.kind.clone(),
+        })?;
+    let ctx = context_of(deployment);
+    let planned = BTreeMap::new();
+    let scope = PlanScope {
+        deployment,
+        ctx: &ctx,
+        state: Some(state),
+        planned: &planned,
+        registry,
+    };
+    let attrs = desired_attrs(deployment, resource, schema, &scope)?;
+    for (name, v) in &attrs {
+        if !v.value.is_known() {
+            return Err(PlanError::Evaluation {
+                address: address.to_string(),
+                attribute: name.clone(),
+                message: "still unknown when it was to be applied (a dependency was not applied)"
+                    .into(),
+            });
+        }
+    }
+    Ok(attrs)
+}
+
+/// Output values once everything is applied, redacted where sensitive.
+pub fn output_values(
+    deployment: &Deployment,
+    state: &State,
+    registry: &Registry,
+) -> Result<BTreeMap<String, (Value, bool)>, PlanError> {
+    let ctx = context_of(deployment);
+    let planned = BTreeMap::new();
+    let scope = PlanScope {
+        deployment,
+        ctx: &ctx,
+        state: Some(state),
+        planned: &planned,
+        registry,
+    };
+    let mut out = BTreeMap::new();
+    for (name, output) in &deployment.outputs {
+        let v = eval(&output.expr, &scope).map_err(|e| PlanError::Evaluation {
+            address: "output".into(),
+            attribute: name.clone(),
+            message: e.message,
+        })?;
+        out.insert(name.clone(), (shown(&v), v.sensitive));
+    }
+    Ok(out)
+}
+
+fn context_of(deployment: &Deployment) -> Context {
+    Context {
+        deployment: deployment.name.clone(),
+        stack: deployment.stack.name.clone(),
+        tier: deployment
+            .tier
+            .as_ref()
+            .map_or(DEFAULT_TIER_NAME.to_string(), |t| t.name.clone()),
+        region: deployment.region.clone(),
+    }
+}
+
 /// Evaluate a resource's configured attributes, adding tags where the kind takes them.
 fn desired_attrs(
     deployment: &Deployment,
@@ -399,7 +482,8 @@ fn desired_attrs(
     Ok(out)
 }
 
-fn shown(v: &Evaluated) -> Value {
+/// The value as state and plans keep it: the digest when sensitive.
+pub fn shown(v: &Evaluated) -> Value {
     if v.sensitive {
         v.value.redact()
     } else {
@@ -516,7 +600,7 @@ fn plan_resource(
         let differs = match (old, &new_shown) {
             (_, None) => false,
             (Some(o), Some(n)) if attr.name == "tags" => o != n || !n.is_known(),
-            (Some(o), Some(n)) => !covers(o, n),
+            (Some(o), Some(n)) => !o.covers(n),
             (None, Some(_)) => true,
         };
         if differs {
@@ -568,23 +652,6 @@ fn plan_resource(
         reason: None,
         drift: None,
     })
-}
-
-/// Whether the recorded value already is what the configuration asks for. Nested tables only
-/// need the keys the configuration sets: AWS fills in defaults for the others (a health
-/// check's thresholds, an origin's timeouts), which must not show as a change forever.
-fn covers(recorded: &Value, wanted: &Value) -> bool {
-    match (recorded, wanted) {
-        (_, Value::Unknown) => false,
-        (Value::Map(have), Value::Map(want)) => want
-            .iter()
-            .all(|(k, w)| have.get(k).is_some_and(|h| covers(h, w))),
-        (Value::List(have), Value::List(want)) => {
-            have.len() == want.len() && have.iter().zip(want).all(|(h, w)| covers(h, w))
-        }
-        (Value::Int(a), Value::Float(b)) | (Value::Float(b), Value::Int(a)) => (*a as f64) == *b,
-        (h, w) => h == w,
-    }
 }
 
 fn attrs_with_id(rs: &ResourceState) -> BTreeMap<String, Value> {

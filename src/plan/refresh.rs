@@ -238,7 +238,15 @@ fn drift_of(
             value.clone()
         };
         let recorded = rs.attributes.get(name);
-        if recorded != Some(&value) {
+        // Live values may carry more than was recorded (AWS's defaults in nested blocks);
+        // only what was recorded and no longer holds is drift. Tags must match exactly.
+        let same = match recorded {
+            Some(r) if name == "tags" => *r == value,
+            Some(r) => value.covers(r),
+            // Not recorded: strata never set it, so a live value is not a change.
+            None => true,
+        };
+        if !same {
             changes.push(AttrChange {
                 name: name.clone(),
                 before: recorded.cloned(),
