@@ -9,6 +9,7 @@ pub mod address;
 pub mod aws;
 pub mod cli;
 pub mod config;
+pub mod engine;
 pub mod graph;
 pub mod plan;
 pub mod provider;

@@ -10,8 +10,10 @@ Exit codes:
   0   success (with --detailed-exitcode: no changes)
   1   error (diagnostics printed)
   2   with --detailed-exitcode: success, and the plan has changes
-  3   the saved plan is stale (show-plan --check)
+  3   the saved plan is stale (show-plan --check, apply --plan)
+  4   apply/destroy needs confirmation: not on a terminal and no --yes
   64  bad command line
+  130 interrupted (Ctrl-C); run the command again to finish
 
 Environment:
   NO_COLOR            disables colour, whatever --color says
@@ -124,6 +126,10 @@ pub enum Command {
     ShowPlan(ShowPlanArgs),
     /// Read the live account and write what it says into the recorded state.
     Refresh(RefreshArgs),
+    /// Make the account match the configuration: plan, confirm, then create, update and delete.
+    Apply(ApplyArgs),
+    /// Delete everything strata created for a deployment (reused resources are kept).
+    Destroy(DestroyArgs),
     /// Inspect and repair recorded state.
     State(StateCommandArgs),
     /// Print the JSON Schema of stack or tier files (for editor completion).
@@ -186,6 +192,67 @@ pub struct PlanArgs {
     /// Exit 0 when there are no changes, 2 when there are, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
+}
+
+/// `--on-failure`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnFailureArg {
+    /// On a first deployment, delete everything this run created.
+    Rollback,
+    /// Leave the partial deployment in place; state records exactly what exists.
+    Keep,
+}
+
+/// `strata apply`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// Which deployment.
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// State location and locking.
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// AWS connection.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Apply without asking (needed when not on a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Resources worked on at once.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub parallelism: u16,
+    /// What to do when a resource fails for good.
+    #[arg(long, value_enum, default_value_t = OnFailureArg::Rollback)]
+    pub on_failure: OnFailureArg,
+    /// Apply a plan saved with `strata plan --out FILE` (refused if it has gone stale).
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+    /// Attempts per AWS call for throttling, transient and eventual-consistency errors.
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub max_attempts: u32,
+}
+
+/// `strata destroy`.
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    /// Which deployment.
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// State location and locking.
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// AWS connection.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Destroy without asking for the deployment name (needed when not on a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Also delete resources tagged with this deployment that the state does not know.
+    #[arg(long)]
+    pub include_orphans: bool,
+    /// Resources worked on at once.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub parallelism: u16,
 }
 
 /// `strata refresh`.

@@ -11,8 +11,12 @@ pub enum ExitStatus {
     Changes,
     /// 3: a saved plan is stale (inputs or state changed since it was made).
     Stale,
+    /// 4: apply/destroy would need a confirmation, but there is no terminal and no `--yes`.
+    NeedsConfirmation,
     /// 64: the command line itself is wrong (unknown flag, missing argument).
     Usage,
+    /// 130: interrupted by Ctrl-C; the journal lets the next run finish the work.
+    Interrupted,
 }
 
 impl ExitStatus {
@@ -23,7 +27,9 @@ impl ExitStatus {
             ExitStatus::Error => 1,
             ExitStatus::Changes => 2,
             ExitStatus::Stale => 3,
+            ExitStatus::NeedsConfirmation => 4,
             ExitStatus::Usage => 64,
+            ExitStatus::Interrupted => 130,
         }
     }
 }

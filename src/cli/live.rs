@@ -61,3 +61,30 @@ pub fn print_stats(ui: &Ui, calls: &BTreeMap<String, u64>) {
         eprint!("{out}");
     }
 }
+
+/// The async runtime for commands that talk to AWS.
+pub fn runtime() -> Result<tokio::runtime::Runtime, ExitStatus> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("error: cannot start the async runtime: {e}");
+            ExitStatus::Error
+        })
+}
+
+/// First Ctrl-C: set `cancel` (no new work starts; running calls finish and are recorded).
+/// Second Ctrl-C: stop at once; the journal lets the next run settle what was in flight.
+pub fn watch_ctrl_c(cancel: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            cancel.store(true, std::sync::atomic::Ordering::SeqCst);
+            eprintln!("Interrupted: finishing the calls in flight and saving state (Ctrl-C again to stop now).");
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("Stopped. Run the command again: the journal lets it finish the work.");
+                std::process::exit(130);
+            }
+        }
+    });
+}

@@ -1,6 +1,9 @@
 //! The command line: argument definitions, one file per command, shared rendering helpers.
 
+mod apply;
 mod args;
+mod confirm;
+mod destroy;
 mod diagnostics;
 mod error;
 mod exit;
@@ -56,6 +59,8 @@ pub fn run(cli: &Cli) -> ExitStatus {
         Command::Plan(a) => plan::run(&ui, a),
         Command::ShowPlan(a) => show_plan::run(&ui, a),
         Command::Refresh(a) => refresh::run(&ui, a),
+        Command::Apply(a) => apply::run(&ui, a),
+        Command::Destroy(a) => destroy::run(&ui, a),
         Command::State(a) => state::run(&ui, a),
         Command::Schema(a) => schema::run(&ui, a),
     }

@@ -1,0 +1,171 @@
+//! `strata apply`: plan (or take a saved plan), confirm, and carry it out.
+
+use super::args::{ApplyArgs, OnFailureArg, OutputFormat};
+use super::exit::ExitStatus;
+use super::ui::Ui;
+use super::{confirm, live, target};
+use crate::engine::events::{EventSink, JsonLines, TextLines};
+use crate::engine::{apply, reconcile, ApplyOptions, OnFailure, RunContext};
+use crate::plan::diff;
+use crate::plan::model::{InputFile, StateRef};
+use crate::plan::saved;
+use crate::provider::retry::RetryPolicy;
+use crate::state::State;
+use sha2::{Digest, Sha256};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+/// Run the command.
+pub fn run(ui: &Ui, args: &ApplyArgs) -> ExitStatus {
+    let offline = crate::aws::registry();
+    let deployment = match target::load(ui, &args.target, &offline) {
+        Ok(d) => d,
+        Err(status) => return status,
+    };
+    let backend = target::backend(ui, &args.state);
+    let lock = match backend.lock(&deployment.name, "strata apply", args.state.lock_timeout) {
+        Ok(l) => l,
+        Err(e) => return target::fail(ui, &e),
+    };
+    if let Some(w) = lock.takeover_warning() {
+        ui.note(&format!("warning: {w}"));
+    }
+    let recorded = match backend.load(&deployment.name) {
+        Ok(s) => s,
+        Err(e) => return target::fail(ui, &e),
+    };
+    let had_state = recorded.is_some();
+    let mut state = recorded.unwrap_or_else(|| {
+        State::new(
+            &deployment.name,
+            &deployment.stack.name,
+            deployment.tier.as_ref().map(|t| t.name.as_str()),
+        )
+    });
+    let registry = live::connected_registry(&args.aws, &deployment);
+    let events: Arc<dyn EventSink> = if ui.json() {
+        Arc::new(JsonLines)
+    } else {
+        Arc::new(TextLines { quiet: ui.quiet })
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    let ctx = RunContext {
+        deployment: &deployment,
+        registry: &registry,
+        backend: &backend,
+        lock: &lock,
+        events,
+        cancel: cancel.clone(),
+    };
+    let runtime = match live::runtime() {
+        Ok(r) => r,
+        Err(status) => return status,
+    };
+    runtime.block_on(async {
+        live::watch_ctrl_c(cancel.clone());
+        match reconcile(&ctx, &mut state).await {
+            Ok(0) => {}
+            Ok(n) => ui.note(&format!("Settled {n} step(s) an interrupted run left in the journal.")),
+            Err(e) => return target::fail(ui, &e),
+        }
+        let plan = match &args.plan {
+            Some(path) => {
+                let plan = match saved::read_plan(path) {
+                    Ok(p) => p,
+                    Err(e) => return target::fail(ui, &e),
+                };
+                let inputs: Vec<InputFile> = plan
+                    .inputs
+                    .iter()
+                    .filter_map(|i| {
+                        std::fs::read(&i.path).ok().map(|b| InputFile {
+                            path: i.path.clone(),
+                            sha256: hex::encode(Sha256::digest(&b)),
+                        })
+                    })
+                    .collect();
+                let current = had_state.then(|| StateRef {
+                    lineage: state.lineage.clone(),
+                    serial: state.serial,
+                });
+                let reasons =
+                    saved::staleness(&plan, &inputs, current.as_ref(), env!("CARGO_PKG_VERSION"));
+                if !reasons.is_empty() {
+                    super::diagnostics::print_error(ui, &saved::stale_error(reasons));
+                    return ExitStatus::Stale;
+                }
+                plan
+            }
+            None => {
+                let current = had_state.then_some(&state);
+                let refreshed = match crate::plan::refresh::refresh(&deployment, current, &registry, 8).await {
+                    Ok(r) => r,
+                    Err(e) => return target::fail(ui, &e),
+                };
+                match diff::plan_refreshed(&deployment, current, &registry, &refreshed) {
+                    Ok(p) => p,
+                    Err(e) => return target::fail(ui, &e),
+                }
+            }
+        };
+        if !ui.json() && !ui.quiet {
+            ui.print(&crate::plan::render::render_text(
+                &plan,
+                &crate::plan::render::RenderOptions { color: ui.color },
+            ));
+        }
+        if !super::plan::has_changes(&plan) && plan.resource_changes.iter().all(|c| c.drift.is_none()) {
+            return ExitStatus::Ok;
+        }
+        if args.plan.is_none() && !args.yes {
+            if let Err(status) = confirm::ask(
+                &format!("Apply these changes to `{}`?", deployment.name),
+                "yes",
+            ) {
+                return status;
+            }
+        }
+        let opts = ApplyOptions {
+            parallelism: usize::from(args.parallelism),
+            on_failure: match args.on_failure {
+                OnFailureArg::Rollback => OnFailure::Rollback,
+                OnFailureArg::Keep => OnFailure::Keep,
+            },
+            retry: RetryPolicy {
+                max_attempts: args.max_attempts,
+                ..RetryPolicy::default()
+            },
+        };
+        match apply(&ctx, &plan, state, &opts).await {
+            Ok((report, state)) => {
+                if report.interrupted {
+                    return ExitStatus::Interrupted;
+                }
+                if !report.failed.is_empty() {
+                    for e in &report.failed {
+                        super::diagnostics::print_error(ui, e);
+                    }
+                    if !report.rolled_back.is_empty() {
+                        ui.note(&format!(
+                            "Rolled back: the {} resource(s) this first deployment created were deleted.",
+                            report.rolled_back.len()
+                        ));
+                    } else {
+                        ui.note("What succeeded stays in place and is recorded in state; fix the cause and run `strata apply` again.");
+                    }
+                    return ExitStatus::Error;
+                }
+                if ui.format() == OutputFormat::Text && !ui.quiet && !state.outputs.is_empty() {
+                    let mut out = String::from("\nOutputs:\n");
+                    let width = state.outputs.keys().map(|k| k.len()).max().unwrap_or(0);
+                    for (k, o) in &state.outputs {
+                        out.push_str(&format!("  {k:width$} = {}\n", o.value.render_inline()));
+                    }
+                    ui.print(&out);
+                }
+                ExitStatus::Ok
+            }
+            Err(e) => target::fail(ui, &e),
+        }
+    })
+}

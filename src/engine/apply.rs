@@ -1,0 +1,486 @@
+//! `apply`: carry out a plan. Deletions (removed resources and the old half of replacements)
+//! run first, dependents before what they depend on; then creations and updates, each the
+//! moment its dependencies are done. State is saved after every resource.
+
+use super::events::Event;
+use super::journal::Journal;
+use super::record::recorded;
+use super::schedule;
+use super::step::{Done, Step, Work};
+use super::{EngineError, Report, RunContext};
+use crate::address::Address;
+use crate::plan::diff::{apply_attrs, output_values};
+use crate::plan::{Action, Plan, ResourceChange};
+use crate::provider::retry::RetryPolicy;
+use crate::provider::{Attrs, ProviderError};
+use crate::state::{now_rfc3339, OutputState, Provenance, ResourceState, State};
+use crate::value::Value;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+
+/// What to do when a resource fails for good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnFailure {
+    /// On a first deployment, delete everything this run created (the default).
+    Rollback,
+    /// Leave what was done in place; state records exactly what exists.
+    Keep,
+}
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    /// Resources worked on at once.
+    pub parallelism: usize,
+    /// Rollback or keep.
+    pub on_failure: OnFailure,
+    /// Retries of throttling, transient and eventual-consistency errors.
+    pub retry: RetryPolicy,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions {
+            parallelism: 10,
+            on_failure: OnFailure::Rollback,
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// Apply `plan` to the deployment whose recorded state is `state`. Returns what was done and
+/// the state as saved at the end.
+pub async fn apply(
+    ctx: &RunContext<'_>,
+    plan: &Plan,
+    mut state: State,
+    opts: &ApplyOptions,
+) -> Result<(Report, State), EngineError> {
+    let started = std::time::Instant::now();
+    let first_deployment = state
+        .resources
+        .values()
+        .all(|r| r.provenance == Provenance::Reused);
+    let dir = ctx.backend.deployment_dir(&ctx.deployment.name)?;
+    let journal = Arc::new(Mutex::new(Journal::open(&dir)?));
+    let run_id = uuid::Uuid::new_v4().to_string();
+    let changes: BTreeMap<Address, &ResourceChange> = plan
+        .resource_changes
+        .iter()
+        .map(|c| (c.address.clone(), c))
+        .collect();
+    for c in &plan.resource_changes {
+        if c.action.is_change() {
+            ctx.events.emit(&Event::Planned {
+                address: c.address.to_string(),
+                action: action_name(c.action).into(),
+            });
+        }
+    }
+
+    // Reused resources: record what was read; forget the ones no longer referenced.
+    for c in &plan.resource_changes {
+        match c.action {
+            Action::Read => {
+                let mut attrs = c.after.clone().unwrap_or_default();
+                let id = match attrs.remove("id") {
+                    Some(Value::String(s)) => Some(s),
+                    _ => None,
+                };
+                let now = now_rfc3339();
+                let created_at = state
+                    .resources
+                    .get(&c.address)
+                    .map_or(now.clone(), |r| r.created_at.clone());
+                state.resources.insert(
+                    c.address.clone(),
+                    ResourceState {
+                        address: c.address.clone(),
+                        kind: c.kind.clone(),
+                        id,
+                        attributes: attrs,
+                        dependencies: Vec::new(),
+                        provenance: Provenance::Reused,
+                        created_at,
+                        updated_at: now,
+                    },
+                );
+            }
+            Action::NoOp if c.after.is_none() => {
+                state.resources.remove(&c.address);
+            }
+            _ => {}
+        }
+    }
+    ctx.backend.save(ctx.lock, &mut state)?;
+
+    let mut report = Report::default();
+    let config_deps = |a: &Address| -> BTreeSet<Address> {
+        ctx.deployment
+            .resources
+            .get(a)
+            .map(|r| r.dependencies().into_iter().map(|(d, _)| d).collect())
+            .unwrap_or_default()
+    };
+
+    // Phase 1: deletions, dependents first.
+    let deleting: BTreeSet<Address> = plan
+        .resource_changes
+        .iter()
+        .filter(|c| matches!(c.action, Action::Delete | Action::Replace))
+        .map(|c| c.address.clone())
+        .collect();
+    let mut waits: BTreeMap<Address, BTreeSet<Address>> = BTreeMap::new();
+    for x in &deleting {
+        let dependents = deleting
+            .iter()
+            .filter(|y| *y != x && deps_of(&state, y, &config_deps).contains(x))
+            .cloned()
+            .collect();
+        waits.insert(x.clone(), dependents);
+    }
+    let ok = delete_phase(
+        ctx,
+        waits,
+        &mut state,
+        &journal,
+        opts,
+        &mut report,
+        &run_id,
+        false,
+    )
+    .await?;
+
+    // Phase 2: creations and updates, dependencies first.
+    if ok && !report.interrupted {
+        let building: BTreeSet<Address> = plan
+            .resource_changes
+            .iter()
+            .filter(|c| matches!(c.action, Action::Create | Action::Replace | Action::Update))
+            .map(|c| c.address.clone())
+            .collect();
+        let waits: BTreeMap<Address, BTreeSet<Address>> = building
+            .iter()
+            .map(|x| {
+                let deps = config_deps(x)
+                    .into_iter()
+                    .filter(|d| building.contains(d))
+                    .collect();
+                (x.clone(), deps)
+            })
+            .collect();
+        let state_cell = Mutex::new(&mut state);
+        let failures: Mutex<Vec<ProviderError>> = Mutex::new(Vec::new());
+        let mut start = |address: &Address| -> Option<Step> {
+            let guard = state_cell.lock().ok()?;
+            let change = changes.get(address)?;
+            match build_step(ctx, address, change, &guard, &journal, opts, &run_id) {
+                Ok(step) => Some(step),
+                Err(e) => {
+                    if let Ok(mut f) = failures.lock() {
+                        f.push(e);
+                    }
+                    None
+                }
+            }
+        };
+        let mut save_error: Option<EngineError> = None;
+        let mut created = Vec::new();
+        let mut updated = Vec::new();
+        let mut finish = |done: Done| -> bool {
+            let Ok(mut guard) = state_cell.lock() else {
+                return false;
+            };
+            let state: &mut State = &mut guard;
+            match done.result {
+                Ok(Some(live)) => {
+                    let desired = apply_attrs(ctx.deployment, &done.address, state, ctx.registry)
+                        .unwrap_or_default();
+                    let deps: Vec<Address> = config_deps(&done.address).into_iter().collect();
+                    let previous = state.resources.get(&done.address).cloned();
+                    let rs = recorded(
+                        &done.address,
+                        &live,
+                        &desired,
+                        deps,
+                        ctx.registry,
+                        previous.as_ref(),
+                    );
+                    state.resources.insert(done.address.clone(), rs);
+                    match done.work {
+                        Work::Create { .. } => created.push(done.address.clone()),
+                        _ => updated.push(done.address.clone()),
+                    }
+                    if let Err(e) = ctx.backend.save(ctx.lock, state) {
+                        save_error = Some(e.into());
+                        return false;
+                    }
+                    if let Ok(mut j) = journal.lock() {
+                        let _ = j.committed(done.seq);
+                    }
+                    true
+                }
+                Ok(None) => true,
+                Err(e) => {
+                    if let Ok(mut f) = failures.lock() {
+                        f.push(e);
+                    }
+                    false
+                }
+            }
+        };
+        schedule::run(
+            waits,
+            opts.parallelism,
+            &ctx.cancel,
+            &mut start,
+            &mut finish,
+        )
+        .await;
+        report.created.extend(created);
+        report.updated.extend(updated);
+        report
+            .failed
+            .extend(failures.into_inner().unwrap_or_default());
+        if let Some(e) = save_error {
+            return Err(e);
+        }
+    }
+    report.interrupted = ctx.cancel.load(std::sync::atomic::Ordering::SeqCst);
+
+    if !report.failed.is_empty() && first_deployment && opts.on_failure == OnFailure::Rollback {
+        rollback(ctx, &mut state, &journal, opts, &mut report, &run_id).await?;
+    } else if report.succeeded() {
+        let outputs = output_values(ctx.deployment, &state, ctx.registry)?;
+        state.outputs = outputs
+            .into_iter()
+            .map(|(k, (value, sensitive))| (k, OutputState { value, sensitive }))
+            .collect();
+        ctx.backend.save(ctx.lock, &mut state)?;
+    }
+    if report.failed.is_empty() {
+        if let Ok(mut j) = journal.lock() {
+            j.clear()?;
+        }
+    }
+    ctx.events.emit(&Event::Summary {
+        created: report.created.len(),
+        updated: report.updated.len(),
+        deleted: report.deleted.len(),
+        failed: report.failed.len(),
+        rolled_back: report.rolled_back.len(),
+        interrupted: report.interrupted,
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    });
+    Ok((report, state))
+}
+
+fn action_name(a: Action) -> &'static str {
+    match a {
+        Action::Create => "create",
+        Action::Update => "update",
+        Action::Replace => "replace",
+        Action::Delete => "delete",
+        Action::Read => "read",
+        Action::NoOp => "no-op",
+    }
+}
+
+/// What a resource depends on: recorded dependencies and configured ones.
+fn deps_of(
+    state: &State,
+    a: &Address,
+    config_deps: &dyn Fn(&Address) -> BTreeSet<Address>,
+) -> BTreeSet<Address> {
+    let mut deps = config_deps(a);
+    if let Some(rs) = state.resources.get(a) {
+        deps.extend(rs.dependencies.iter().cloned());
+    }
+    deps
+}
+
+/// A deterministic idempotency token for this run and resource (≤ 64 characters, as
+/// RunInstances' ClientToken requires).
+fn token(lineage: &str, run_id: &str, address: &Address) -> String {
+    let digest = hex::encode(Sha256::digest(
+        format!("{lineage}/{run_id}/{address}").as_bytes(),
+    ));
+    format!("strata-{}", &digest[..40])
+}
+
+fn build_step(
+    ctx: &RunContext<'_>,
+    address: &Address,
+    change: &ResourceChange,
+    state: &State,
+    journal: &Arc<Mutex<Journal>>,
+    opts: &ApplyOptions,
+    run_id: &str,
+) -> Result<Step, ProviderError> {
+    let kind = ctx.registry.get(&address.kind).cloned().ok_or_else(|| {
+        ProviderError::invalid("apply", format!("unknown kind `{}`", address.kind))
+    })?;
+    let desired = apply_attrs(ctx.deployment, address, state, ctx.registry)
+        .map_err(|e| ProviderError::invalid("apply", e.to_string()).at(address))?;
+    let attrs: Attrs = desired
+        .iter()
+        .map(|(k, v)| (k.clone(), v.value.clone()))
+        .collect();
+    let tags: BTreeMap<String, String> = match attrs.get("tags") {
+        Some(Value::Map(m)) => m
+            .iter()
+            .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+            .collect(),
+        _ => BTreeMap::new(),
+    };
+    let recorded = state.resources.get(address);
+    let work = match (change.action, recorded) {
+        (Action::Update, Some(rs)) => Work::Update {
+            id: rs.id.clone().unwrap_or_default(),
+            before: rs.attributes.clone(),
+            after: attrs,
+            changed: change.changes.iter().map(|c| c.name.clone()).collect(),
+            tags,
+        },
+        _ => Work::Create { attrs, tags },
+    };
+    Ok(Step {
+        address: address.clone(),
+        kind,
+        deployment: ctx.deployment.name.clone(),
+        work,
+        token: token(&state.lineage, run_id, address),
+        retry: opts.retry,
+        journal: journal.clone(),
+        events: ctx.events.clone(),
+    })
+}
+
+/// Delete the nodes (each waiting for its dependents), recording each deletion in state.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn delete_phase(
+    ctx: &RunContext<'_>,
+    waits: BTreeMap<Address, BTreeSet<Address>>,
+    state: &mut State,
+    journal: &Arc<Mutex<Journal>>,
+    opts: &ApplyOptions,
+    report: &mut Report,
+    run_id: &str,
+    rolling_back: bool,
+) -> Result<bool, EngineError> {
+    if waits.is_empty() {
+        return Ok(true);
+    }
+    let state_cell = Mutex::new(state);
+    let failures: Mutex<Vec<ProviderError>> = Mutex::new(Vec::new());
+    let mut deleted = Vec::new();
+    let mut save_error: Option<EngineError> = None;
+    let mut start = |address: &Address| -> Option<Step> {
+        let guard = state_cell.lock().ok()?;
+        let rs = guard.resources.get(address)?;
+        let kind = ctx.registry.get(&address.kind).cloned()?;
+        Some(Step {
+            address: address.clone(),
+            kind,
+            deployment: ctx.deployment.name.clone(),
+            work: Work::Delete {
+                id: rs.id.clone().unwrap_or_default(),
+                recorded: rs.attributes.clone(),
+            },
+            token: token(&guard.lineage, run_id, address),
+            retry: opts.retry,
+            journal: journal.clone(),
+            events: ctx.events.clone(),
+        })
+    };
+    let mut finish = |done: Done| -> bool {
+        let Ok(mut guard) = state_cell.lock() else {
+            return false;
+        };
+        match done.result {
+            Ok(_) => {
+                guard.resources.remove(&done.address);
+                if rolling_back {
+                    ctx.events.emit(&Event::RolledBack {
+                        address: done.address.to_string(),
+                    });
+                }
+                deleted.push(done.address.clone());
+                if let Err(e) = ctx.backend.save(ctx.lock, &mut guard) {
+                    save_error = Some(e.into());
+                    return false;
+                }
+                if let Ok(mut j) = journal.lock() {
+                    let _ = j.committed(done.seq);
+                }
+                true
+            }
+            Err(e) => {
+                if let Ok(mut f) = failures.lock() {
+                    f.push(e);
+                }
+                false
+            }
+        }
+    };
+    let never = std::sync::atomic::AtomicBool::new(false);
+    // A rollback runs to the end even after Ctrl-C: stopping half-way would orphan resources.
+    let cancel = if rolling_back { &never } else { &*ctx.cancel };
+    schedule::run(waits, opts.parallelism, cancel, &mut start, &mut finish).await;
+    if let Some(e) = save_error {
+        return Err(e);
+    }
+    let failed = failures.into_inner().unwrap_or_default();
+    let ok = failed.is_empty();
+    if rolling_back {
+        report.rolled_back.extend(deleted);
+    } else {
+        report.deleted.extend(deleted);
+    }
+    report.failed.extend(failed);
+    Ok(ok)
+}
+
+/// Delete every resource this first deployment created, dependents first.
+async fn rollback(
+    ctx: &RunContext<'_>,
+    state: &mut State,
+    journal: &Arc<Mutex<Journal>>,
+    opts: &ApplyOptions,
+    report: &mut Report,
+    run_id: &str,
+) -> Result<(), EngineError> {
+    let created: BTreeSet<Address> = state
+        .resources
+        .values()
+        .filter(|r| r.provenance == Provenance::Created)
+        .map(|r| r.address.clone())
+        .collect();
+    let waits = created
+        .iter()
+        .map(|x| {
+            let dependents = created
+                .iter()
+                .filter(|y| {
+                    state
+                        .resources
+                        .get(*y)
+                        .is_some_and(|r| r.dependencies.contains(x))
+                })
+                .cloned()
+                .collect();
+            (x.clone(), dependents)
+        })
+        .collect();
+    delete_phase(ctx, waits, state, journal, opts, report, run_id, true).await?;
+    // Reused resources were only read: forget them, keep nothing half-done in state.
+    if report.rolled_back.len() == created.len() {
+        state
+            .resources
+            .retain(|_, r| r.provenance != Provenance::Reused);
+        state.outputs.clear();
+        ctx.backend.save(ctx.lock, state)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,105 @@
+//! Before any run changes a deployment, settle what an interrupted run left in the journal:
+//! a create whose result never reached the state is looked up by its `strata:*` tags and
+//! adopted (or known never to have happened); a delete or update is checked against the
+//! account. moto ignores RunInstances' ClientToken, and so may a call killed mid-flight:
+//! tags are the backstop that keeps re-runs free of duplicates and orphans.
+
+use super::events::Event;
+use super::journal::{self, Journal, Op};
+use super::{EngineError, RunContext};
+use crate::plan::diff::{TAG_ADDRESS, TAG_DEPLOYMENT};
+use crate::plan::refresh::live_attrs;
+use crate::state::{now_rfc3339, Provenance, ResourceState, State};
+use std::collections::BTreeMap;
+
+/// Settle the journal's pending intents into `state` (saved if anything changed), then clear
+/// the journal. Returns how many intents were settled.
+pub async fn reconcile(ctx: &RunContext<'_>, state: &mut State) -> Result<usize, EngineError> {
+    let dir = ctx.backend.deployment_dir(&ctx.deployment.name)?;
+    let pending = journal::pending(&dir)?;
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    let mut changed = false;
+    for p in &pending {
+        let Some(kind) = ctx.registry.get(&p.kind) else {
+            continue;
+        };
+        match p.op {
+            Op::Create => {
+                if state
+                    .resources
+                    .get(&p.address)
+                    .is_some_and(|r| r.id.is_some())
+                {
+                    continue;
+                }
+                let wanted = BTreeMap::from([
+                    (TAG_DEPLOYMENT.to_string(), ctx.deployment.name.clone()),
+                    (TAG_ADDRESS.to_string(), p.address.to_string()),
+                ]);
+                let mut found = kind.find_tagged(&wanted).await?;
+                // Untaggable kinds (attachments) are found by the id the call returned.
+                if found.is_empty() {
+                    if let Some(id) = &p.id {
+                        found = kind.read(std::slice::from_ref(id)).await?;
+                    }
+                }
+                if let Some(live) = found.into_iter().next() {
+                    let taggable = kind.schema().taggable;
+                    let mut attributes = live_attrs(&live, taggable);
+                    attributes.remove("id");
+                    let dependencies = ctx
+                        .deployment
+                        .resources
+                        .get(&p.address)
+                        .map(|r| r.dependencies().into_iter().map(|(d, _)| d).collect())
+                        .unwrap_or_default();
+                    let now = now_rfc3339();
+                    ctx.events.emit(&Event::Adopted {
+                        address: p.address.to_string(),
+                        id: live.id.clone(),
+                    });
+                    state.resources.insert(
+                        p.address.clone(),
+                        ResourceState {
+                            address: p.address.clone(),
+                            kind: p.kind.clone(),
+                            id: Some(live.id),
+                            attributes,
+                            dependencies,
+                            provenance: Provenance::Created,
+                            created_at: now.clone(),
+                            updated_at: now,
+                        },
+                    );
+                    changed = true;
+                }
+            }
+            Op::Delete | Op::Update => {
+                let Some(id) = &p.id else { continue };
+                let live = kind.read(std::slice::from_ref(id)).await?;
+                match live.into_iter().next() {
+                    None => {
+                        changed |= state.resources.remove(&p.address).is_some();
+                    }
+                    Some(live) => {
+                        if let Some(rs) = state.resources.get_mut(&p.address) {
+                            let mut attrs = live_attrs(&live, kind.schema().taggable);
+                            attrs.remove("id");
+                            for (k, v) in attrs {
+                                rs.attributes.insert(k, v);
+                            }
+                            changed = true;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if changed {
+        ctx.backend.save(ctx.lock, state)?;
+    }
+    Journal::open(&dir)?.clear()?;
+    Ok(pending.len())
+}

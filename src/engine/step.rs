@@ -1,0 +1,237 @@
+//! One mutating step on one resource, as a task: journal the intent, call the provider with the
+//! retry policy (reporting each retry), journal the outcome.
+
+use super::events::{Event, EventSink};
+use super::journal::{Journal, Op};
+use crate::address::Address;
+use crate::provider::retry::RetryPolicy;
+use crate::provider::{
+    Attrs, CreateRequest, LiveResource, ProviderError, ResourceKind, UpdateRequest,
+};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// What to do.
+#[derive(Debug, Clone)]
+pub enum Work {
+    /// Create with these attributes and tags.
+    Create {
+        /// Desired attributes, in clear.
+        attrs: Attrs,
+        /// Every tag.
+        tags: BTreeMap<String, String>,
+    },
+    /// Update in place.
+    Update {
+        /// Provider id.
+        id: String,
+        /// Recorded attributes.
+        before: Attrs,
+        /// Desired attributes, in clear.
+        after: Attrs,
+        /// Attributes that change.
+        changed: Vec<String>,
+        /// Every tag.
+        tags: BTreeMap<String, String>,
+    },
+    /// Delete.
+    Delete {
+        /// Provider id.
+        id: String,
+        /// Recorded attributes.
+        recorded: Attrs,
+    },
+}
+
+impl Work {
+    /// `create`, `update` or `delete`.
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Work::Create { .. } => "create",
+            Work::Update { .. } => "update",
+            Work::Delete { .. } => "delete",
+        }
+    }
+}
+
+/// A step's result, handed back to the coordinator which records it in state.
+pub struct Done {
+    /// The resource.
+    pub address: Address,
+    /// Journal sequence number of the intent (to commit once state is saved).
+    pub seq: u64,
+    /// What was done.
+    pub work: Work,
+    /// The live resource after create/update; `None` after delete.
+    pub result: Result<Option<LiveResource>, ProviderError>,
+}
+
+/// Everything a step task needs, owned so that the task is `'static`.
+pub struct Step {
+    /// The resource.
+    pub address: Address,
+    /// Its kind.
+    pub kind: Arc<dyn ResourceKind>,
+    /// Deployment name.
+    pub deployment: String,
+    /// What to do.
+    pub work: Work,
+    /// Idempotency token.
+    pub token: String,
+    /// Retry policy.
+    pub retry: RetryPolicy,
+    /// Journal.
+    pub journal: Arc<Mutex<Journal>>,
+    /// Events.
+    pub events: Arc<dyn EventSink>,
+}
+
+impl Step {
+    /// Run the step.
+    pub async fn run(self) -> Done {
+        let verb = self.work.verb();
+        let address_s = self.address.to_string();
+        let (op, id, tags) = match &self.work {
+            Work::Create { tags, .. } => (Op::Create, None, tags.clone()),
+            Work::Update { id, tags, .. } => (Op::Update, Some(id.clone()), tags.clone()),
+            Work::Delete { id, .. } => (Op::Delete, Some(id.clone()), BTreeMap::new()),
+        };
+        let intent = self.journal.lock().map_err(|_| ()).and_then(|mut j| {
+            j.intent(
+                op,
+                &self.address,
+                self.kind.schema().kind,
+                id.as_deref(),
+                &self.token,
+                &tags,
+            )
+            .map_err(|_| ())
+        });
+        let Ok(seq) = intent else {
+            return Done {
+                address: self.address.clone(),
+                seq: 0,
+                result: Err(ProviderError::new(
+                    crate::provider::ErrorClass::Other,
+                    "journal",
+                    "cannot write the journal beside the state; nothing was called",
+                )
+                .at(&self.address)),
+                work: self.work,
+            };
+        };
+        self.events.emit(&Event::Started {
+            address: address_s.clone(),
+            action: verb.into(),
+        });
+        let started = Instant::now();
+        let events = self.events.clone();
+        let on_retry = |e: &ProviderError, delay: std::time::Duration| {
+            events.emit(&Event::Retrying {
+                address: address_s.clone(),
+                action: verb.into(),
+                class: e.class,
+                code: e.code.clone(),
+                delay_ms: delay.as_millis() as u64,
+            });
+        };
+        let kind = self.kind.clone();
+        let result: Result<Option<LiveResource>, ProviderError> = match &self.work {
+            Work::Create { attrs, tags } => {
+                let req = CreateRequest {
+                    address: &self.address,
+                    deployment: &self.deployment,
+                    attrs,
+                    tags,
+                    token: &self.token,
+                };
+                let created = self.retry.run(|| kind.create(&req), on_retry).await;
+                match created {
+                    Ok(live) => match self
+                        .retry
+                        .run(|| kind.wait_ready(&live.id), |_, _| {})
+                        .await
+                    {
+                        // Read again once ready: some attributes (a public IP) exist only then.
+                        Ok(()) => Ok(Some(
+                            kind.read(std::slice::from_ref(&live.id))
+                                .await
+                                .ok()
+                                .and_then(|mut v| v.pop())
+                                .map(|mut fresh| {
+                                    for (k, v) in live.attrs.iter() {
+                                        fresh.attrs.entry(k.clone()).or_insert(v.clone());
+                                    }
+                                    fresh
+                                })
+                                .unwrap_or(live),
+                        )),
+                        Err(e) => Err(e),
+                    },
+                    Err(e) => Err(e),
+                }
+            }
+            Work::Update {
+                id,
+                before,
+                after,
+                changed,
+                tags,
+            } => {
+                let req = UpdateRequest {
+                    address: &self.address,
+                    id,
+                    before,
+                    after,
+                    changed,
+                    tags,
+                };
+                self.retry
+                    .run(|| kind.update(&req), on_retry)
+                    .await
+                    .map(Some)
+            }
+            Work::Delete { id, recorded } => self
+                .retry
+                .run(|| kind.delete(id, recorded), on_retry)
+                .await
+                .map(|()| None),
+        };
+        let result = result.map_err(|e| {
+            if e.address.is_none() {
+                e.at(&self.address)
+            } else {
+                e
+            }
+        });
+        let new_id = match (&result, &self.work) {
+            (Ok(Some(live)), _) => Some(live.id.clone()),
+            (_, Work::Update { id, .. } | Work::Delete { id, .. }) => Some(id.clone()),
+            _ => None,
+        };
+        if let Ok(mut j) = self.journal.lock() {
+            let _ = j.outcome(seq, result.is_ok(), new_id.as_deref());
+        }
+        match &result {
+            Ok(_) => self.events.emit(&Event::Succeeded {
+                address: address_s,
+                action: verb.into(),
+                id: new_id,
+                elapsed_ms: started.elapsed().as_millis() as u64,
+            }),
+            Err(e) => self.events.emit(&Event::Failed {
+                address: address_s,
+                action: verb.into(),
+                code: e.diagnostic_code(),
+                message: e.to_string(),
+            }),
+        }
+        Done {
+            address: self.address,
+            seq,
+            work: self.work,
+            result,
+        }
+    }
+}
