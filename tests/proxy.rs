@@ -546,6 +546,14 @@ async fn record_lists_calls_in_order() {
         ]
     );
     assert!(record.windows(2).all(|w| w[0].at <= w[1].at));
+    assert_eq!(
+        proxy.operations_matching("ec2:Delete*"),
+        ["ec2:DeleteSubnet", "ec2:DeleteVpc"]
+    );
+    assert_eq!(
+        proxy.operations_matching("ec2:CreateVpc"),
+        ["ec2:CreateVpc"]
+    );
     proxy.clear_record();
     assert!(proxy.record().is_empty());
 }

@@ -181,6 +181,17 @@ impl Proxy {
             .collect()
     }
 
+    /// The operation names matching `pattern` (exact, or a prefix ending in `*` like
+    /// `ec2:Delete*`), in order: e.g. the delete calls of a destroy.
+    pub fn operations_matching(&self, pattern: &str) -> Vec<String> {
+        self.state()
+            .calls
+            .iter()
+            .filter(|c| faults::matches(pattern, &c.operation))
+            .map(|c| c.operation.clone())
+            .collect()
+    }
+
     /// Forget the calls recorded so far.
     pub fn clear_record(&self) {
         self.state().calls.clear();

@@ -150,7 +150,8 @@ impl Rules {
     }
 }
 
-fn matches(pattern: &str, name: &str) -> bool {
+/// Whether `name` is `pattern`, or starts with it when it ends in `*`.
+pub fn matches(pattern: &str, name: &str) -> bool {
     match pattern.strip_suffix('*') {
         Some(prefix) => name.starts_with(prefix),
         None => pattern == name,
