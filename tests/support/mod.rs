@@ -13,6 +13,7 @@ pub use fake_apply::{fake_apply, fake_id};
 pub use project::{apply_tier, load_deployment, repo_root, save_state, TempProject};
 pub use run::{strata, Run};
 pub mod moto;
+pub mod proxy;
 pub mod sdk_compute;
 pub mod sdk_elb;
 pub mod sdk_iamefs;
