@@ -4,12 +4,19 @@
 //! Retries: the SDK's are switched off and the engine retries from classified errors
 //! (`provider::retry`), so the two are never stacked. Timeouts are set so that a hung call
 //! fails instead of stalling a run.
+//!
+//! Pacing: EC2 calls wait for a token of AWS's documented rate buckets before they are sent
+//! (`aws::pacing`), so large applies slow down instead of being throttled. On by default with
+//! AWS's numbers; [`Aws::with_pacing`] changes or disables it.
 
+use super::pacing::transport::{sdk_http_client, NameOperation, PacedHttpClient};
+use super::pacing::{Pacer, PacingConfig, PacingError};
 use super::stats::CountCalls;
 use crate::provider::{CallStats, ErrorClass, ProviderError};
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::OnceCell;
 
@@ -35,6 +42,7 @@ pub struct AwsSettings {
 pub struct Aws {
     settings: Option<AwsSettings>,
     stats: CallStats,
+    pacer: Option<Arc<Pacer>>,
     config: OnceCell<SdkConfig>,
     ec2: OnceCell<aws_sdk_ec2::Client>,
     iam: OnceCell<aws_sdk_iam::Client>,
@@ -79,6 +87,7 @@ impl Aws {
         Aws {
             settings,
             stats,
+            pacer: Pacer::new(&PacingConfig::default()).ok().map(Arc::new),
             config: OnceCell::new(),
             ec2: OnceCell::new(),
             iam: OnceCell::new(),
@@ -87,6 +96,45 @@ impl Aws {
             efs: OnceCell::new(),
             ssm: OnceCell::new(),
         }
+    }
+
+    /// The same session with EC2 calls paced by `config`'s buckets, or not paced at all (`None`;
+    /// tests that must not wait). Call before the first AWS call: clients keep the pacer they
+    /// were built with.
+    pub fn with_pacing(mut self, config: Option<PacingConfig>) -> Result<Self, PacingError> {
+        self.pacer = config.map(|c| Pacer::new(&c)).transpose()?.map(Arc::new);
+        Ok(self)
+    }
+
+    /// The pacer of EC2 calls, unless pacing is off.
+    pub fn pacer(&self) -> Option<&Pacer> {
+        self.pacer.as_deref()
+    }
+
+    /// The shared EC2 client, built on first use, paced unless pacing is off.
+    pub async fn ec2(&self) -> Result<&aws_sdk_ec2::Client, ProviderError> {
+        let config = self.sdk_config().await?;
+        let stats = self.stats.clone();
+        let pacer = self.pacer.clone();
+        Ok(self
+            .ec2
+            .get_or_init(|| async move {
+                let mut conf =
+                    aws_sdk_ec2::config::Builder::from(config).interceptor(CountCalls::new(stats));
+                let http = match &pacer {
+                    Some(_) => sdk_http_client(config).await,
+                    None => None,
+                };
+                // Without an HTTP client there is nothing to wrap; the SDK then fails every call
+                // with its own clear error anyway.
+                if let (Some(pacer), Some(http)) = (pacer, http) {
+                    conf = conf
+                        .interceptor(NameOperation)
+                        .http_client(PacedHttpClient::new(http, pacer));
+                }
+                aws_sdk_ec2::Client::from_conf(conf.build())
+            })
+            .await)
     }
 
     /// The call counters.
@@ -154,7 +202,6 @@ impl Aws {
         Ok(config)
     }
 
-    client!(ec2, ec2, aws_sdk_ec2);
     client!(iam, iam, aws_sdk_iam);
     client!(elbv2, elbv2, aws_sdk_elasticloadbalancingv2);
     client!(cloudfront, cloudfront, aws_sdk_cloudfront);

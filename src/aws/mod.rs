@@ -24,6 +24,7 @@ pub mod elbv2;
 pub mod errors;
 pub mod iam;
 pub mod names;
+pub mod pacing;
 mod shapes;
 mod stats;
 pub mod wait;
