@@ -146,7 +146,34 @@ impl Step {
                     tags,
                     token: &self.token,
                 };
-                let created = self.retry.run(|| kind.create(&req), on_retry).await;
+                // A create is several calls for some kinds (CreateSubnet, then
+                // ModifySubnetAttribute): when a later one fails and the step is retried, the
+                // resource may already exist. Look for it by its tags before creating again,
+                // so a retry never makes a duplicate.
+                let attempts = std::sync::atomic::AtomicU32::new(0);
+                let own_tags: BTreeMap<String, String> = tags
+                    .iter()
+                    .filter(|(k, _)| k.starts_with("strata:"))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                let taggable = kind.schema().taggable && own_tags.len() == 2;
+                let created = self
+                    .retry
+                    .run(
+                        || async {
+                            let n = attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            if n > 0 && taggable {
+                                if let Ok(found) = kind.find_tagged(&own_tags).await {
+                                    if let Some(existing) = found.into_iter().next() {
+                                        return Ok(existing);
+                                    }
+                                }
+                            }
+                            kind.create(&req).await
+                        },
+                        on_retry,
+                    )
+                    .await;
                 match created {
                     Ok(live) => match self
                         .retry
