@@ -1,8 +1,6 @@
 #!/usr/bin/env bash
-# The main job, as far as this build goes: build strata, start the local AWS emulator (moto,
-# pinned, in .venv), validate the `dev` tier of the AI stack and plan it against the emulator's
-# live account. (`strata apply` arrives with the next issue; this script will then deploy and
-# print the outputs.)
+# The main job: build strata, start the local AWS emulator (moto, pinned, in .venv), then
+# validate, plan and apply the `dev` tier of the AI stack into it and show the outputs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,5 +28,13 @@ echo
 echo "== strata plan --tier dev --stats   (against the local emulator at $AWS_ENDPOINT_URL)"
 "$strata" plan --tier dev --stats --state-dir "$state_dir"
 echo
-echo "== strata graph --tier dev"
-"$strata" graph --tier dev
+echo "== strata apply --tier dev --yes"
+"$strata" apply --tier dev --yes --state-dir "$state_dir"
+echo
+echo "== strata plan --tier dev --detailed-exitcode   (nothing left to do)"
+"$strata" plan --tier dev --detailed-exitcode --state-dir "$state_dir"
+echo
+echo "== strata state list --tier dev"
+"$strata" state list --tier dev --state-dir "$state_dir"
+echo
+echo "To remove it: strata destroy --tier dev (the demo's emulator and state go away when it exits)."
