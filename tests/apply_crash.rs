@@ -34,7 +34,9 @@ fn command(project: &TempProject, state: &std::path::Path, endpoint: &str, verb:
 }
 
 fn run_to_end(project: &TempProject, state: &std::path::Path, endpoint: &str, verb: &str) {
-    let out = command(project, state, endpoint, verb).output().expect("strata runs");
+    let out = command(project, state, endpoint, verb)
+        .output()
+        .expect("strata runs");
     assert!(
         out.status.success(),
         "{verb} failed: {}",
@@ -54,7 +56,13 @@ async fn counts(moto: &MotoSession) -> Vec<(String, usize)> {
     let mut out = Vec::new();
     out.push((
         "vpc.main".into(),
-        ec2.describe_vpcs().filters(tag("vpc.main")).send().await.unwrap().vpcs().len(),
+        ec2.describe_vpcs()
+            .filters(tag("vpc.main"))
+            .send()
+            .await
+            .unwrap()
+            .vpcs()
+            .len(),
     ));
     out.push((
         "subnet.public_a".into(),
@@ -108,9 +116,7 @@ async fn counts(moto: &MotoSession) -> Vec<(String, usize)> {
             .reservations()
             .iter()
             .flat_map(|r| r.instances())
-            .filter(|i| {
-                i.state().and_then(|s| s.name()).map(|n| n.as_str()) != Some("terminated")
-            })
+            .filter(|i| i.state().and_then(|s| s.name()).map(|n| n.as_str()) != Some("terminated"))
             .count(),
     ));
     out

@@ -35,10 +35,24 @@ async fn tagged_left(moto: &MotoSession) -> Vec<String> {
         .values(DEPLOYMENT)
         .build();
     let mut left = Vec::new();
-    for v in ec2.describe_vpcs().filters(filter.clone()).send().await.unwrap().vpcs() {
+    for v in ec2
+        .describe_vpcs()
+        .filters(filter.clone())
+        .send()
+        .await
+        .unwrap()
+        .vpcs()
+    {
         left.push(format!("vpc {}", v.vpc_id().unwrap_or_default()));
     }
-    for s in ec2.describe_subnets().filters(filter.clone()).send().await.unwrap().subnets() {
+    for s in ec2
+        .describe_subnets()
+        .filters(filter.clone())
+        .send()
+        .await
+        .unwrap()
+        .subnets()
+    {
         left.push(format!("subnet {}", s.subnet_id().unwrap_or_default()));
     }
     for g in ec2
@@ -60,7 +74,10 @@ async fn tagged_left(moto: &MotoSession) -> Vec<String> {
         .reservations()
     {
         for i in r.instances() {
-            let state = i.state().and_then(|s| s.name()).map(|n| n.as_str().to_string());
+            let state = i
+                .state()
+                .and_then(|s| s.name())
+                .map(|n| n.as_str().to_string());
             if state.as_deref() != Some("terminated") {
                 left.push(format!("instance {}", i.instance_id().unwrap_or_default()));
             }
@@ -134,7 +151,11 @@ async fn throttled_apply_succeeds_and_reports_retries() {
         .filter(|l| l.contains("\"event\":\"retrying\""))
         .count();
     assert!(retries > 0, "no retry events:\n{}", run.stdout);
-    assert!(run.stdout.contains("\"class\":\"throttling\""), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("\"class\":\"throttling\""),
+        "{}",
+        run.stdout
+    );
     assert!(proxy.record().iter().any(|c| c.throttled()));
     proxy.stop_throttling();
     assert_eq!(hosts(&moto).await, 1);
@@ -167,16 +188,33 @@ async fn permanent_failure_rolls_back_a_first_deployment() {
         "[resource.vpc.main]\ncidr_block = \"10.42.0.0/16\"\nenable_dns_support = true\nenable_dns_hostnames = true\n",
         &format!("[resource.vpc.main]\nexisting = \"{shared}\"\n"),
     );
-    project.edit("stacks/ai-stack.toml", "cidr_block = \"10.42.1.0/24\"", "cidr_block = \"10.77.1.0/24\"");
+    project.edit(
+        "stacks/ai-stack.toml",
+        "cidr_block = \"10.42.1.0/24\"",
+        "cidr_block = \"10.77.1.0/24\"",
+    );
     let proxy = Proxy::start(moto.port);
-    proxy.fail("ec2:RunInstances", Times::Always, "InvalidParameterValue", 400);
+    proxy.fail(
+        "ec2:RunInstances",
+        Times::Always,
+        "InvalidParameterValue",
+        400,
+    );
     let state = tempfile::tempdir().unwrap();
     let run = apply(&project, state.path(), &proxy.endpoint(), &["-o", "json"]).expect_code(1);
-    assert!(run.stdout.contains("\"event\":\"rolled_back\""), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("\"event\":\"rolled_back\""),
+        "{}",
+        run.stdout
+    );
     proxy.clear_faults();
     assert_eq!(tagged_left(&moto).await, Vec::<String>::new());
     let still = ec2.describe_vpcs().vpc_ids(&shared).send().await.unwrap();
-    assert_eq!(still.vpcs().len(), 1, "the reused VPC must survive rollback");
+    assert_eq!(
+        still.vpcs().len(),
+        1,
+        "the reused VPC must survive rollback"
+    );
     let iam = aws_sdk_iam::Client::from_conf(
         aws_sdk_iam::config::Builder::new()
             .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
@@ -189,7 +227,10 @@ async fn permanent_failure_rolls_back_a_first_deployment() {
     );
     let roles = iam.list_roles().send().await.unwrap();
     assert!(
-        roles.roles().iter().all(|r| r.role_name() != "ai-stack-dev-host"),
+        roles
+            .roles()
+            .iter()
+            .all(|r| r.role_name() != "ai-stack-dev-host"),
         "the role created before the failure was rolled back"
     );
     let saved = strata::state::LocalBackend::new(state.path())
@@ -214,14 +255,39 @@ async fn destroy_runs_in_reverse_dependency_order() {
             .unwrap_or_else(|| panic!("{op} not called: {ops:?}"))
     };
     // moto would accept any order: only this record proves it.
-    assert!(at("ec2:TerminateInstances") < at("ec2:DeleteSubnet"), "{ops:?}");
-    assert!(at("ec2:TerminateInstances") < at("ec2:DeleteSecurityGroup"), "{ops:?}");
-    assert!(at("ec2:TerminateInstances") < at("iam:DeleteInstanceProfile"), "{ops:?}");
-    assert!(at("iam:DeleteInstanceProfile") < at("iam:DeleteRole"), "{ops:?}");
-    assert!(at("ec2:DeleteRouteTable") < at("ec2:DeleteSubnet"), "{ops:?}");
-    assert!(at("ec2:DeleteRouteTable") < at("ec2:DeleteInternetGateway"), "{ops:?}");
-    for child in ["ec2:DeleteSubnet", "ec2:DeleteSecurityGroup", "ec2:DeleteInternetGateway"] {
-        assert!(at(child) < at("ec2:DeleteVpc"), "{child} after DeleteVpc: {ops:?}");
+    assert!(
+        at("ec2:TerminateInstances") < at("ec2:DeleteSubnet"),
+        "{ops:?}"
+    );
+    assert!(
+        at("ec2:TerminateInstances") < at("ec2:DeleteSecurityGroup"),
+        "{ops:?}"
+    );
+    assert!(
+        at("ec2:TerminateInstances") < at("iam:DeleteInstanceProfile"),
+        "{ops:?}"
+    );
+    assert!(
+        at("iam:DeleteInstanceProfile") < at("iam:DeleteRole"),
+        "{ops:?}"
+    );
+    assert!(
+        at("ec2:DeleteRouteTable") < at("ec2:DeleteSubnet"),
+        "{ops:?}"
+    );
+    assert!(
+        at("ec2:DeleteRouteTable") < at("ec2:DeleteInternetGateway"),
+        "{ops:?}"
+    );
+    for child in [
+        "ec2:DeleteSubnet",
+        "ec2:DeleteSecurityGroup",
+        "ec2:DeleteInternetGateway",
+    ] {
+        assert!(
+            at(child) < at("ec2:DeleteVpc"),
+            "{child} after DeleteVpc: {ops:?}"
+        );
     }
 }
 
@@ -235,7 +301,15 @@ async fn a_second_apply_is_refused_naming_the_lock_holder() {
         .lock(DEPLOYMENT, "strata apply", Duration::ZERO)
         .unwrap();
     let run = apply(&project, state.path(), &moto.endpoint, &[]).expect_code(1);
-    assert!(run.stderr.contains(&std::process::id().to_string()), "{}", run.stderr);
-    assert!(run.stderr.contains("strata::state::locked"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&std::process::id().to_string()),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("strata::state::locked"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(hosts(&moto).await, 0);
 }
