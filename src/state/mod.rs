@@ -17,5 +17,8 @@ pub use document::checksum;
 pub use error::{codes, StateError};
 pub use local::{LocalBackend, DEFAULT_BACKUP_LIMIT};
 pub use lock::{LockHolder, StateLock};
-pub use model::{OutputState, Provenance, ResourceState, State, FORMAT_VERSION};
+pub use model::{
+    AppliedConfig, ConfigFile, OutputState, Provenance, ResourceState, RunOutcome, State,
+    FORMAT_VERSION, HISTORY_LIMIT,
+};
 pub use verify::{LockStatus, VerifyReport};

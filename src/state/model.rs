@@ -79,12 +79,77 @@ pub struct State {
     /// Tier name, if the deployment uses one.
     #[serde(default)]
     pub tier: Option<String>,
+    /// AWS region the deployment was last applied in, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
     /// Resources by address.
     #[serde(default)]
     pub resources: BTreeMap<Address, ResourceState>,
     /// Outputs by name.
     #[serde(default)]
     pub outputs: BTreeMap<String, OutputState>,
+    /// The configurations applied to this deployment, oldest first, at most
+    /// [`HISTORY_LIMIT`]: what `strata rollback` returns to, and what `strata list` reads
+    /// the status from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<AppliedConfig>,
+}
+
+/// How many applied configurations a state keeps.
+pub const HISTORY_LIMIT: usize = 10;
+
+/// How a run that changed the deployment ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunOutcome {
+    /// Every planned change was made.
+    Succeeded,
+    /// A resource failed; what succeeded stays (an update, or `--on-failure keep`).
+    Failed,
+    /// A first deployment failed and everything it created was deleted again.
+    RolledBack,
+    /// Stopped by Ctrl-C (or killed) before the end.
+    Interrupted,
+}
+
+impl std::fmt::Display for RunOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RunOutcome::Succeeded => "succeeded",
+            RunOutcome::Failed => "failed",
+            RunOutcome::RolledBack => "rolled back",
+            RunOutcome::Interrupted => "interrupted",
+        })
+    }
+}
+
+/// One input file of an applied configuration, kept whole so it can be applied again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConfigFile {
+    /// Path relative to the snapshot's root (the deepest folder holding every file).
+    pub path: String,
+    /// The file's text.
+    pub text: String,
+}
+
+/// A configuration that `apply` (or `rollback`) ran, and how the run ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppliedConfig {
+    /// RFC 3339 time the run ended.
+    pub at: String,
+    /// The command that ran it: `apply` or `rollback`.
+    pub command: String,
+    /// How the run ended.
+    pub outcome: RunOutcome,
+    /// `sha256:<hex>` over the files' paths and texts: equal digests, equal configurations.
+    pub digest: String,
+    /// The tier file (relative path among `files`), when the deployment used one.
+    #[serde(default)]
+    pub tier_file: Option<String>,
+    /// The stack file (relative path among `files`).
+    pub stack_file: String,
+    /// Every file the configuration was loaded from.
+    pub files: Vec<ConfigFile>,
 }
 
 impl State {
@@ -97,8 +162,10 @@ impl State {
             deployment: deployment.to_string(),
             stack: stack.to_string(),
             tier: tier.map(str::to_string),
+            region: None,
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
+            history: Vec::new(),
         }
     }
 }
