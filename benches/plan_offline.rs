@@ -141,6 +141,7 @@ fn prepare(
     let request = LoadRequest {
         tier: Some("bench".to_string()),
         project_dir: project.dir().to_path_buf(),
+        snapshot: None,
         ..LoadRequest::default()
     };
     let deployment = load(&request, registry)?;

@@ -313,3 +313,92 @@ async fn a_second_apply_is_refused_naming_the_lock_holder() {
     );
     assert_eq!(hosts(&moto).await, 0);
 }
+
+/// The `Owner` tag of the deployment's VPC, as the account has it.
+async fn vpc_owner(moto: &MotoSession) -> Option<String> {
+    let ec2 = moto.ec2().await;
+    let out = ec2
+        .describe_vpcs()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("tag:strata:deployment")
+                .values(DEPLOYMENT)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let vpcs = out.vpcs();
+    assert_eq!(vpcs.len(), 1, "one VPC for the deployment");
+    vpcs[0]
+        .tags()
+        .iter()
+        .find(|t| t.key() == Some("Owner"))
+        .and_then(|t| t.value().map(str::to_string))
+}
+
+#[tokio::test]
+async fn rollback_returns_to_the_previous_configuration() {
+    let moto = moto();
+    let project = TempProject::new();
+    let state = tempfile::tempdir().unwrap();
+    let rollback = |extra: &[&str]| {
+        strata(project.path())
+            .env("AWS_ENDPOINT_URL", &moto.endpoint)
+            .args(["rollback", "--tier", "dev"])
+            .args(extra)
+            .state_dir(state.path())
+            .run()
+    };
+    // Nothing recorded yet: nothing to roll back to.
+    rollback(&["--yes"]).expect_code(1);
+
+    apply(&project, state.path(), &moto.endpoint, &[]).expect_code(0);
+    let first = rollback(&["--yes"]).expect_code(1);
+    assert!(
+        first.stderr.contains("strata::rollback::nothing_earlier"),
+        "{}",
+        first.stderr
+    );
+
+    project.edit(
+        "tiers/dev.toml",
+        "Owner = \"platform\"",
+        "Owner = \"research\"",
+    );
+    apply(&project, state.path(), &moto.endpoint, &[]).expect_code(0);
+    assert_eq!(vpc_owner(&moto).await.as_deref(), Some("research"));
+
+    // Without --yes and without a terminal it refuses rather than hang.
+    rollback(&[]).expect_code(4);
+    assert_eq!(vpc_owner(&moto).await.as_deref(), Some("research"));
+
+    // The files on disk still say `research`, but rollback applies the recorded configuration.
+    rollback(&["--yes"]).expect_code(0);
+    assert_eq!(vpc_owner(&moto).await.as_deref(), Some("platform"));
+    assert_eq!(
+        hosts(&moto).await,
+        1,
+        "a tag change never replaces the host"
+    );
+
+    let listed = strata(project.path())
+        .args(["rollback", "--tier", "dev", "--list", "--output", "json"])
+        .state_dir(state.path())
+        .run()
+        .expect_code(0);
+    let doc: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap();
+    let runs = doc["history"].as_array().unwrap();
+    let commands: Vec<&str> = runs
+        .iter()
+        .map(|r| r["command"].as_str().unwrap())
+        .collect();
+    assert_eq!(commands, ["apply", "apply", "rollback"]);
+    assert!(runs.iter().all(|r| r["outcome"] == "succeeded"));
+    // Rolling back again returns to the configuration the rollback left: `research`.
+    assert_eq!(runs[1]["rollback_target"], true, "{listed:?}");
+    assert_eq!(runs[0]["digest"], runs[2]["digest"]);
+
+    destroy(&project, state.path(), &moto.endpoint).expect_code(0);
+    assert_eq!(tagged_left(&moto).await, Vec::<String>::new());
+}

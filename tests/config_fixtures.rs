@@ -26,6 +26,7 @@ fn request(dir: &Path) -> LoadRequest {
         stack: (!tier.is_file()).then(|| dir.join("stack.toml").display().to_string()),
         name: None,
         project_dir: dir.to_path_buf(),
+        snapshot: None,
     }
 }
 

@@ -263,6 +263,7 @@ fn load_files(scenario: &Scenario, files: &[(String, String)]) {
         stack: scenario.stack.as_ref().map(as_arg),
         name: None,
         project_dir: dir.path().to_path_buf(),
+        snapshot: None,
     };
     let registry = strata::aws::registry();
     let errors = match load(&req, &registry) {
@@ -423,6 +424,7 @@ fn the_unmutated_inputs_behave_as_expected() {
         stack: None,
         name: None,
         project_dir: dir.path().to_path_buf(),
+        snapshot: None,
     };
     assert!(load(&req, &strata::aws::registry()).is_ok());
     for scenario in &all[1..] {

@@ -76,6 +76,7 @@ pub fn run_once(
     let request = LoadRequest {
         tier: Some(TIER.to_string()),
         project_dir: project_dir.to_path_buf(),
+        snapshot: None,
         ..LoadRequest::default()
     };
     let backend = LocalBackend::new(state_root);

@@ -1,17 +1,19 @@
 //! `strata apply`: plan (or take a saved plan), confirm, and carry it out.
 
-use super::args::{ApplyArgs, OnFailureArg, OutputFormat};
+use super::args::{ApplyArgs, AwsArgs, OnFailureArg, OutputFormat, RunArgs};
 use super::exit::ExitStatus;
 use super::ui::Ui;
 use super::{confirm, live, target};
+use crate::config::Deployment;
 use crate::engine::events::{EventSink, JsonLines, TextLines};
-use crate::engine::{apply, reconcile, ApplyOptions, OnFailure, RunContext};
+use crate::engine::{apply, history, reconcile, ApplyOptions, OnFailure, RunContext};
 use crate::plan::diff;
 use crate::plan::model::{InputFile, StateRef};
 use crate::plan::saved;
 use crate::provider::retry::RetryPolicy;
-use crate::state::State;
+use crate::state::{LocalBackend, State, StateLock};
 use sha2::{Digest, Sha256};
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -34,6 +36,46 @@ pub fn run(ui: &Ui, args: &ApplyArgs) -> ExitStatus {
         Ok(s) => s,
         Err(e) => return target::fail(ui, &e),
     };
+    let job = Job {
+        deployment: &deployment,
+        command: "apply",
+        saved_plan: args.plan.as_deref(),
+        yes: args.yes,
+        question: format!("Apply these changes to `{}`?", deployment.name),
+        run: &args.run,
+        aws: &args.aws,
+    };
+    execute(ui, &backend, &lock, recorded, &job)
+}
+
+/// One run of a loaded configuration against a locked deployment.
+pub(super) struct Job<'a> {
+    /// The configuration to reach.
+    pub deployment: &'a Deployment,
+    /// `apply` or `rollback`: recorded in the state's history.
+    pub command: &'static str,
+    /// A saved plan to carry out instead of planning now.
+    pub saved_plan: Option<&'a Path>,
+    /// `--yes`.
+    pub yes: bool,
+    /// The confirmation question.
+    pub question: String,
+    /// Parallelism, failure policy, retries.
+    pub run: &'a RunArgs,
+    /// AWS connection.
+    pub aws: &'a AwsArgs,
+}
+
+/// Reconcile, plan (or check the saved plan), confirm, apply, and record the run in the
+/// state's history. Shared by `apply` and `rollback`.
+pub(super) fn execute(
+    ui: &Ui,
+    backend: &LocalBackend,
+    lock: &StateLock,
+    recorded: Option<State>,
+    job: &Job<'_>,
+) -> ExitStatus {
+    let deployment = job.deployment;
     let had_state = recorded.is_some();
     let mut state = recorded.unwrap_or_else(|| {
         State::new(
@@ -42,7 +84,7 @@ pub fn run(ui: &Ui, args: &ApplyArgs) -> ExitStatus {
             deployment.tier.as_ref().map(|t| t.name.as_str()),
         )
     });
-    let registry = live::connected_registry(&args.aws, &deployment);
+    let registry = live::connected_registry(job.aws, deployment);
     let events: Arc<dyn EventSink> = if ui.json() {
         Arc::new(JsonLines)
     } else {
@@ -50,10 +92,10 @@ pub fn run(ui: &Ui, args: &ApplyArgs) -> ExitStatus {
     };
     let cancel = Arc::new(AtomicBool::new(false));
     let ctx = RunContext {
-        deployment: &deployment,
+        deployment,
         registry: &registry,
-        backend: &backend,
-        lock: &lock,
+        backend,
+        lock,
         events,
         cancel: cancel.clone(),
     };
@@ -68,7 +110,7 @@ pub fn run(ui: &Ui, args: &ApplyArgs) -> ExitStatus {
             Ok(n) => ui.note(&format!("Settled {n} step(s) an interrupted run left in the journal.")),
             Err(e) => return target::fail(ui, &e),
         }
-        let plan = match &args.plan {
+        let plan = match job.saved_plan {
             Some(path) => {
                 let plan = match saved::read_plan(path) {
                     Ok(p) => p,
@@ -98,11 +140,11 @@ pub fn run(ui: &Ui, args: &ApplyArgs) -> ExitStatus {
             }
             None => {
                 let current = had_state.then_some(&state);
-                let refreshed = match crate::plan::refresh::refresh(&deployment, current, &registry, 8).await {
+                let refreshed = match crate::plan::refresh::refresh(deployment, current, &registry, 8).await {
                     Ok(r) => r,
                     Err(e) => return target::fail(ui, &e),
                 };
-                match diff::plan_refreshed(&deployment, current, &registry, &refreshed) {
+                match diff::plan_refreshed(deployment, current, &registry, &refreshed) {
                     Ok(p) => p,
                     Err(e) => return target::fail(ui, &e),
                 }
@@ -117,27 +159,33 @@ pub fn run(ui: &Ui, args: &ApplyArgs) -> ExitStatus {
         if !super::plan::has_changes(&plan) && plan.resource_changes.iter().all(|c| c.drift.is_none()) {
             return ExitStatus::Ok;
         }
-        if args.plan.is_none() && !args.yes {
-            if let Err(status) = confirm::ask(
-                &format!("Apply these changes to `{}`?", deployment.name),
-                "yes",
-            ) {
+        if job.saved_plan.is_none() && !job.yes {
+            if let Err(status) = confirm::ask(&job.question, "yes") {
                 return status;
             }
         }
         let opts = ApplyOptions {
-            parallelism: usize::from(args.parallelism),
-            on_failure: match args.on_failure {
+            parallelism: usize::from(job.run.parallelism),
+            on_failure: match job.run.on_failure {
                 OnFailureArg::Rollback => OnFailure::Rollback,
                 OnFailureArg::Keep => OnFailure::Keep,
             },
             retry: RetryPolicy {
-                max_attempts: args.max_attempts,
+                max_attempts: job.run.max_attempts,
                 ..RetryPolicy::default()
             },
         };
         match apply(&ctx, &plan, state, &opts).await {
-            Ok((report, state)) => {
+            Ok((report, mut state)) => {
+                let outcome = history::outcome_of(&report);
+                history::record(
+                    &mut state,
+                    history::applied_config(deployment, job.command, outcome),
+                );
+                state.region = registry_region(job.aws, deployment).or(state.region.take());
+                if let Err(e) = backend.save(lock, &mut state) {
+                    return target::fail(ui, &e);
+                }
                 if report.interrupted {
                     return ExitStatus::Interrupted;
                 }
@@ -168,4 +216,15 @@ pub fn run(ui: &Ui, args: &ApplyArgs) -> ExitStatus {
             Err(e) => target::fail(ui, &e),
         }
     })
+}
+
+/// The region this run works in, as far as it can be told without asking the SDK: the flag,
+/// the configuration, then the environment (a profile's own region is not seen here).
+fn registry_region(aws: &AwsArgs, deployment: &Deployment) -> Option<String> {
+    aws.region
+        .clone()
+        .or_else(|| deployment.region.clone())
+        .or_else(|| std::env::var("AWS_REGION").ok())
+        .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+        .filter(|r| !r.is_empty())
 }

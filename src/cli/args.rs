@@ -130,6 +130,12 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Delete everything strata created for a deployment (reused resources are kept).
     Destroy(DestroyArgs),
+    /// Return the deployment to the configuration applied before, as recorded in its state.
+    ///
+    /// After a failed or interrupted run: the last configuration applied successfully. After a
+    /// successful run: the last successful one that differs from it. `--to N` picks another
+    /// (see `--list`). Works from state alone, even while the files on disk are broken.
+    Rollback(RollbackArgs),
     /// Inspect and repair recorded state.
     State(StateCommandArgs),
     /// Print the JSON Schema of stack or tier files (for editor completion).
@@ -218,18 +224,52 @@ pub struct ApplyArgs {
     /// Apply without asking (needed when not on a terminal).
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Apply a plan saved with `strata plan --out FILE` (refused if it has gone stale).
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+    /// Parallelism, failure policy, retries.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// How a run that changes the account behaves (`apply`, `rollback`).
+#[derive(Debug, Args)]
+pub struct RunArgs {
     /// Resources worked on at once.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub parallelism: u16,
     /// What to do when a resource fails for good.
     #[arg(long, value_enum, default_value_t = OnFailureArg::Rollback)]
     pub on_failure: OnFailureArg,
-    /// Apply a plan saved with `strata plan --out FILE` (refused if it has gone stale).
-    #[arg(long, value_name = "FILE")]
-    pub plan: Option<PathBuf>,
     /// Attempts per AWS call for throttling, transient and eventual-consistency errors.
     #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=20))]
     pub max_attempts: u32,
+}
+
+/// `strata rollback`.
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// Which deployment.
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// State location and locking.
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// AWS connection.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// List the configurations recorded in state (newest last) and change nothing.
+    #[arg(long)]
+    pub list: bool,
+    /// Return to entry N of `--list` (1 = oldest) instead of the automatic choice.
+    #[arg(long, value_name = "N")]
+    pub to: Option<usize>,
+    /// Roll back without asking (needed when not on a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Parallelism, failure policy, retries.
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// `strata destroy`.

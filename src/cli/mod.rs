@@ -11,6 +11,7 @@ mod graph;
 mod live;
 mod plan;
 mod refresh;
+mod rollback;
 mod schema;
 mod show_plan;
 mod state;
@@ -61,6 +62,7 @@ pub fn run(cli: &Cli) -> ExitStatus {
         Command::Refresh(a) => refresh::run(&ui, a),
         Command::Apply(a) => apply::run(&ui, a),
         Command::Destroy(a) => destroy::run(&ui, a),
+        Command::Rollback(a) => rollback::run(&ui, a),
         Command::State(a) => state::run(&ui, a),
         Command::Schema(a) => schema::run(&ui, a),
     }

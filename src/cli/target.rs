@@ -15,6 +15,7 @@ pub fn request(ui: &Ui, target: &TargetArgs) -> LoadRequest {
         stack: target.stack.clone(),
         name: target.name.clone(),
         project_dir: ui.project_dir.clone(),
+        snapshot: None,
     }
 }
 

@@ -8,6 +8,7 @@ use super::raw::{self, RawStack, RawTier, Walker};
 use super::resolve::{self, Context, DEFAULT_TIER_NAME};
 use super::source::{FileId, Origin, Sources};
 use crate::provider::Registry;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// What the command line chose.
@@ -21,6 +22,32 @@ pub struct LoadRequest {
     pub name: Option<String>,
     /// Where `stacks/` and `tiers/` are looked up by name.
     pub project_dir: PathBuf,
+    /// Read the files from this recorded configuration (path as once opened → text) instead
+    /// of the disk: how `strata rollback` loads a configuration applied earlier.
+    pub snapshot: Option<BTreeMap<PathBuf, String>>,
+}
+
+impl LoadRequest {
+    /// The text of an input file, from the snapshot when there is one.
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        match &self.snapshot {
+            Some(files) => files.get(path).cloned().ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "not part of the recorded configuration",
+                )
+            }),
+            None => std::fs::read_to_string(path),
+        }
+    }
+
+    /// Whether an input file exists (in the snapshot when there is one).
+    fn exists(&self, path: &Path) -> bool {
+        match &self.snapshot {
+            Some(files) => files.contains_key(path),
+            None => path.is_file(),
+        }
+    }
 }
 
 /// Load and check a deployment. Every problem found is reported, each with its location.
@@ -49,6 +76,7 @@ fn load_inner(
         (Some(tier_arg), _) => {
             let path = locate::tier_path(&req.project_dir, tier_arg);
             let file = read_file(
+                req,
                 &path,
                 "tier",
                 &req.project_dir.join("tiers"),
@@ -59,7 +87,7 @@ fn load_inner(
             let tier = raw::read_tier(&root, &mut Walker { file, errors });
             let stack_field = tier.stack.clone()?;
             let candidates = locate::stack_candidates(&req.project_dir, &path, &stack_field.value);
-            let Some(found) = candidates.iter().find(|p| p.is_file()).cloned() else {
+            let Some(found) = candidates.iter().find(|p| req.exists(p)).cloned() else {
                 errors.push(unknown_stack(
                     &stack_field.value,
                     stack_field.origin.clone(),
@@ -80,6 +108,7 @@ fn load_inner(
         }
     };
     let stack_file = read_file(
+        req,
         &stack_path,
         "stack",
         &req.project_dir.join("stacks"),
@@ -190,13 +219,14 @@ pub fn valid_deployment_name(name: &str) -> bool {
 }
 
 fn read_file(
+    req: &LoadRequest,
     path: &Path,
     what: &str,
     folder: &Path,
     sources: &mut Sources,
     errors: &mut Vec<ConfigError>,
 ) -> Option<FileId> {
-    match std::fs::read_to_string(path) {
+    match req.read(path) {
         Ok(text) => Some(sources.add(path, text)),
         Err(e) => {
             let available = locate::names_in(folder);
@@ -309,6 +339,7 @@ fn header_name(
         (Some(t), _) => {
             let path = locate::tier_path(&req.project_dir, t);
             let file = read_file(
+                req,
                 &path,
                 "tier",
                 &req.project_dir.join("tiers"),
@@ -325,7 +356,7 @@ fn header_name(
             );
             let stack = tier.stack?;
             let candidates = locate::stack_candidates(&req.project_dir, &path, &stack.value);
-            let Some(found) = candidates.iter().find(|p| p.is_file()).cloned() else {
+            let Some(found) = candidates.iter().find(|p| req.exists(p)).cloned() else {
                 errors.push(unknown_stack(&stack.value, stack.origin, &candidates));
                 return None;
             };
@@ -341,6 +372,7 @@ fn header_name(
         }
     };
     let file = read_file(
+        req,
         &stack_path,
         "stack",
         &req.project_dir.join("stacks"),

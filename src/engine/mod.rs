@@ -5,6 +5,7 @@
 pub mod apply;
 pub mod destroy;
 pub mod events;
+pub mod history;
 pub mod journal;
 pub mod reconcile;
 mod record;

@@ -73,6 +73,7 @@ pub fn load_deployment(project: &Path, tier: &str) -> Deployment {
         stack: None,
         name: None,
         project_dir: project.to_path_buf(),
+        snapshot: None,
     };
     match load(&req, &strata::aws::registry()) {
         Ok(d) => d,
