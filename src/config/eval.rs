@@ -46,29 +46,15 @@ pub fn eval(expr: &Expr, scope: &dyn Scope) -> Result<Evaluated, EvalError> {
         ExprKind::Lit(v) => Ok(Evaluated::known(v.clone(), false)),
         ExprKind::Single(ast) => eval_ast(ast, scope, &expr.origin),
         ExprKind::Template(parts) => {
-            let mut out = String::new();
-            let mut sensitive = false;
-            let mut unknown = false;
-            for part in parts {
-                match part {
-                    Part::Text(t) => out.push_str(t),
-                    Part::Interp(ast) => {
-                        let v = eval_ast(ast, scope, &expr.origin)?;
-                        sensitive |= v.sensitive;
-                        match &v.value {
-                            Value::Unknown => unknown = true,
-                            other => out.push_str(&stringify(other, &expr.origin)?),
-                        }
-                    }
-                }
-            }
+            let mut out = Rendered::default();
+            render(parts, scope, &expr.origin, &mut out)?;
             Ok(Evaluated::known(
-                if unknown {
+                if out.unknown {
                     Value::Unknown
                 } else {
-                    Value::String(out)
+                    Value::String(out.text)
                 },
-                sensitive,
+                out.sensitive,
             ))
         }
         ExprKind::List(items) => {
@@ -92,6 +78,46 @@ pub fn eval(expr: &Expr, scope: &dyn Scope) -> Result<Evaluated, EvalError> {
             Ok(Evaluated::known(Value::Map(values), sensitive))
         }
     }
+}
+
+/// A template being rendered.
+#[derive(Default)]
+struct Rendered {
+    text: String,
+    sensitive: bool,
+    unknown: bool,
+}
+
+fn render(
+    parts: &[Part],
+    scope: &dyn Scope,
+    origin: &Origin,
+    out: &mut Rendered,
+) -> Result<(), EvalError> {
+    for part in parts {
+        match part {
+            Part::Text(t) => out.text.push_str(t),
+            Part::Interp(ast) => {
+                let v = eval_ast(ast, scope, origin)?;
+                out.sensitive |= v.sensitive;
+                match &v.value {
+                    Value::Unknown => out.unknown = true,
+                    other => out.text.push_str(&stringify(other, origin)?),
+                }
+            }
+            Part::Cond(cond, then, other) => {
+                let c = eval_ast(cond, scope, origin)?;
+                out.sensitive |= c.sensitive;
+                match c.value {
+                    Value::Bool(true) => render(then, scope, origin, out)?,
+                    Value::Bool(false) => render(other, scope, origin, out)?,
+                    Value::Unknown => out.unknown = true,
+                    v => return Err(type_error("`{{ if }}`", "a bool", &v, origin)),
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Text of a scalar for string interpolation.

@@ -79,6 +79,23 @@ pub enum Part {
     Text(String),
     /// An interpolated expression.
     Interp(Ast),
+    /// A conditional block of a template file (`{{ if c }}…{{ else }}…{{ end }}`): the first
+    /// parts when the condition is true, the second otherwise.
+    Cond(Ast, Vec<Part>, Vec<Part>),
+}
+
+impl Part {
+    /// Call `f` on every reference inside, both branches of a block included.
+    pub fn visit_refs(&self, f: &mut dyn FnMut(&Ref)) {
+        match self {
+            Part::Text(_) => {}
+            Part::Interp(ast) => ast.visit_refs(f),
+            Part::Cond(cond, then, other) => {
+                cond.visit_refs(f);
+                then.iter().chain(other).for_each(|p| p.visit_refs(f));
+            }
+        }
+    }
 }
 
 /// The shape of an attribute value.
@@ -119,13 +136,7 @@ impl Expr {
         match &self.kind {
             ExprKind::Lit(_) => {}
             ExprKind::Single(ast) => ast.visit_refs(f),
-            ExprKind::Template(parts) => {
-                for p in parts {
-                    if let Part::Interp(ast) = p {
-                        ast.visit_refs(f);
-                    }
-                }
-            }
+            ExprKind::Template(parts) => parts.iter().for_each(|p| p.visit_refs(f)),
             ExprKind::List(items) => items.iter().for_each(|i| i.visit_refs(f)),
             ExprKind::Map(map) => map.values().for_each(|v| v.visit_refs(f)),
         }
@@ -241,12 +252,25 @@ pub fn parse_string(
             .into_iter()
             .map(|p| match p {
                 Part::Text(t) => t,
-                Part::Interp(_) => String::new(),
+                Part::Interp(_) | Part::Cond(..) => String::new(),
             })
             .collect();
         return Ok(ExprKind::Lit(Value::String(s)));
     }
     Ok(ExprKind::Template(parts))
+}
+
+/// Parse a bare expression (the inside of `${...}` or of a template's `{{ ... }}`) that starts
+/// at file offset `base`.
+pub fn parse_bare(text: &str, file: FileId, base: usize) -> Result<Ast, ExprSyntaxError> {
+    let mut parser = Parser {
+        src: text,
+        pos: 0,
+        file,
+        base: Some(base),
+        whole: Origin::new(file, base..base + text.len().max(1)),
+    };
+    parser.parse_full()
 }
 
 fn utf8_len(first: u8) -> usize {

@@ -7,6 +7,7 @@ use super::node;
 use super::raw::{self, RawStack, RawTier, Walker};
 use super::resolve::{self, Context, DEFAULT_TIER_NAME};
 use super::source::{FileId, Origin, Sources};
+use super::template::TemplateFiles;
 use crate::provider::Registry;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -172,11 +173,20 @@ fn build(
             .unwrap_or_else(|| DEFAULT_TIER_NAME.to_string()),
         region: region.clone(),
     };
+    let mut templates = TemplateReader {
+        req,
+        sources,
+        dir: stack_path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default(),
+    };
     let resolved = resolve::resolve(
         &stack,
         tier.as_ref().map(|(t, _)| t),
         &ctx,
         registry,
+        &mut templates,
         errors,
     );
     if !errors.is_empty() {
@@ -207,6 +217,32 @@ fn build(
         outputs: resolved.outputs,
         sources: std::mem::take(sources),
     })
+}
+
+/// Reads `template("...")` files beside the stack, through the request (so a rollback reads
+/// them from its snapshot) and into the sources (so saved plans and snapshots include them).
+struct TemplateReader<'a> {
+    req: &'a LoadRequest,
+    sources: &'a mut Sources,
+    dir: PathBuf,
+}
+
+impl TemplateFiles for TemplateReader<'_> {
+    fn open(&mut self, path: &str, origin: &Origin) -> Result<(FileId, String), ConfigError> {
+        let full = locate::normalize(&self.dir.join(path));
+        if let Some((id, f)) = self.sources.iter().find(|(_, f)| f.path == full) {
+            return Ok((id, f.text.clone()));
+        }
+        match self.req.read(&full) {
+            Ok(text) => Ok((self.sources.add(&full, text.clone()), text)),
+            Err(e) => Err(ConfigError::new(
+                codes::FILE_UNREADABLE,
+                format!("cannot read template file {}: {e}", full.display()),
+            )
+            .label(origin.clone(), "named here")
+            .help("the path is relative to the folder of the stack file")),
+        }
+    }
 }
 
 /// Deployment names become tag values and file names: keep them plain.

@@ -16,6 +16,7 @@ pub mod node;
 pub mod raw;
 pub mod resolve;
 pub mod source;
+pub mod template;
 
 pub use diagnostic::{codes, ConfigError, ConfigErrors};
 pub use load::{load, LoadRequest};

@@ -7,6 +7,7 @@ use super::model::{Budget, Mode, Output, Resource, Variable};
 use super::node::{Entry, Node, NodeKind};
 use super::raw::{Field, RawResource, RawStack, RawTier};
 use super::source::{FileId, Origin};
+use super::template::{self, TemplateFiles};
 use crate::address::Address;
 use crate::provider::{KindSchema, Registry};
 use crate::value::Value;
@@ -155,6 +156,7 @@ pub fn resolve(
     tier: Option<&RawTier>,
     ctx: &Context,
     registry: &Registry,
+    templates: &mut dyn TemplateFiles,
     errors: &mut Vec<ConfigError>,
 ) -> Resolved {
     let vars = resolve_vars(stack, tier, errors);
@@ -209,7 +211,7 @@ pub fn resolve(
             broken.insert(address.clone());
             continue;
         };
-        match read_resource(address, m, schema, &scope, errors) {
+        match read_resource(address, m, schema, &scope, templates, errors) {
             None => {
                 broken.insert(address.clone());
             }
@@ -748,6 +750,7 @@ fn read_resource(
     m: &Merged,
     schema: &KindSchema,
     scope: &StaticScope<'_>,
+    templates: &mut dyn TemplateFiles,
     errors: &mut Vec<ConfigError>,
 ) -> Option<(Resource, bool)> {
     let before = errors.len();
@@ -866,9 +869,12 @@ fn read_resource(
             }
             key => match schema.get(key) {
                 Some(attr) if attr.settable() => match node_expr(&entry.value, *file) {
-                    Ok(expr) => {
-                        attrs.insert(key.to_string(), expr);
-                    }
+                    Ok(mut expr) => match template::expand(&mut expr, templates, scope) {
+                        Ok(()) => {
+                            attrs.insert(key.to_string(), expr);
+                        }
+                        Err(e) => errors.push(e),
+                    },
                     Err(e) => errors.push(e),
                 },
                 Some(_) => errors.push(

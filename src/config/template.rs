@@ -1,0 +1,391 @@
+//! Template files: `${template("user-data.sh.tpl")}` in a resource attribute is replaced by
+//! the file's text, rendered with the same expressions and scope as the attribute.
+//!
+//! Template files use `{{ expr }}` rather than `${...}`, so that shell scripts keep their own
+//! `${VAR}` untouched. A line holding only `{{ if expr }}`, `{{ else }}` or `{{ end }}` opens,
+//! splits or closes a conditional block and is itself dropped from the output. `{{ "{{" }}`
+//! writes a literal `{{`. Conditions over variables alone are decided while loading, so a
+//! block for a switched-off service may name resources that service would need.
+
+use super::diagnostic::{codes, ConfigError};
+use super::eval::eval;
+use super::expr::{parse_bare, Ast, Expr, ExprKind, Part, RefTarget};
+use super::resolve::StaticScope;
+use super::source::{FileId, Origin};
+use crate::value::Value;
+
+/// The function name that pulls in a template file.
+pub const FUNCTION: &str = "template";
+
+/// Reads a template file named by `template("...")`, relative to the file that names it.
+pub trait TemplateFiles {
+    /// The file's id and text, or a diagnostic pointing at `origin`.
+    fn open(&mut self, path: &str, origin: &Origin) -> Result<(FileId, String), ConfigError>;
+}
+
+/// Replace every `${template("path")}` inside `expr` by the parsed file, then decide the
+/// blocks whose conditions use only variables and context.
+pub fn expand(
+    expr: &mut Expr,
+    files: &mut dyn TemplateFiles,
+    scope: &StaticScope<'_>,
+) -> Result<(), ConfigError> {
+    match &mut expr.kind {
+        ExprKind::Single(Ast::Call(name, args, origin)) if name == FUNCTION => {
+            let path = match args.as_slice() {
+                [Ast::Lit(Value::String(p))] => p.clone(),
+                _ => {
+                    return Err(ConfigError::new(
+                        codes::BAD_EXPRESSION,
+                        "`template` takes one literal path",
+                    )
+                    .label(origin.clone(), "expected template(\"file\")")
+                    .help("write e.g. `user_data = '${template(\"user-data.sh.tpl\")}'`, a path relative to the stack file"))
+                }
+            };
+            let (file, text) = files.open(&path, origin)?;
+            let parts = fold(parse(&text, file)?, scope)?;
+            expr.kind = if parts.iter().all(|p| matches!(p, Part::Text(_))) {
+                ExprKind::Lit(Value::String(
+                    parts
+                        .into_iter()
+                        .filter_map(|p| match p {
+                            Part::Text(t) => Some(t),
+                            _ => None,
+                        })
+                        .collect(),
+                ))
+            } else {
+                ExprKind::Template(parts)
+            };
+            Ok(())
+        }
+        ExprKind::List(items) => items.iter_mut().try_for_each(|i| expand(i, files, scope)),
+        ExprKind::Map(map) => map.values_mut().try_for_each(|v| expand(v, files, scope)),
+        _ => Ok(()),
+    }
+}
+
+/// An open `{{ if }}` block while parsing.
+struct Open {
+    cond: Ast,
+    then: Vec<Part>,
+    otherwise: Option<Vec<Part>>,
+    origin: Origin,
+}
+
+/// What a line holding only a tag says.
+enum Tag<'a> {
+    If(&'a str, usize),
+    Else,
+    End,
+}
+
+/// Parse a template file into parts.
+pub fn parse(text: &str, file: FileId) -> Result<Vec<Part>, ConfigError> {
+    let mut stack: Vec<Open> = Vec::new();
+    let mut top: Vec<Part> = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let at = offset;
+        offset += line.len();
+        let current = match stack.last_mut() {
+            Some(open) => open.otherwise.as_mut().unwrap_or(&mut open.then),
+            None => &mut top,
+        };
+        match block_tag(line) {
+            Some(Tag::If(cond, start)) => {
+                let ast =
+                    parse_bare(cond, file, at + start).map_err(|e| syntax(e.message, e.origin))?;
+                stack.push(Open {
+                    cond: ast,
+                    then: Vec::new(),
+                    otherwise: None,
+                    origin: Origin::new(file, at..at + line.trim_end().len()),
+                });
+            }
+            Some(Tag::Else) => match stack.last_mut() {
+                Some(open) if open.otherwise.is_none() => open.otherwise = Some(Vec::new()),
+                _ => return Err(stray("{{ else }}", file, at, line)),
+            },
+            Some(Tag::End) => {
+                let open = stack
+                    .pop()
+                    .ok_or_else(|| stray("{{ end }}", file, at, line))?;
+                let part = Part::Cond(open.cond, open.then, open.otherwise.unwrap_or_default());
+                match stack.last_mut() {
+                    Some(o) => o.otherwise.as_mut().unwrap_or(&mut o.then).push(part),
+                    None => top.push(part),
+                }
+            }
+            None => inline(line, file, at, current)?,
+        }
+    }
+    if let Some(open) = stack.pop() {
+        return Err(
+            ConfigError::new(codes::BAD_EXPRESSION, "`{{ if }}` block is never closed")
+                .label(open.origin, "opened here")
+                .help("close the block with a line holding only `{{ end }}`"),
+        );
+    }
+    Ok(top)
+}
+
+/// The tag a line holds, when the line holds nothing else.
+fn block_tag(line: &str) -> Option<Tag<'_>> {
+    let trimmed = line.trim();
+    let inner = trimmed.strip_prefix("{{")?.strip_suffix("}}")?;
+    if inner.contains("{{") || inner.contains("}}") {
+        return None;
+    }
+    let word = inner.trim();
+    if word == "else" {
+        return Some(Tag::Else);
+    }
+    if word == "end" {
+        return Some(Tag::End);
+    }
+    let cond = word.strip_prefix("if")?;
+    if !cond.starts_with(char::is_whitespace) {
+        return None;
+    }
+    let cond = cond.trim();
+    // Where the condition starts in the line, for spans into the file.
+    let start = line.find(cond).unwrap_or(0);
+    Some(Tag::If(cond, start))
+}
+
+/// Text and `{{ expr }}` interpolations of one ordinary line.
+fn inline(line: &str, file: FileId, at: usize, out: &mut Vec<Part>) -> Result<(), ConfigError> {
+    let mut rest = 0;
+    while let Some(open) = line[rest..].find("{{").map(|i| rest + i) {
+        push_text(out, &line[rest..open]);
+        let body = open + 2;
+        let close = line[body..].find("}}").map(|i| body + i).ok_or_else(|| {
+            syntax(
+                "`{{` is never closed with `}}` on this line".into(),
+                Origin::new(file, at + open..at + open + 2),
+            )
+        })?;
+        let ast = parse_bare(&line[body..close], file, at + body)
+            .map_err(|e| syntax(e.message, e.origin))?;
+        match ast {
+            Ast::Lit(Value::String(s)) => push_text(out, &s),
+            ast => out.push(Part::Interp(ast)),
+        }
+        rest = close + 2;
+    }
+    push_text(out, &line[rest..]);
+    Ok(())
+}
+
+fn push_text(out: &mut Vec<Part>, text: &str) {
+    if text.is_empty() {
+        return;
+    }
+    match out.last_mut() {
+        Some(Part::Text(t)) => t.push_str(text),
+        _ => out.push(Part::Text(text.to_string())),
+    }
+}
+
+fn syntax(message: String, origin: Origin) -> ConfigError {
+    ConfigError::new(codes::BAD_EXPRESSION, format!("bad template: {message}"))
+        .label(origin, message)
+        .help("template files use `{{ expr }}` and lines holding only `{{ if expr }}`, `{{ else }}` or `{{ end }}`")
+}
+
+fn stray(tag: &str, file: FileId, at: usize, line: &str) -> ConfigError {
+    ConfigError::new(
+        codes::BAD_EXPRESSION,
+        format!("`{tag}` without an open `{{{{ if }}}}`"),
+    )
+    .label(
+        Origin::new(file, at..at + line.trim_end().len()),
+        "no block to close",
+    )
+    .help("every block starts with a line holding only `{{ if expr }}`")
+}
+
+/// Decide the blocks whose conditions use only variables and context; keep the others.
+fn fold(parts: Vec<Part>, scope: &StaticScope<'_>) -> Result<Vec<Part>, ConfigError> {
+    let mut out = Vec::with_capacity(parts.len());
+    for part in parts {
+        match part {
+            Part::Cond(cond, then, otherwise) => {
+                let mut uses_resources = false;
+                cond.visit_refs(&mut |r| {
+                    uses_resources |= matches!(r.target, RefTarget::Resource { .. })
+                });
+                if uses_resources {
+                    out.push(Part::Cond(
+                        cond,
+                        fold(then, scope)?,
+                        fold(otherwise, scope)?,
+                    ));
+                    continue;
+                }
+                let origin = first_origin(&cond);
+                let as_expr = Expr {
+                    kind: ExprKind::Single(cond),
+                    origin: origin.clone(),
+                };
+                let chosen =
+                    match eval(&as_expr, scope).map(|v| v.value) {
+                        Ok(Value::Bool(true)) => then,
+                        Ok(Value::Bool(false)) => otherwise,
+                        Ok(other) => return Err(ConfigError::new(
+                            codes::WRONG_TYPE,
+                            format!(
+                                "a `{{{{ if }}}}` condition must be true or false, this is a {}",
+                                other.type_name()
+                            ),
+                        )
+                        .label(origin, "not a bool")
+                        .help(
+                            "write a comparison such as `{{ if contains(var.services, \"n8n\") }}`",
+                        )),
+                        Err(e) => {
+                            return Err(ConfigError::new(codes::BAD_EXPRESSION, e.message.clone())
+                                .label(e.origin, e.message)
+                                .help("fix the condition of this block"))
+                        }
+                    };
+                for p in fold(chosen, scope)? {
+                    match p {
+                        Part::Text(t) => push_text(&mut out, &t),
+                        other => out.push(other),
+                    }
+                }
+            }
+            Part::Text(t) => push_text(&mut out, &t),
+            other => out.push(other),
+        }
+    }
+    Ok(out)
+}
+
+/// Somewhere to point at for a condition: its first reference, else nowhere in particular.
+fn first_origin(ast: &Ast) -> Origin {
+    let mut found = None;
+    ast.visit_refs(&mut |r| {
+        if found.is_none() {
+            found = Some(r.origin.clone());
+        }
+    });
+    match (found, ast) {
+        (Some(o), _) => o,
+        (None, Ast::Call(_, _, o)) => o.clone(),
+        (None, _) => Origin::new(FileId(0), 0..0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::model::Variable;
+    use crate::config::resolve::Context;
+    use std::collections::BTreeMap;
+
+    fn vars() -> BTreeMap<String, Variable> {
+        let mut v = BTreeMap::new();
+        for (name, value) in [
+            ("services", Value::List(vec![Value::String("n8n".into())])),
+            ("port", Value::Int(5678)),
+        ] {
+            v.insert(
+                name.to_string(),
+                Variable {
+                    value,
+                    sensitive: false,
+                    description: None,
+                    origin: Origin::new(FileId(0), 0..0),
+                },
+            );
+        }
+        v
+    }
+
+    fn render(text: &str) -> Result<String, ConfigError> {
+        let vars = vars();
+        let ctx = Context {
+            deployment: "d".into(),
+            stack: "s".into(),
+            tier: "dev".into(),
+            region: None,
+        };
+        let scope = StaticScope {
+            vars: &vars,
+            ctx: &ctx,
+        };
+        let parts = fold(parse(text, FileId(0))?, &scope)?;
+        let expr = Expr {
+            kind: ExprKind::Template(parts),
+            origin: Origin::new(FileId(0), 0..0),
+        };
+        match eval(&expr, &scope).map(|v| v.value) {
+            Ok(Value::String(s)) => Ok(s),
+            Ok(other) => panic!("not a string: {other:?}"),
+            Err(e) => Err(ConfigError::new(codes::BAD_EXPRESSION, e.message)),
+        }
+    }
+
+    #[test]
+    fn shell_dollars_stay_and_interpolations_render() {
+        let out = render("echo ${HOME} {{ var.port }}\nname={{ deployment.name }}\n").unwrap();
+        assert_eq!(out, "echo ${HOME} 5678\nname=d\n");
+    }
+
+    #[test]
+    fn blocks_keep_or_drop_their_lines() {
+        let text = "a\n{{ if contains(var.services, \"n8n\") }}\nn8n\n{{ else }}\nnone\n{{ end }}\n  {{ if contains(var.services, \"ollama\") }}\nollama\n{{ end }}\nz\n";
+        assert_eq!(render(text).unwrap(), "a\nn8n\nz\n");
+    }
+
+    #[test]
+    fn nested_blocks_and_literal_braces() {
+        let text = "{{ if var.port == 5678 }}\n{{ if tier.name == \"gpu\" }}\ngpu\n{{ else }}\ncpu {{ \"{{\" }}.Names}}\n{{ end }}\n{{ end }}\n";
+        assert_eq!(render(text).unwrap(), "cpu {{.Names}}\n");
+    }
+
+    #[test]
+    fn dead_blocks_are_gone_before_references_are_checked() {
+        let vars = vars();
+        let ctx = Context {
+            deployment: "d".into(),
+            stack: "s".into(),
+            tier: "dev".into(),
+            region: None,
+        };
+        let scope = StaticScope {
+            vars: &vars,
+            ctx: &ctx,
+        };
+        let parts = fold(
+            parse(
+                "{{ if tier.name == \"gpu\" }}\n{{ efs_file_system.models.id }}\n{{ end }}\n",
+                FileId(0),
+            )
+            .unwrap(),
+            &scope,
+        )
+        .unwrap();
+        let mut refs = 0;
+        parts.iter().for_each(|p| p.visit_refs(&mut |_| refs += 1));
+        assert_eq!(refs, 0, "{parts:?}");
+    }
+
+    #[test]
+    fn unbalanced_blocks_and_bad_expressions_are_diagnostics() {
+        let err = render("{{ if var.port == 1 }}\nx\n").unwrap_err();
+        assert!(err.to_string().contains("never closed"), "{err}");
+        let err = render("x\n{{ end }}\n").unwrap_err();
+        assert!(err.to_string().contains("without an open"), "{err}");
+        let err = render("x {{ var.port \n").unwrap_err();
+        assert!(err.to_string().contains("never closed"), "{err}");
+        let err = render("{{ if var.port }}\nx\n{{ end }}\n").unwrap_err();
+        assert!(err.to_string().contains("true or false"), "{err}");
+        let err = render("{{ var.nope }}\n").unwrap_err();
+        assert!(err.to_string().contains("nope"), "{err}");
+    }
+}
