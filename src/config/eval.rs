@@ -219,6 +219,25 @@ fn eval_ast(ast: &Ast, scope: &dyn Scope, whole: &Origin) -> Result<Evaluated, E
             };
             Ok(Evaluated::known(value, sensitive))
         }
+        // `if` evaluates only the branch it takes, so the other may name a resource that is
+        // not there.
+        Ast::Call(name, args, origin) if name == "if" => {
+            let [cond, then, otherwise] = args.as_slice() else {
+                return Err(EvalError {
+                    message: "`if` takes (condition, value if true, value if false)".into(),
+                    origin: origin.clone(),
+                });
+            };
+            let c = eval_ast(cond, scope, whole)?;
+            let mut v = match c.value {
+                Value::Bool(true) => eval_ast(then, scope, whole)?,
+                Value::Bool(false) => eval_ast(otherwise, scope, whole)?,
+                Value::Unknown => Evaluated::known(Value::Unknown, false),
+                other => return Err(type_error("`if`", "a bool condition", &other, origin)),
+            };
+            v.sensitive |= c.sensitive;
+            Ok(v)
+        }
         Ast::Call(name, args, origin) => {
             let mut values = Vec::with_capacity(args.len());
             let mut sensitive = false;
@@ -248,7 +267,7 @@ fn type_error(op: &str, expected: &str, found: &Value, origin: &Origin) -> EvalE
 }
 
 /// The names of the built-in functions, for "did you mean".
-pub const FUNCTIONS: &[&str] = &["contains", "join", "length"];
+pub const FUNCTIONS: &[&str] = &["contains", "if", "join", "length"];
 
 fn call(name: &str, args: &[Value], origin: &Origin) -> Result<Value, EvalError> {
     let err = |message: String| EvalError {

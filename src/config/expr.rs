@@ -5,7 +5,9 @@
 //! `$${` writes a literal `${`. Inside `${...}`:
 //! references (`var.NAME`, `tier.name`, `stack.name`, `deployment.name`, `KIND.NAME.ATTR`),
 //! string/number/bool literals, `!`, `==`, `!=`, `&&`, `||`, parentheses, and the functions
-//! `contains(list, item)`, `join(sep, list)` and `length(list)`.
+//! `contains(list, item)`, `join(sep, list)`, `length(list)` and `if(cond, a, b)` (only the
+//! branch taken is evaluated; a condition over variables alone is decided while loading, so the
+//! other branch may name a resource the tier switched off).
 
 use super::source::{FileId, Origin};
 use crate::address::Address;

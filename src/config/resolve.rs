@@ -253,7 +253,10 @@ pub fn resolve(
         }
     }
     for entry in &stack.outputs {
-        let expr = match node_expr(&entry.value, stack.file) {
+        let expr = match node_expr(&entry.value, stack.file).and_then(|mut e| {
+            template::expand(&mut e, templates, &scope)?;
+            Ok(e)
+        }) {
             Ok(e) => e,
             Err(e) => {
                 errors.push(e);

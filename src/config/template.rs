@@ -60,9 +60,64 @@ pub fn expand(
             };
             Ok(())
         }
+        ExprKind::Single(ast) => fold_ast(ast, scope),
+        ExprKind::Template(parts) => {
+            let folded = fold(std::mem::take(parts), scope)?;
+            *parts = folded;
+            Ok(())
+        }
         ExprKind::List(items) => items.iter_mut().try_for_each(|i| expand(i, files, scope)),
         ExprKind::Map(map) => map.values_mut().try_for_each(|v| expand(v, files, scope)),
-        _ => Ok(()),
+        ExprKind::Lit(_) => Ok(()),
+    }
+}
+
+/// Replace every `if(cond, a, b)` whose condition uses only variables and context by the
+/// branch it takes, so that references in the other branch are never checked nor followed.
+fn fold_ast(ast: &mut Ast, scope: &StaticScope<'_>) -> Result<(), ConfigError> {
+    match ast {
+        Ast::Call(name, args, _) if name == "if" && args.len() == 3 => {
+            args.iter_mut().try_for_each(|a| fold_ast(a, scope))?;
+            if let Some(taken) = static_condition(&args[0], scope)? {
+                let branch = args.swap_remove(if taken { 1 } else { 2 });
+                *ast = branch;
+            }
+            Ok(())
+        }
+        Ast::Call(_, args, _) => args.iter_mut().try_for_each(|a| fold_ast(a, scope)),
+        Ast::Not(inner) => fold_ast(inner, scope),
+        Ast::Bin(_, a, b) => {
+            fold_ast(a, scope)?;
+            fold_ast(b, scope)
+        }
+        Ast::Lit(_) | Ast::Ref(_) => Ok(()),
+    }
+}
+
+/// The value of a condition that uses only variables and context; `None` when it names a
+/// resource (decided during apply).
+fn static_condition(cond: &Ast, scope: &StaticScope<'_>) -> Result<Option<bool>, ConfigError> {
+    let mut uses_resources = false;
+    cond.visit_refs(&mut |r| uses_resources |= matches!(r.target, RefTarget::Resource { .. }));
+    if uses_resources {
+        return Ok(None);
+    }
+    let origin = first_origin(cond);
+    let as_expr = Expr {
+        kind: ExprKind::Single(cond.clone()),
+        origin: origin.clone(),
+    };
+    match eval(&as_expr, scope).map(|v| v.value) {
+        Ok(Value::Bool(b)) => Ok(Some(b)),
+        Ok(other) => Err(ConfigError::new(
+            codes::WRONG_TYPE,
+            format!("a condition must be true or false, this is a {}", other.type_name()),
+        )
+        .label(origin, "not a bool")
+        .help("write a comparison such as `contains(var.services, \"n8n\")` or `var.market == \"spot\"`")),
+        Err(e) => Err(ConfigError::new(codes::BAD_EXPRESSION, e.message.clone())
+            .label(e.origin, e.message)
+            .help("fix the condition")),
     }
 }
 
@@ -212,45 +267,20 @@ fn fold(parts: Vec<Part>, scope: &StaticScope<'_>) -> Result<Vec<Part>, ConfigEr
     let mut out = Vec::with_capacity(parts.len());
     for part in parts {
         match part {
-            Part::Cond(cond, then, otherwise) => {
-                let mut uses_resources = false;
-                cond.visit_refs(&mut |r| {
-                    uses_resources |= matches!(r.target, RefTarget::Resource { .. })
-                });
-                if uses_resources {
-                    out.push(Part::Cond(
-                        cond,
-                        fold(then, scope)?,
-                        fold(otherwise, scope)?,
-                    ));
-                    continue;
-                }
-                let origin = first_origin(&cond);
-                let as_expr = Expr {
-                    kind: ExprKind::Single(cond),
-                    origin: origin.clone(),
+            Part::Cond(mut cond, then, otherwise) => {
+                fold_ast(&mut cond, scope)?;
+                let chosen = match static_condition(&cond, scope)? {
+                    Some(true) => then,
+                    Some(false) => otherwise,
+                    None => {
+                        out.push(Part::Cond(
+                            cond,
+                            fold(then, scope)?,
+                            fold(otherwise, scope)?,
+                        ));
+                        continue;
+                    }
                 };
-                let chosen =
-                    match eval(&as_expr, scope).map(|v| v.value) {
-                        Ok(Value::Bool(true)) => then,
-                        Ok(Value::Bool(false)) => otherwise,
-                        Ok(other) => return Err(ConfigError::new(
-                            codes::WRONG_TYPE,
-                            format!(
-                                "a `{{{{ if }}}}` condition must be true or false, this is a {}",
-                                other.type_name()
-                            ),
-                        )
-                        .label(origin, "not a bool")
-                        .help(
-                            "write a comparison such as `{{ if contains(var.services, \"n8n\") }}`",
-                        )),
-                        Err(e) => {
-                            return Err(ConfigError::new(codes::BAD_EXPRESSION, e.message.clone())
-                                .label(e.origin, e.message)
-                                .help("fix the condition of this block"))
-                        }
-                    };
                 for p in fold(chosen, scope)? {
                     match p {
                         Part::Text(t) => push_text(&mut out, &t),
@@ -259,7 +289,10 @@ fn fold(parts: Vec<Part>, scope: &StaticScope<'_>) -> Result<Vec<Part>, ConfigEr
                 }
             }
             Part::Text(t) => push_text(&mut out, &t),
-            other => out.push(other),
+            Part::Interp(mut ast) => {
+                fold_ast(&mut ast, scope)?;
+                out.push(Part::Interp(ast));
+            }
         }
     }
     Ok(out)
@@ -373,6 +406,35 @@ mod tests {
         let mut refs = 0;
         parts.iter().for_each(|p| p.visit_refs(&mut |_| refs += 1));
         assert_eq!(refs, 0, "{parts:?}");
+    }
+
+    #[test]
+    fn static_ifs_keep_only_the_branch_taken() {
+        let out = render("{{ if(var.port == 5678, \"yes\", efs_file_system.x.id) }}\n").unwrap();
+        assert_eq!(out, "yes\n");
+        let vars = vars();
+        let ctx = Context {
+            deployment: "d".into(),
+            stack: "s".into(),
+            tier: "dev".into(),
+            region: None,
+        };
+        let scope = StaticScope {
+            vars: &vars,
+            ctx: &ctx,
+        };
+        let mut ast = parse_bare(
+            "if(tier.name == \"gpu\", vpc.a.id, if(vpc.b.id == \"x\", 1, 2))",
+            FileId(0),
+            0,
+        )
+        .unwrap();
+        fold_ast(&mut ast, &scope).unwrap();
+        let mut refs = Vec::new();
+        ast.visit_refs(&mut |r| refs.push(format!("{:?}", r.target)));
+        // The static `if` is gone with its `vpc.a` branch; the one over a resource stays.
+        assert_eq!(refs.len(), 1, "{refs:?}");
+        assert!(refs[0].contains("\"b\""), "{refs:?}");
     }
 
     #[test]
