@@ -70,7 +70,10 @@ pub fn read_checks(entry: &Entry, w: &mut Walker<'_>) -> Vec<RawHealthCheck> {
         if check.url.is_none() {
             w.errors.push(
                 ConfigError::new(codes::MISSING_KEY, format!("{what} has no `url`"))
-                    .label(check.name.origin.clone(), "this check needs `url = \"...\"`")
+                    .label(
+                        check.name.origin.clone(),
+                        "this check needs `url = \"...\"`",
+                    )
                     .help("add e.g. `url = \"http://${instance.host.public_ip}:5678/healthz\"`"),
             );
         }
@@ -174,7 +177,10 @@ pub(super) fn resolve_checks(
                 enabled,
                 hint: check.hint.as_ref().map(|h| h.value.clone()),
                 // `read_expect` only lets 100..=599 through.
-                expect: check.expect.as_ref().and_then(|s| u16::try_from(s.value).ok()),
+                expect: check
+                    .expect
+                    .as_ref()
+                    .and_then(|s| u16::try_from(s.value).ok()),
                 origin: check.name.origin.clone(),
             },
         );

@@ -82,7 +82,9 @@ pub async fn check_one(target: &Target, opts: &CheckOptions, started: Instant) -
     loop {
         attempts += 1;
         let budget = match deadline {
-            Some(d) => opts.timeout.min(d.saturating_duration_since(Instant::now())),
+            Some(d) => opts
+                .timeout
+                .min(d.saturating_duration_since(Instant::now())),
             None => opts.timeout,
         };
         let begun = Instant::now();

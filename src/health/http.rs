@@ -70,7 +70,9 @@ async fn read_status_line(stream: &mut TcpStream) -> Result<String, HttpError> {
             break;
         }
         if buf.len() > MAX_STATUS_LINE {
-            return Err(HttpError::NotHttp("no status line in the first 8 KiB".into()));
+            return Err(HttpError::NotHttp(
+                "no status line in the first 8 KiB".into(),
+            ));
         }
         let n = stream
             .read(&mut chunk)
@@ -118,7 +120,10 @@ mod tests {
     #[test]
     fn status_lines() {
         assert_eq!(parse_status_line("HTTP/1.1 200 OK"), Ok(200));
-        assert_eq!(parse_status_line("HTTP/1.0 503 Service Unavailable"), Ok(503));
+        assert_eq!(
+            parse_status_line("HTTP/1.0 503 Service Unavailable"),
+            Ok(503)
+        );
         assert_eq!(parse_status_line("HTTP/1.1 204"), Ok(204));
         assert!(matches!(
             parse_status_line("SSH-2.0-OpenSSH_9.6"),

@@ -159,7 +159,9 @@ mod tests {
         assert_eq!(hints[0], "look at the compose logs");
         assert!(hints[1].contains("re-run `strata health`"), "{hints:?}");
         assert!(result(Outcome::Timeout, None).hints()[0].contains("security group"));
-        assert!(result(Outcome::Unhealthy { status: 502 }, None).hints()[0].contains("read its logs"));
+        assert!(
+            result(Outcome::Unhealthy { status: 502 }, None).hints()[0].contains("read its logs")
+        );
         assert!(result(Outcome::Unhealthy { status: 404 }, None).hints()[0].contains("health path"));
     }
 

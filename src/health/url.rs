@@ -144,14 +144,20 @@ mod tests {
     #[test]
     fn rejects_what_the_client_cannot_do() {
         assert_eq!(parse("https://h/"), Err(UrlError::Https));
-        assert!(parse("https://h/").unwrap_err().help().contains("plain-HTTP"));
+        assert!(parse("https://h/")
+            .unwrap_err()
+            .help()
+            .contains("plain-HTTP"));
         assert!(matches!(parse("ftp://h/"), Err(UrlError::NotHttp(_))));
         assert!(matches!(parse("h:80/x"), Err(UrlError::NotHttp(_))));
         assert_eq!(parse("http://u:p@h/"), Err(UrlError::Credentials));
         assert_eq!(parse("http:///x"), Err(UrlError::NoHost));
         assert_eq!(parse("http://:80/x"), Err(UrlError::NoHost));
         assert!(matches!(parse("http://h:0/"), Err(UrlError::BadPort(_))));
-        assert!(matches!(parse("http://h:99999/"), Err(UrlError::BadPort(_))));
+        assert!(matches!(
+            parse("http://h:99999/"),
+            Err(UrlError::BadPort(_))
+        ));
         assert!(matches!(parse("http://h:abc/"), Err(UrlError::BadPort(_))));
         assert_eq!(parse("http://h/a b"), Err(UrlError::BadCharacter));
         assert_eq!(parse("http://h/\r\nX: y"), Err(UrlError::BadCharacter));

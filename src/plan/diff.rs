@@ -394,10 +394,12 @@ pub fn output_values(
 ) -> Result<BTreeMap<String, (Value, bool)>, PlanError> {
     let mut out = BTreeMap::new();
     for (name, output) in &deployment.outputs {
-        let v = eval_recorded(deployment, &output.expr, Some(state), registry).map_err(|e| PlanError::Evaluation {
-            address: "output".into(),
-            attribute: name.clone(),
-            message: e.message,
+        let v = eval_recorded(deployment, &output.expr, Some(state), registry).map_err(|e| {
+            PlanError::Evaluation {
+                address: "output".into(),
+                attribute: name.clone(),
+                message: e.message,
+            }
         })?;
         out.insert(name.clone(), (shown(&v), v.sensitive));
     }
