@@ -8,7 +8,7 @@ use std::time::Duration;
 const AFTER_HELP: &str = "\
 Exit codes:
   0   success (with --detailed-exitcode: no changes)
-  1   error (diagnostics printed)
+  1   error (diagnostics printed); for health: a service is not healthy
   2   with --detailed-exitcode: success, and the plan has changes
   3   the saved plan is stale (show-plan --check, apply --plan)
   4   apply/destroy needs confirmation: not on a terminal and no --yes
