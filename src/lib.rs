@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod graph;
+pub mod health;
 pub mod plan;
 pub mod provider;
 pub mod state;

@@ -8,7 +8,7 @@ use std::time::Duration;
 const AFTER_HELP: &str = "\
 Exit codes:
   0   success (with --detailed-exitcode: no changes)
-  1   error (diagnostics printed)
+  1   error (diagnostics printed); for health: a service is not healthy
   2   with --detailed-exitcode: success, and the plan has changes
   3   the saved plan is stale (show-plan --check, apply --plan)
   4   apply/destroy needs confirmation: not on a terminal and no --yes
@@ -140,6 +140,8 @@ pub enum Command {
     State(StateCommandArgs),
     /// Print the JSON Schema of stack or tier files (for editor completion).
     Schema(SchemaArgs),
+    /// Check each service's `[health.*]` endpoint; exit 0 when all pass, 1 otherwise.
+    Health(HealthArgs),
 }
 
 /// `strata validate`.
@@ -365,6 +367,40 @@ pub enum StateCommand {
     },
     /// Remove a lock left by a strata process that no longer runs.
     Unlock,
+}
+
+/// `strata health`.
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// Which deployment.
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// State location.
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// Timeouts and retries.
+    #[command(flatten)]
+    pub checks: HealthCheckArgs,
+}
+
+/// How hard health checks try (shared by `strata health` and `strata apply --wait-healthy`).
+#[derive(Debug, Clone, Args)]
+pub struct HealthCheckArgs {
+    /// Time allowed for each request (e.g. 5s, 500ms; a bare number is seconds).
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Attempts after the first for a service that is not healthy yet.
+    #[arg(long, default_value_t = 2)]
+    pub retries: u32,
+    /// Pause between attempts (e.g. 2s, 10s).
+    #[arg(long, default_value = "2s", value_parser = parse_duration)]
+    pub interval: Duration,
+    /// Stop every check after this long in total [default: when the retries are spent].
+    #[arg(long, value_parser = parse_duration)]
+    pub deadline: Option<Duration>,
+    /// Services checked at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
 }
 
 /// `strata schema`.

@@ -8,6 +8,7 @@ mod diagnostics;
 mod error;
 mod exit;
 mod graph;
+mod health;
 mod live;
 mod plan;
 mod refresh;
@@ -65,5 +66,6 @@ pub fn run(cli: &Cli) -> ExitStatus {
         Command::Rollback(a) => rollback::run(&ui, a),
         Command::State(a) => state::run(&ui, a),
         Command::Schema(a) => schema::run(&ui, a),
+        Command::Health(a) => health::run(&ui, a),
     }
 }

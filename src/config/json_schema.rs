@@ -67,6 +67,7 @@ pub fn stack_schema(registry: &Registry) -> Json {
             "additionalProperties": { "description": "Output value." },
         }),
     );
+    properties.insert("health".into(), health_schema());
     document_schema(
         "strata stack",
         "A strata stack: variables, tags and resources (stacks/*.toml).",
@@ -187,6 +188,39 @@ fn budget_schema() -> Json {
             },
         },
         "additionalProperties": false,
+    })
+}
+
+/// `[health.<service>]`: how `strata health` checks each service after apply.
+fn health_schema() -> Json {
+    json!({
+        "type": "object",
+        "description": "Health checks by service name, run by `strata health` and `strata apply --wait-healthy`.",
+        "additionalProperties": {
+            "type": "object",
+            "description": "One service's health check.",
+            "properties": {
+                "url": {
+                    "type": "string",
+                    "description": "Plain http:// URL to GET; may contain ${...} references, resolved against state after apply.",
+                },
+                "enabled": {
+                    "description": "Whether this deployment checks the service: a bool or a ${...} expression over variables and tier.",
+                    "anyOf": [{ "type": "boolean" }, reference_schema()],
+                },
+                "hint": {
+                    "type": "string",
+                    "description": "What to do when the check fails, shown with the failure.",
+                },
+                "expect": {
+                    "type": "integer",
+                    "minimum": 100,
+                    "description": "The HTTP status a healthy service answers (default: any 2xx).",
+                },
+            },
+            "required": ["url"],
+            "additionalProperties": false,
+        },
     })
 }
 

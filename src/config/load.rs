@@ -215,6 +215,7 @@ fn build(
         resources: resolved.resources,
         disabled: resolved.disabled,
         outputs: resolved.outputs,
+        health: resolved.health,
         sources: std::mem::take(sources),
     })
 }

@@ -8,6 +8,7 @@ mod cycles;
 pub mod diagnostic;
 pub mod eval;
 pub mod expr;
+pub mod health;
 pub mod json_schema;
 pub mod load;
 pub mod locate;

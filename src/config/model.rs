@@ -116,6 +116,23 @@ pub struct Output {
     pub origin: Origin,
 }
 
+/// One `[health.<service>]` check.
+#[derive(Debug, Clone)]
+pub struct HealthCheck {
+    /// Service name.
+    pub name: String,
+    /// The URL expression, resolved against state after apply like an output.
+    pub url: Expr,
+    /// Whether this deployment checks it (`enabled`, evaluated over variables and tier).
+    pub enabled: bool,
+    /// What to do when it fails, shown with the failure.
+    pub hint: Option<String>,
+    /// The status a healthy service answers; `None` accepts any 2xx.
+    pub expect: Option<u16>,
+    /// Where it was declared.
+    pub origin: Origin,
+}
+
 /// A loaded, merged and checked deployment.
 #[derive(Debug, Clone)]
 pub struct Deployment {
@@ -139,6 +156,8 @@ pub struct Deployment {
     pub disabled: BTreeMap<Address, Origin>,
     /// Outputs.
     pub outputs: BTreeMap<String, Output>,
+    /// Health checks, by service name (disabled ones kept with `enabled = false`).
+    pub health: BTreeMap<String, HealthCheck>,
     /// Every file read, for diagnostics and for saved plans.
     pub sources: Sources,
 }

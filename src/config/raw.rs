@@ -2,6 +2,7 @@
 //! as spanned nodes for the resolver.
 
 use super::diagnostic::{codes, did_you_mean, ConfigError};
+use super::health::RawHealthCheck;
 use super::node::{Entry, Node, NodeKind};
 use super::source::{FileId, Origin};
 
@@ -61,6 +62,8 @@ pub struct RawStack {
     pub resources: Vec<RawResource>,
     /// `[output]`.
     pub outputs: Vec<Entry>,
+    /// `[health.*]`.
+    pub health: Vec<RawHealthCheck>,
 }
 
 /// A tier file.
@@ -211,7 +214,9 @@ impl Walker<'_> {
     }
 }
 
-const STACK_KEYS: &[&str] = &["stack", "vars", "tags", "budget", "resource", "output"];
+const STACK_KEYS: &[&str] = &[
+    "stack", "vars", "tags", "budget", "resource", "output", "health",
+];
 const STACK_META_KEYS: &[&str] = &["name", "description", "region"];
 const TIER_KEYS: &[&str] = &["tier", "vars", "tags", "budget", "resource"];
 const TIER_META_KEYS: &[&str] = &["name", "stack", "description", "region"];
@@ -230,6 +235,7 @@ pub fn read_stack(root: &Node, w: &mut Walker<'_>) -> RawStack {
         budget: None,
         resources: Vec::new(),
         outputs: Vec::new(),
+        health: Vec::new(),
     };
     let Some(entries) = root.entries() else {
         return stack;
@@ -278,6 +284,7 @@ pub fn read_stack(root: &Node, w: &mut Walker<'_>) -> RawStack {
                     stack.outputs = outputs.to_vec();
                 }
             }
+            "health" => stack.health = super::health::read_checks(entry, w),
             _ => w.unknown_key(entry, STACK_KEYS, "a stack file"),
         }
     }

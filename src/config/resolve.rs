@@ -3,7 +3,7 @@
 use super::diagnostic::{codes, did_you_mean, ConfigError};
 use super::eval::{eval, Evaluated, Scope};
 use super::expr::{parse_string, Expr, ExprKind, Ref, RefTarget};
-use super::model::{Budget, Mode, Output, Resource, Variable};
+use super::model::{Budget, HealthCheck, Mode, Output, Resource, Variable};
 use super::node::{Entry, Node, NodeKind};
 use super::raw::{Field, RawResource, RawStack, RawTier};
 use super::source::{FileId, Origin};
@@ -33,6 +33,8 @@ pub struct Resolved {
     pub disabled: BTreeMap<Address, Origin>,
     /// Outputs.
     pub outputs: BTreeMap<String, Output>,
+    /// Health checks.
+    pub health: BTreeMap<String, HealthCheck>,
 }
 
 /// Names known before any resource is read: used by `${tier.name}` and friends.
@@ -265,13 +267,7 @@ pub fn resolve(
         };
         // An output that names a resource the tier switched off is dropped with it, so a
         // stack can offer `alb_url` without every tier having a load balancer.
-        let mut uses_disabled = false;
-        expr.visit_refs(&mut |r| {
-            if let RefTarget::Resource { address, .. } = &r.target {
-                uses_disabled |= disabled.contains_key(address);
-            }
-        });
-        if uses_disabled {
+        if names_disabled(&expr, &disabled) {
             continue;
         }
         if refs.check(&expr, errors) {
@@ -293,6 +289,17 @@ pub fn resolve(
         );
     }
 
+    let health = super::health::resolve_checks(
+        &stack.health,
+        &super::health::CheckScope {
+            file: stack.file,
+            scope: &scope,
+            refs: &refs,
+            disabled: &disabled,
+        },
+        errors,
+    );
+
     Resolved {
         vars,
         tags,
@@ -300,6 +307,7 @@ pub fn resolve(
         resources,
         disabled,
         outputs,
+        health,
     }
 }
 
@@ -582,7 +590,7 @@ fn unknown_resource(
 }
 
 /// What reference checks need to know.
-struct RefCheck<'a> {
+pub(super) struct RefCheck<'a> {
     vars: &'a BTreeMap<String, Variable>,
     schemas: &'a BTreeMap<Address, &'a KindSchema>,
     disabled: &'a BTreeMap<Address, Origin>,
@@ -593,7 +601,7 @@ struct RefCheck<'a> {
 
 impl RefCheck<'_> {
     /// Report bad references in `expr`; true when all are fine.
-    fn check(&self, expr: &Expr, errors: &mut Vec<ConfigError>) -> bool {
+    pub(super) fn check(&self, expr: &Expr, errors: &mut Vec<ConfigError>) -> bool {
         let mut ok = true;
         expr.visit_refs(&mut |r| {
             let err = match &r.target {
@@ -768,38 +776,11 @@ fn read_resource(
     for Located { file, entry } in located {
         let at = |span: &std::ops::Range<usize>| Origin::new(*file, span.clone());
         match entry.key.as_str() {
-            "enabled" => match &entry.value.kind {
-                NodeKind::Bool(b) => enabled = *b,
-                NodeKind::String(_) => {
-                    let Ok(expr) = node_expr(&entry.value, *file).map_err(|e| errors.push(e))
-                    else {
-                        continue;
-                    };
-                    match static_eval(&expr, scope, "`enabled`", errors).map(|v| v.value) {
-                        Some(Value::Bool(b)) => enabled = b,
-                        Some(other) => errors.push(
-                            ConfigError::new(
-                                codes::WRONG_TYPE,
-                                format!("`enabled` must be true or false, this is a {}", other.type_name()),
-                            )
-                            .label(at(&entry.value.span), "not a bool")
-                            .help("write a comparison such as `${var.market == \"spot\"}` or `${contains(var.services, \"ollama\")}`"),
-                        ),
-                        None => {}
-                    }
+            "enabled" => {
+                if let Some(b) = enabled_value(&entry.value, *file, scope, errors) {
+                    enabled = b;
                 }
-                _ => errors.push(
-                    ConfigError::new(
-                        codes::WRONG_TYPE,
-                        format!(
-                            "`enabled` must be true, false or a \"${{...}}\" expression, found {}",
-                            entry.value.type_name()
-                        ),
-                    )
-                    .label(at(&entry.value.span), "expected a bool")
-                    .help("write `enabled = false` or `enabled = \"${var.with_alb}\"`"),
-                ),
-            },
+            }
             "depends_on" => match &entry.value.kind {
                 NodeKind::Array(items) => {
                     for item in items {
@@ -966,6 +947,63 @@ fn read_resource(
         },
         enabled,
     ))
+}
+
+/// The value of an `enabled` key: a bool, or a `${...}` expression over variables and context.
+/// `None` after reporting a diagnostic.
+pub(super) fn enabled_value(
+    node: &Node,
+    file: FileId,
+    scope: &StaticScope<'_>,
+    errors: &mut Vec<ConfigError>,
+) -> Option<bool> {
+    let at = Origin::new(file, node.span.clone());
+    match &node.kind {
+        NodeKind::Bool(b) => Some(*b),
+        NodeKind::String(_) => {
+            let expr = node_expr(node, file).map_err(|e| errors.push(e)).ok()?;
+            match static_eval(&expr, scope, "`enabled`", errors)?.value {
+                Value::Bool(b) => Some(b),
+                other => {
+                    errors.push(
+                        ConfigError::new(
+                            codes::WRONG_TYPE,
+                            format!("`enabled` must be true or false, this is a {}", other.type_name()),
+                        )
+                        .label(at, "not a bool")
+                        .help("write a comparison such as `${var.market == \"spot\"}` or `${contains(var.services, \"ollama\")}`"),
+                    );
+                    None
+                }
+            }
+        }
+        _ => {
+            errors.push(
+                ConfigError::new(
+                    codes::WRONG_TYPE,
+                    format!(
+                        "`enabled` must be true, false or a \"${{...}}\" expression, found {}",
+                        node.type_name()
+                    ),
+                )
+                .label(at, "expected a bool")
+                .help("write `enabled = false` or `enabled = \"${var.with_alb}\"`"),
+            );
+            None
+        }
+    }
+}
+
+/// Whether `expr` names a resource the tier switched off (outputs and health checks that do
+/// are dropped with it).
+pub(super) fn names_disabled(expr: &Expr, disabled: &BTreeMap<Address, Origin>) -> bool {
+    let mut uses_disabled = false;
+    expr.visit_refs(&mut |r| {
+        if let RefTarget::Resource { address, .. } = &r.target {
+            uses_disabled |= disabled.contains_key(address);
+        }
+    });
+    uses_disabled
 }
 
 /// Check attribute types with variables substituted; resource attributes are unknown and pass.

@@ -10,7 +10,8 @@ use super::model::{
 };
 use super::refresh::{live_attrs, refreshed_state, Refreshed};
 use crate::address::Address;
-use crate::config::eval::{eval, Evaluated, Scope};
+use crate::config::eval::{eval, EvalError, Evaluated, Scope};
+use crate::config::expr::Expr;
 use crate::config::resolve::{context_value, Context, DEFAULT_TIER_NAME};
 use crate::config::{Deployment, Mode, Resource};
 use crate::provider::{KindSchema, LiveResource, OnChange, Registry};
@@ -391,25 +392,38 @@ pub fn output_values(
     state: &State,
     registry: &Registry,
 ) -> Result<BTreeMap<String, (Value, bool)>, PlanError> {
+    let mut out = BTreeMap::new();
+    for (name, output) in &deployment.outputs {
+        let v = eval_recorded(deployment, &output.expr, Some(state), registry).map_err(|e| {
+            PlanError::Evaluation {
+                address: "output".into(),
+                attribute: name.clone(),
+                message: e.message,
+            }
+        })?;
+        out.insert(name.clone(), (shown(&v), v.sensitive));
+    }
+    Ok(out)
+}
+
+/// One expression (an output's, a health check's URL) evaluated against recorded state, in
+/// clear: attributes of resources not recorded are `Unknown`.
+pub fn eval_recorded(
+    deployment: &Deployment,
+    expr: &Expr,
+    state: Option<&State>,
+    registry: &Registry,
+) -> Result<Evaluated, EvalError> {
     let ctx = context_of(deployment);
     let planned = BTreeMap::new();
     let scope = PlanScope {
         deployment,
         ctx: &ctx,
-        state: Some(state),
+        state,
         planned: &planned,
         registry,
     };
-    let mut out = BTreeMap::new();
-    for (name, output) in &deployment.outputs {
-        let v = eval(&output.expr, &scope).map_err(|e| PlanError::Evaluation {
-            address: "output".into(),
-            attribute: name.clone(),
-            message: e.message,
-        })?;
-        out.insert(name.clone(), (shown(&v), v.sensitive));
-    }
-    Ok(out)
+    eval(expr, &scope)
 }
 
 fn context_of(deployment: &Deployment) -> Context {
