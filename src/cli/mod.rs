@@ -8,12 +8,18 @@ mod diagnostics;
 mod error;
 mod exit;
 mod graph;
+mod inventory;
+mod list;
 mod live;
 mod plan;
 mod refresh;
 mod schema;
+mod show;
 mod show_plan;
+mod show_text;
 mod state;
+mod summary;
+mod table;
 mod target;
 mod ui;
 mod validate;
@@ -63,5 +69,7 @@ pub fn run(cli: &Cli) -> ExitStatus {
         Command::Destroy(a) => destroy::run(&ui, a),
         Command::State(a) => state::run(&ui, a),
         Command::Schema(a) => schema::run(&ui, a),
+        Command::List(a) => list::run(&ui, a),
+        Command::Show(a) => show::run(&ui, a),
     }
 }
