@@ -76,13 +76,13 @@ pub fn run(ui: &Ui, args: &ListArgs) -> ExitStatus {
             cost_text(s.monthly_cost),
         ]);
     }
-    ui.print(&table.render("", |col, cell, padded| {
+    ui.print(&table.render("", |col, cell| {
         let status = DeploymentStatus::ALL
             .into_iter()
             .find(|s| s.as_str() == cell);
         match (col, status) {
-            (4, Some(s)) => ui.paint(status_style(s), &padded),
-            _ => padded,
+            (4, Some(s)) => ui.paint(status_style(s), cell),
+            _ => cell.to_string(),
         }
     }));
     for (s, r) in &rows {

@@ -15,8 +15,9 @@ use crate::Value;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// The output that holds the SSH command.
-const SSH_OUTPUT: &str = "ssh_command";
+/// The outputs that may hold the SSH command, by preference: the AI stack's `ssh_command`,
+/// and the `ssh` of stacks written before it.
+const SSH_OUTPUTS: [&str; 2] = ["ssh_command", "ssh"];
 /// Outputs whose names end so are endpoints.
 const ENDPOINT_SUFFIX: &str = "_url";
 
@@ -38,7 +39,7 @@ pub struct ShowView<'a> {
     pub outputs: BTreeMap<&'a str, OutputRow>,
     /// Outputs named `*_url` that are not sensitive: name → URL.
     pub endpoints: BTreeMap<&'a str, String>,
-    /// The `ssh_command` output, when recorded and not sensitive.
+    /// The `ssh_command` (else `ssh`) output, when recorded and not sensitive.
     pub ssh_command: Option<String>,
     /// Recorded runs, newest first.
     pub runs: Vec<RunRow<'a>>,
@@ -153,7 +154,7 @@ impl<'a> ShowView<'a> {
                 .as_ref()
                 .map(|a| a.path.display().to_string()),
             resources: current.map(resource_rows).unwrap_or_default(),
-            ssh_command: plain(SSH_OUTPUT),
+            ssh_command: SSH_OUTPUTS.into_iter().find_map(plain),
             outputs,
             endpoints,
             runs: record

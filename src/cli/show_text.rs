@@ -64,7 +64,7 @@ pub fn render(ui: &Ui, view: &ShowView<'_>) -> String {
                 r.arn.unwrap_or("").to_string(),
             ]);
         }
-        out.push_str(&table.render("  ", |_, _, padded| padded));
+        out.push_str(&table.render("  ", |_, cell| cell.to_string()));
     }
 
     if !view.outputs.is_empty() {
@@ -94,7 +94,7 @@ pub fn render(ui: &Ui, view: &ShowView<'_>) -> String {
                 r.outcome.to_string(),
             ]);
         }
-        out.push_str(&table.render("  ", |_, _, padded| padded));
+        out.push_str(&table.render("  ", |_, cell| cell.to_string()));
     }
     out
 }

@@ -22,9 +22,9 @@ impl Table {
     }
 
     /// The table as lines, each cell padded to its column's width and `indent` before each line.
-    /// `paint(column, cell, padded)` may wrap a body cell in colour: it is called after padding,
-    /// so escape codes do not count towards widths. Trailing spaces are trimmed.
-    pub fn render(&self, indent: &str, paint: impl Fn(usize, &str, String) -> String) -> String {
+    /// `paint(column, cell)` may wrap a body cell in colour; padding is added outside it, so
+    /// escape codes neither count towards widths nor colour the gaps. Trailing spaces are trimmed.
+    pub fn render(&self, indent: &str, paint: impl Fn(usize, &str) -> String) -> String {
         let mut widths: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
         for row in &self.rows {
             for (w, cell) in widths.iter_mut().zip(row) {
@@ -35,17 +35,15 @@ impl Table {
         let line = |cells: &[String], painted: bool| {
             let mut s = indent.to_string();
             for (i, cell) in cells.iter().enumerate() {
-                let padded = if i == last {
-                    cell.clone()
+                if painted {
+                    s.push_str(&paint(i, cell));
                 } else {
+                    s.push_str(cell);
+                }
+                if i != last {
                     let pad = widths[i] - cell.chars().count();
-                    format!("{cell}{}  ", " ".repeat(pad))
-                };
-                s.push_str(&if painted {
-                    paint(i, cell, padded)
-                } else {
-                    padded
-                });
+                    s.push_str(&" ".repeat(pad + 2));
+                }
             }
             s.trim_end().to_string() + "\n"
         };
@@ -66,16 +64,16 @@ mod tests {
         let mut t = Table::new(&["NAME", "STATUS", "N"]);
         t.row(vec!["a".into(), "running".into(), "1".into()]);
         t.row(vec!["longer-name".into(), "failed".into()]);
-        let plain = t.render("", |_, _, padded| padded);
+        let plain = t.render("", |_, cell| cell.to_string());
         assert_eq!(
             plain,
             "NAME         STATUS   N\na            running  1\nlonger-name  failed\n"
         );
-        let painted = t.render("  ", |col, cell, padded| {
+        let painted = t.render("  ", |col, cell| {
             if col == 1 {
-                padded.replacen(cell, &format!("<{cell}>"), 1)
+                format!("<{cell}>")
             } else {
-                padded
+                cell.to_string()
             }
         });
         assert_eq!(
