@@ -233,7 +233,7 @@ fn list_shows_every_deployment_with_its_status_in_name_order() {
             "2020-01-15T00:00:00Z",
             "1",
         ),
-        ("broken", "—", "—", "unreadable", "—", "0"),
+        ("broken", "—", "—", "unreadable", "—", "—"),
         (
             "crashed",
             "dev",
@@ -327,6 +327,7 @@ fn list_json_has_one_row_per_deployment_with_unknown_cost_as_null() {
     let broken = by_name("broken");
     assert_eq!(broken["status"], "unreadable");
     assert_eq!(broken["stack"], serde_json::Value::Null);
+    assert_eq!(broken["resource_count"], serde_json::Value::Null);
     assert_eq!(broken["problem"]["code"], "strata::state::corrupt");
     assert_eq!(by_name("new-dev")["status"], "deploying");
     assert_eq!(by_name("crashed")["status"], "deploying");

@@ -72,7 +72,8 @@ pub fn run(ui: &Ui, args: &ListArgs) -> ExitStatus {
             or_unknown(s.region.as_deref()),
             s.status.to_string(),
             or_unknown(s.created.as_deref()),
-            s.resource_count.to_string(),
+            s.resource_count
+                .map_or_else(|| UNKNOWN.to_string(), |n| n.to_string()),
             cost_text(s.monthly_cost),
         ]);
     }

@@ -28,8 +28,8 @@ pub struct Summary {
     /// When `strata destroy` archived it, for destroyed deployments.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub destroyed_at: Option<String>,
-    /// Resources recorded now.
-    pub resource_count: usize,
+    /// Resources recorded now; `None` when the state cannot be read.
+    pub resource_count: Option<usize>,
     /// Estimated monthly cost in USD; `None` until strata estimates costs.
     pub monthly_cost: Option<f64>,
 }
@@ -50,7 +50,11 @@ impl Summary {
                 DeploymentStatus::Destroyed => record.archive.as_ref().and_then(|a| a.at.clone()),
                 _ => None,
             },
-            resource_count: record.state.as_ref().map_or(0, |s| s.resources.len()),
+            resource_count: match (&record.state, &record.problem) {
+                (Some(s), _) => Some(s.resources.len()),
+                (None, Some(_)) => None,
+                (None, None) => Some(0),
+            },
             monthly_cost: None,
         }
     }
