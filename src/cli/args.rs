@@ -138,6 +138,10 @@ pub enum Command {
     Rollback(RollbackArgs),
     /// Inspect and repair recorded state.
     State(StateCommandArgs),
+    /// List every deployment in the state folder with its status, region, age and cost.
+    List(ListArgs),
+    /// Show one deployment: status, resources, outputs, endpoints, SSH command, recent runs.
+    Show(ShowArgs),
     /// Print the JSON Schema of stack or tier files (for editor completion).
     Schema(SchemaArgs),
     /// Check each service's `[health.*]` endpoint; exit 0 when all pass, 1 otherwise.
@@ -401,6 +405,83 @@ pub struct HealthCheckArgs {
     /// Services checked at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
+}
+
+/// Where state lives, for commands that only read it (no lock is taken).
+#[derive(Debug, Clone, Args)]
+pub struct StateDirArgs {
+    /// State folder [default: <project-dir>/state].
+    #[arg(long, env = "STRATA_STATE_DIR", global = true)]
+    pub state_dir: Option<PathBuf>,
+}
+
+/// `strata list`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Statuses (the first rule that matches wins):
+  deploying   a strata process holds the lock, or a killed run left journal intents
+  unreadable  the state file is damaged or from a newer strata (see `strata state verify`)
+  failed      the last run failed or was interrupted, or was rolled back leaving nothing
+  running     resources are recorded and the last run succeeded
+  destroyed   nothing is recorded: archived by `strata destroy`, or an empty state
+
+Reads only the state folder: no AWS call, no stack or tier file needed.")]
+pub struct ListArgs {
+    /// Only deployments with this status; repeat for several (--status failed --status deploying).
+    #[arg(long, value_enum, value_name = "STATUS")]
+    pub status: Vec<StatusArg>,
+    /// Only deployments in this AWS region (as recorded in state, or named by its resources' ARNs).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Only deployments of this tier (the tier name recorded in state, e.g. dev).
+    #[arg(long, value_name = "TIER")]
+    pub tier: Option<String>,
+    /// Order of the rows; ties go by name.
+    #[arg(long, value_enum, default_value_t = ListSort::Name)]
+    pub sort: ListSort,
+    /// State location.
+    #[command(flatten)]
+    pub state: StateDirArgs,
+}
+
+/// `strata list --status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusArg {
+    /// A run holds the lock, or a killed run left journal intents.
+    Deploying,
+    /// Resources are recorded and the last run succeeded.
+    Running,
+    /// The last run failed, was interrupted, or rolled back leaving nothing.
+    Failed,
+    /// Destroyed (archived) or empty.
+    Destroyed,
+    /// The state file cannot be read.
+    Unreadable,
+}
+
+/// `strata list --sort`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListSort {
+    /// By deployment name.
+    Name,
+    /// Oldest first (earliest known time); unknown last.
+    Created,
+    /// Most expensive first; unknown cost last.
+    Cost,
+}
+
+/// `strata show`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Reads only the state folder and the [tier]/[stack] header of the configuration (nothing with
+--name): no AWS call. Sensitive outputs stay hidden as state holds them.")]
+pub struct ShowArgs {
+    /// Which deployment.
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// State location.
+    #[command(flatten)]
+    pub state: StateDirArgs,
 }
 
 /// `strata schema`.

@@ -9,13 +9,19 @@ mod error;
 mod exit;
 mod graph;
 mod health;
+mod inventory;
+mod list;
 mod live;
 mod plan;
 mod refresh;
 mod rollback;
 mod schema;
+mod show;
 mod show_plan;
+mod show_text;
 mod state;
+mod summary;
+mod table;
 mod target;
 mod ui;
 mod validate;
@@ -67,5 +73,7 @@ pub fn run(cli: &Cli) -> ExitStatus {
         Command::State(a) => state::run(&ui, a),
         Command::Schema(a) => schema::run(&ui, a),
         Command::Health(a) => health::run(&ui, a),
+        Command::List(a) => list::run(&ui, a),
+        Command::Show(a) => show::run(&ui, a),
     }
 }

@@ -9,6 +9,7 @@ pub mod local;
 pub mod lock;
 pub mod migrate;
 pub mod model;
+pub mod status;
 pub mod verify;
 
 pub use backup::BackupInfo;
