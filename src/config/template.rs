@@ -121,6 +121,25 @@ fn static_condition(cond: &Ast, scope: &StaticScope<'_>) -> Result<Option<bool>,
     }
 }
 
+/// Decide the static `if`s of an expression that may not pull in template files.
+pub fn fold_static(expr: &mut Expr, scope: &StaticScope<'_>) -> Result<(), ConfigError> {
+    expand(expr, &mut NoTemplates, scope)
+}
+
+/// Where `template(...)` is not allowed.
+struct NoTemplates;
+
+impl TemplateFiles for NoTemplates {
+    fn open(&mut self, _: &str, origin: &Origin) -> Result<(FileId, String), ConfigError> {
+        Err(ConfigError::new(
+            codes::BAD_EXPRESSION,
+            "`template` is only allowed in resource attributes and outputs",
+        )
+        .label(origin.clone(), "not here")
+        .help("write the value inline"))
+    }
+}
+
 /// An open `{{ if }}` block while parsing.
 struct Open {
     cond: Ast,

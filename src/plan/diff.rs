@@ -452,6 +452,10 @@ fn desired_attrs(
             attribute: name.clone(),
             message: e.message,
         })?;
+        // `null` (typically the untaken side of an `if`) means "not set", as if unwritten.
+        if v.value == Value::Null {
+            continue;
+        }
         v.sensitive |= schema.get(name).is_some_and(|a| a.sensitive);
         out.insert(name.clone(), v);
     }

@@ -228,8 +228,9 @@ retry 5 docker compose --project-directory "$STACK_DIR" --env-file "$SECRETS" -f
 {{ if contains(var.services, "ollama") }}
 
 # Models download in the background: a large model must not hold up the rest of the boot.
+MODELS=({{ join(" ", var.ollama_models) }})
 (
-  for model in {{ join(" ", var.ollama_models) }}; do
+  for model in "${MODELS[@]}"; do
     retry 3 docker compose -f "$STACK_DIR/compose.yaml" exec -T ollama ollama pull "$model"
   done
 ) &
