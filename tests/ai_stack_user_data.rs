@@ -139,8 +139,16 @@ fn compose_file_parses_and_names_only_the_tier_services() {
         let mut expected = services(tier);
         expected.sort();
         assert_eq!(parsed["services"], serde_json::json!(expected), "{tier}");
-        let gpu: Vec<&str> = if *tier == "gpu" { vec!["ollama"] } else { vec![] };
-        assert_eq!(parsed["gpu"], serde_json::json!(gpu), "{tier}: GPU reservations");
+        let gpu: Vec<&str> = if *tier == "gpu" {
+            vec!["ollama"]
+        } else {
+            vec![]
+        };
+        assert_eq!(
+            parsed["gpu"],
+            serde_json::json!(gpu),
+            "{tier}: GPU reservations"
+        );
     }
 }
 
@@ -153,7 +161,11 @@ fn user_data_holds_no_secret_and_follows_the_tier() {
         assert!(user_data.contains("openssl rand -hex 32"), "{tier}");
         let spot_watcher = user_data.contains("ai-stack-spot-watcher");
         assert!(spot_watcher, "{tier}: every shipped tier may run on spot");
-        assert_eq!(user_data.contains("nvidia-container-toolkit"), *tier == "gpu", "{tier}");
+        assert_eq!(
+            user_data.contains("nvidia-container-toolkit"),
+            *tier == "gpu",
+            "{tier}"
+        );
         assert_eq!(user_data.contains("mount -t efs"), *tier == "gpu", "{tier}");
         assert_eq!(user_data.contains("mkfs.xfs"), *tier != "gpu", "{tier}");
         assert!(!user_data.contains("{{"), "{tier}: unrendered template tag");

@@ -1,7 +1,6 @@
 //! `strata apply`: plan (or take a saved plan), confirm, and carry it out.
 
 use super::args::{ApplyArgs, AwsArgs, HealthCheckArgs, OnFailureArg, OutputFormat, RunArgs};
-use std::time::Duration;
 use super::exit::ExitStatus;
 use super::ui::Ui;
 use super::{confirm, live, target};
@@ -17,6 +16,7 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Run the command.
 pub fn run(ui: &Ui, args: &ApplyArgs) -> ExitStatus {

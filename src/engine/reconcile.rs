@@ -46,8 +46,7 @@ pub async fn reconcile(ctx: &RunContext<'_>, state: &mut State) -> Result<usize,
                     }
                 }
                 if let Some(live) = found.into_iter().next() {
-                    let taggable = kind.schema().taggable;
-                    let mut attributes = live_attrs(&live, taggable);
+                    let mut attributes = live_attrs(&live, Some(kind.schema()));
                     attributes.remove("id");
                     let dependencies = ctx
                         .deployment
@@ -85,7 +84,7 @@ pub async fn reconcile(ctx: &RunContext<'_>, state: &mut State) -> Result<usize,
                     }
                     Some(live) => {
                         if let Some(rs) = state.resources.get_mut(&p.address) {
-                            let mut attrs = live_attrs(&live, kind.schema().taggable);
+                            let mut attrs = live_attrs(&live, Some(kind.schema()));
                             attrs.remove("id");
                             for (k, v) in attrs {
                                 rs.attributes.insert(k, v);

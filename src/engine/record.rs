@@ -18,8 +18,7 @@ pub fn recorded(
     registry: &Registry,
     previous: Option<&ResourceState>,
 ) -> ResourceState {
-    let taggable = registry.schema(&address.kind).is_some_and(|s| s.taggable);
-    let mut attributes = live_attrs(live, taggable);
+    let mut attributes = live_attrs(live, registry.schema(&address.kind));
     attributes.remove("id");
     for (k, v) in desired {
         attributes.insert(k.clone(), shown(v));

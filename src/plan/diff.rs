@@ -456,7 +456,11 @@ fn desired_attrs(
         if v.value == Value::Null {
             continue;
         }
-        v.sensitive |= schema.get(name).is_some_and(|a| a.sensitive);
+        let attr = schema.get(name);
+        v.sensitive |= attr.is_some_and(|a| a.sensitive);
+        if attr.is_some_and(|a| a.unordered) {
+            crate::provider::sort_set(&mut v.value);
+        }
         out.insert(name.clone(), v);
     }
     if schema.taggable && resource.mode == Mode::Managed {
@@ -521,7 +525,7 @@ fn plan_resource(
     if let Mode::Existing { .. } | Mode::Lookup { .. } = resource.mode {
         let before = recorded.map(attrs_with_id);
         let read = live.map(|l| {
-            let mut attrs = live_attrs(l, schema.taggable);
+            let mut attrs = live_attrs(l, Some(schema));
             attrs.insert("id".into(), Value::String(l.id.clone()));
             attrs
         });

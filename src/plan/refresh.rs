@@ -9,7 +9,7 @@ use super::model::{AttrChange, Drift};
 use crate::address::Address;
 use crate::config::{Deployment, Mode};
 use crate::provider::retry::RetryPolicy;
-use crate::provider::{LiveResource, ProviderError, Registry};
+use crate::provider::{KindSchema, LiveResource, ProviderError, Registry};
 use crate::state::{Provenance, State};
 use crate::value::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -197,8 +197,12 @@ pub async fn refresh(
 
 /// Live attributes of a resource as the state records them: the attributes read, plus its tags
 /// as the `tags` attribute for taggable kinds.
-pub fn live_attrs(live: &LiveResource, taggable: bool) -> BTreeMap<String, Value> {
+pub fn live_attrs(live: &LiveResource, schema: Option<&KindSchema>) -> BTreeMap<String, Value> {
+    let taggable = schema.is_some_and(|s| s.taggable);
     let mut attrs = live.attrs.clone();
+    if let Some(schema) = schema {
+        schema.canonicalize(&mut attrs);
+    }
     // Every resource strata creates carries `strata:*` tags, so an empty tag set means the
     // kind's batched read does not return tags (CloudFront lists distributions without them):
     // keep the recorded tags rather than report them all removed.
@@ -228,7 +232,7 @@ fn drift_of(
         });
     };
     let schema = registry.schema(&rs.kind)?;
-    let attrs = live_attrs(live, schema.taggable);
+    let attrs = live_attrs(live, Some(schema));
     let mut changes = Vec::new();
     for (name, value) in &attrs {
         let sensitive = schema.get(name).is_some_and(|a| a.sensitive);
@@ -275,8 +279,7 @@ pub fn refreshed_state(state: &State, refreshed: &Refreshed, registry: &Registry
             Some(live) => {
                 if let Some(rs) = out.resources.get_mut(address) {
                     let schema = registry.schema(&rs.kind);
-                    let taggable = schema.is_some_and(|s| s.taggable);
-                    for (k, v) in live_attrs(live, taggable) {
+                    for (k, v) in live_attrs(live, schema) {
                         let sensitive = schema.and_then(|s| s.get(&k)).is_some_and(|a| a.sensitive);
                         rs.attributes
                             .insert(k, if sensitive { v.redact() } else { v });

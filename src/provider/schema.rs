@@ -81,6 +81,8 @@ pub struct AttrSchema {
     pub on_change: OnChange,
     /// One line for `--help`, the JSON Schema and editors.
     pub description: &'static str,
+    /// A list whose order means nothing to AWS (rules, subnet ids): compared as a set.
+    pub unordered: bool,
 }
 
 impl AttrSchema {
@@ -94,6 +96,7 @@ impl AttrSchema {
             sensitive: false,
             on_change: OnChange::Update,
             description: "",
+            unordered: false,
         }
     }
 
@@ -141,6 +144,11 @@ impl AttrSchema {
     /// Mark as forcing replacement when changed.
     pub fn replace(mut self) -> Self {
         self.on_change = OnChange::Replace;
+        self
+    }
+    /// Mark a list as a set: AWS may return it in any order.
+    pub fn unordered(mut self) -> Self {
+        self.unordered = true;
         self
     }
     /// Mark as sensitive.
@@ -208,6 +216,18 @@ impl KindSchema {
         self
     }
 
+    /// Sort the set-like (`unordered`) list attributes into their canonical order.
+    pub fn canonicalize(
+        &self,
+        attrs: &mut std::collections::BTreeMap<String, crate::value::Value>,
+    ) {
+        for (name, value) in attrs.iter_mut() {
+            if self.get(name).is_some_and(|a| a.unordered) {
+                sort_set(value);
+            }
+        }
+    }
+
     /// Look an attribute up by name.
     pub fn get(&self, name: &str) -> Option<&AttrSchema> {
         self.attrs.iter().find(|a| a.name == name)
@@ -216,5 +236,13 @@ impl KindSchema {
     /// Names of the attributes configuration may set, for "did you mean".
     pub fn settable_names(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.attrs.iter().filter(|a| a.settable()).map(|a| a.name)
+    }
+}
+
+/// Put the items of a set-like list in one canonical order (by their rendering), so that the
+/// order AWS answers in never reads as a change.
+pub fn sort_set(value: &mut crate::value::Value) {
+    if let crate::value::Value::List(items) = value {
+        items.sort_by_cached_key(|v| v.render_inline());
     }
 }

@@ -76,7 +76,7 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
             .doc("Id of the subnet to launch in; a default subnet when unset"),
     )
     .attr(
-        string_list("vpc_security_group_ids")
+        string_list("vpc_security_group_ids").unordered()
             .doc("Ids of the security groups attached to the instance's primary interface"),
     )
     .attr(

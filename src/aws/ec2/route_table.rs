@@ -45,12 +45,16 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
             .doc("Id of the VPC the route table belongs to"),
     )
     // Routes are created, replaced and deleted one by one on the live table.
-    .attr(block_list("routes").doc(
+    .attr(block_list("routes").unordered().doc(
         "Routes, each a table: destination_cidr_block or destination_ipv6_cidr_block, and one \
          target of gateway_id, nat_gateway_id, network_interface_id, vpc_peering_connection_id, \
          transit_gateway_id",
     ))
-    .attr(string_list("subnet_ids").doc("Ids of the subnets associated with this route table"))
+    .attr(
+        string_list("subnet_ids")
+            .unordered()
+            .doc("Ids of the subnets associated with this route table"),
+    )
     .attr(AttrSchema::computed("arn", AttrType::String).doc("ARN of the route table"))
     .attr(
         AttrSchema::computed("owner_id", AttrType::String)

@@ -57,13 +57,13 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
             .doc("Id of the VPC; the region's default VPC when unset"),
     )
     // Rules are authorized and revoked one by one on the live group.
-    .attr(block_list("ingress").doc(
+    .attr(block_list("ingress").unordered().doc(
         "Inbound rules, each a table: protocol (tcp, udp, icmp or -1), from_port, to_port, one or \
          more sources (cidr_blocks, ipv6_cidr_blocks, source_security_group_id, prefix_list_name: \
          a managed prefix list looked up by name, e.g. \
          com.amazonaws.global.cloudfront.origin-facing) and description",
     ))
-    .attr(block_list("egress").doc(
+    .attr(block_list("egress").unordered().doc(
         "Outbound rules, same keys as ingress (the sources become destinations); unset keeps \
          AWS's default allow-all rule",
     ))

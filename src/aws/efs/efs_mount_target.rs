@@ -57,6 +57,7 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     // ModifyMountTargetSecurityGroups changes the groups of a live mount target.
     .attr(
         string_list("security_groups")
+            .unordered()
             .doc("Ids of the security groups (at most 5); the VPC's default group when unset"),
     )
     .attr(

@@ -65,7 +65,7 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
             .doc("Inline policies: policy name -> policy document"),
     )
     .attr(
-        string_list("managed_policy_arns")
+        string_list("managed_policy_arns").unordered()
             .doc("ARNs of managed policies attached to the role"),
     )
     // IAM has no API to move a role to another path.
