@@ -34,7 +34,11 @@ echo
 echo "== strata plan --tier dev --detailed-exitcode   (nothing left to do)"
 "$strata" plan --tier dev --detailed-exitcode --state-dir "$state_dir"
 echo
-echo "== strata state list --tier dev"
-"$strata" state list --tier dev --state-dir "$state_dir"
+echo "== strata show --tier dev   (resources, endpoints, SSH command)"
+"$strata" show --tier dev --state-dir "$state_dir"
 echo
-echo "To remove it: strata destroy --tier dev (the demo's emulator and state go away when it exits)."
+echo "== strata list"
+"$strata" list --state-dir "$state_dir"
+echo
+echo "To remove it: strata destroy --tier dev --state-dir DIR (here the emulator and the state go away when the demo exits)."
+echo "On a real host, strata health --tier dev checks each service's endpoint once user data has run."
