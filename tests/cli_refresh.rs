@@ -75,7 +75,7 @@ fn recorded(name: &str, live: &LiveResource) -> ResourceState {
         address: Address::new("vpc", name),
         kind: "vpc".into(),
         id: Some(live.id.clone()),
-        attributes: live_attrs(live, true),
+        attributes: live_attrs(live, strata::aws::registry().schema("vpc")),
         dependencies: Vec::new(),
         provenance: Provenance::Created,
         created_at: "2026-11-21T00:00:00Z".into(),

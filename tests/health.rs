@@ -157,6 +157,7 @@ fn request(dir: &Path) -> LoadRequest {
         stack: None,
         name: None,
         project_dir: dir.to_path_buf(),
+        snapshot: None,
     }
 }
 

@@ -46,7 +46,7 @@ async fn refreshing_210_vpcs_costs_two_describe_calls() {
                 address,
                 kind: "vpc".into(),
                 id: Some(live.id.clone()),
-                attributes: live_attrs(&live, true),
+                attributes: live_attrs(&live, strata::aws::registry().schema("vpc")),
                 dependencies: Vec::new(),
                 provenance: Provenance::Created,
                 created_at: "2026-11-21T00:00:00Z".into(),
