@@ -13,7 +13,7 @@ use tempfile::TempDir;
 /// The secret default of `n8n_encryption_key` in `stacks/ai-stack.toml`.
 const SECRET: &str = "change-me-in-the-tier-or-ssm";
 /// The summary line of the dev tier planned against no state (8 resources in the stack).
-const CREATE_ALL: &str = "Plan: 8 to add, 0 to change, 0 to replace, 0 to destroy.";
+const CREATE_ALL: &str = "Plan: 11 to add, 0 to change, 0 to replace, 0 to destroy.";
 
 fn state_dir() -> TempDir {
     tempfile::tempdir().expect("a temp dir")
@@ -135,7 +135,7 @@ fn validate_json_reports_valid_and_located_diagnostics() {
     let j = run.json();
     assert_eq!(j["valid"], true);
     assert_eq!(j["deployment"], "ai-stack-dev");
-    assert_eq!(j["resources"].as_array().map(Vec::len), Some(8));
+    assert_eq!(j["resources"].as_array().map(Vec::len), Some(11));
 
     let run = strata(&root)
         .args([
@@ -236,7 +236,7 @@ fn plan_json_has_the_documented_shape() {
     assert_eq!(j["deployment"], "ai-stack-dev");
     assert_eq!(j["tier"], "dev");
     let changes = j["resource_changes"].as_array().expect("resource_changes");
-    assert_eq!(changes.len(), 8);
+    assert_eq!(changes.len(), 11);
     for c in changes {
         for key in [
             "address",
@@ -263,7 +263,7 @@ fn plan_json_has_the_documented_shape() {
         .expect("vpc.main planned");
     assert_eq!(vpc["after"]["cidr_block"], "10.42.0.0/16");
     assert_eq!(vpc["after"]["id"], serde_json::json!({"$unknown": true}));
-    assert_eq!(j["summary"]["add"], 8);
+    assert_eq!(j["summary"]["add"], 11);
 }
 
 #[test]
@@ -272,7 +272,7 @@ fn plan_markdown_starts_with_the_bold_summary() {
     let run = plan_dev(&repo_root(), state.path(), &["--output", "markdown"]).expect_code(0);
     let first = run.stdout.lines().next().unwrap_or_default();
     assert_eq!(
-        first, "**Plan:** 8 to add, 0 to change, 0 to replace, 0 to destroy.",
+        first, "**Plan:** 11 to add, 0 to change, 0 to replace, 0 to destroy.",
         "{}",
         run.stdout
     );
@@ -358,7 +358,7 @@ fn quiet_text_plan_prints_nothing_on_stdout() {
     assert_eq!(run.stdout, "");
     // -q silences text only: tools asking for JSON still get it.
     let run = plan_dev(&repo_root(), state.path(), &["-q", "-o", "json"]).expect_code(0);
-    assert_eq!(run.json()["summary"]["add"], 8);
+    assert_eq!(run.json()["summary"]["add"], 11);
 }
 
 /// A project whose stack actually uses the secret variable in an attribute and an output, so a
@@ -367,8 +367,13 @@ fn project_using_the_secret() -> TempProject {
     let project = TempProject::new();
     project.edit(
         "stacks/ai-stack.toml",
-        "echo \"services:",
-        "echo \"key: ${var.n8n_encryption_key}\" > /etc/strata-key\necho \"services:",
+        "[vars]\n",
+        &format!("[vars]\nn8n_encryption_key = {{ sensitive = true, default = \"{SECRET}\" }}\n"),
+    );
+    project.edit(
+        "stacks/ai-stack.toml",
+        "[resource.iam_role.host]\n",
+        "[resource.iam_role.host]\ndescription = \"key ${var.n8n_encryption_key}\"\n",
     );
     project.edit(
         "stacks/ai-stack.toml",
@@ -457,7 +462,7 @@ fn fake_apply_resolves_references_to_fake_ids() {
         .resources
         .values()
         .all(|r| r.attributes.values().all(strata::Value::is_known)));
-    assert_eq!(state.outputs.len(), 4);
+    assert_eq!(state.outputs.len(), 8);
     let plan =
         strata::plan::diff::plan(&deployment, Some(&state), &registry, false).expect("plans");
     assert!(!plan.summary.has_changes(), "{:?}", plan.summary);
@@ -472,7 +477,7 @@ fn plan_against_matching_state_has_no_changes() {
     let run = plan_dev(project.path(), state.path(), &["-o", "json"]).expect_code(0);
     let j = run.json();
     assert_eq!(j["summary"]["add"], 0);
-    assert_eq!(j["summary"]["unchanged"], 8);
+    assert_eq!(j["summary"]["unchanged"], 11);
     assert!(j["state"]["lineage"].is_string(), "{}", j["state"]);
 }
 
@@ -519,7 +524,8 @@ fn changed_instance_type_changes_only_the_instance() {
         .as_array()
         .expect("changes")
         .iter()
-        .filter(|c| c["address"] != "instance.host")
+        // The data volume's attachment names the host: a new host means a new attachment.
+        .filter(|c| c["address"] != "instance.host" && c["address"] != "volume_attachment.data")
         .all(|c| c["action"] == "no-op");
     assert!(others_unchanged, "{j}");
 }
@@ -730,7 +736,7 @@ fn graph_renders_mermaid_dot_and_json() {
         .expect_code(0)
         .json();
     let nodes = j["nodes"].as_array().expect("nodes");
-    assert_eq!(nodes.len(), 8);
+    assert_eq!(nodes.len(), 11);
     assert!(nodes.iter().any(|n| n == "vpc.main"));
     let edges = j["edges"].as_array().expect("edges");
     assert!(edges
@@ -742,7 +748,7 @@ fn graph_renders_mermaid_dot_and_json() {
         .iter()
         .filter_map(|a| a.as_str())
         .collect();
-    assert_eq!(order.len(), 8);
+    assert_eq!(order.len(), 11);
     let pos = |a: &str| order.iter().position(|x| *x == a).expect("in order");
     // Every edge's target comes before its source.
     for e in edges {
