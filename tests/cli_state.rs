@@ -68,7 +68,7 @@ fn list_shows_every_recorded_resource() {
     assert_eq!(j["serial"], saved.serial);
     assert_eq!(j["lineage"], saved.lineage.as_str());
     let rows = j["resources"].as_array().expect("resources");
-    assert_eq!(rows.len(), 8);
+    assert_eq!(rows.len(), 11);
     let vpc = rows
         .iter()
         .find(|r| r["address"] == "vpc.main")
@@ -147,8 +147,8 @@ fn verify_reports_a_sound_state_and_refuses_a_tampered_one() {
         .json();
     assert_eq!(j["ok"], true);
     assert_eq!(j["serial"], saved.serial);
-    assert_eq!(j["resources"], 8);
-    assert_eq!(j["outputs"], 4);
+    assert_eq!(j["resources"], 11);
+    assert_eq!(j["outputs"], 8);
     assert_eq!(j["lock"], "free");
 
     let path = dir.path().join(DEPLOYMENT).join("state.json");
@@ -210,7 +210,7 @@ fn backups_list_previous_versions_and_restore_brings_one_back() {
     let j = state(dir.path(), &["list", "-o", "json"])
         .expect_code(0)
         .json();
-    assert_eq!(j["resources"].as_array().map(Vec::len), Some(8));
+    assert_eq!(j["resources"].as_array().map(Vec::len), Some(11));
     assert!(
         j["serial"].as_u64().is_some_and(|s| s > 3),
         "restored state must get a serial above every earlier one: {j}"
@@ -233,7 +233,7 @@ fn backups_list_previous_versions_and_restore_brings_one_back() {
     let j = state(dir.path(), &["list", "-o", "json"])
         .expect_code(0)
         .json();
-    assert_eq!(j["resources"].as_array().map(Vec::len), Some(7));
+    assert_eq!(j["resources"].as_array().map(Vec::len), Some(10));
     let run = state(dir.path(), &["restore", "state.999999.json"]).expect_code(1);
     assert!(
         run.stderr.contains("strata::state::no_such_backup"),

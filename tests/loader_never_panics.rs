@@ -135,6 +135,11 @@ fn scenarios() -> &'static [Scenario] {
                     read(&root.join("stacks/ai-stack.toml")),
                 ),
                 ("tiers/dev.toml".into(), read(&root.join("tiers/dev.toml"))),
+                // The user data template is mutated too: its parser must not panic either.
+                (
+                    "stacks/ai-stack/user-data.sh.tpl".into(),
+                    read(&root.join("stacks/ai-stack/user-data.sh.tpl")),
+                ),
             ],
             tier: Some("tiers/dev.toml".into()),
             stack: None,
