@@ -163,10 +163,11 @@ impl Step {
                         || async {
                             let n = attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                             if n > 0 && taggable {
-                                if let Ok(found) = kind.find_tagged(&own_tags).await {
-                                    if let Some(existing) = found.into_iter().next() {
-                                        return Ok(existing);
-                                    }
+                                // A lookup that fails (throttled, say) must fail the attempt:
+                                // creating blindly could make the resource twice.
+                                let found = kind.find_tagged(&own_tags).await?;
+                                if let Some(existing) = found.into_iter().next() {
+                                    return Ok(existing);
                                 }
                             }
                             kind.create(&req).await
