@@ -4,7 +4,6 @@ use super::args::{ApplyArgs, OnFailureArg, OutputFormat};
 use super::exit::ExitStatus;
 use super::ui::Ui;
 use super::{confirm, live, target};
-use crate::engine::events::{EventSink, JsonLines, TextLines};
 use crate::engine::{apply, reconcile, ApplyOptions, OnFailure, RunContext};
 use crate::plan::diff;
 use crate::plan::model::{InputFile, StateRef};
@@ -43,11 +42,7 @@ pub fn run(ui: &Ui, args: &ApplyArgs) -> ExitStatus {
         )
     });
     let registry = live::connected_registry(&args.aws, &deployment);
-    let events: Arc<dyn EventSink> = if ui.json() {
-        Arc::new(JsonLines)
-    } else {
-        Arc::new(TextLines { quiet: ui.quiet })
-    };
+    let events = super::progress::event_sink(ui);
     let cancel = Arc::new(AtomicBool::new(false));
     let ctx = RunContext {
         deployment: &deployment,

@@ -10,6 +10,7 @@ mod exit;
 mod graph;
 mod live;
 mod plan;
+mod progress;
 mod refresh;
 mod schema;
 mod show_plan;
