@@ -87,7 +87,10 @@ pub fn finished(event: &Event, p: Palette) -> Option<String> {
                 .as_ref()
                 .map(|i| format!(" {}", p.dim(&format!("({i})"))))
                 .unwrap_or_default();
-            format!("{symbol} {verb} {address}{id} {}", p.dim(&seconds(*elapsed_ms)))
+            format!(
+                "{symbol} {verb} {address}{id} {}",
+                p.dim(&seconds(*elapsed_ms))
+            )
         }
         Event::Failed {
             address,

@@ -180,7 +180,8 @@ impl Shared {
             None => self.multi.add(bar),
         };
         bar.tick();
-        view.running.insert(address.to_string(), Running { bar, retry });
+        view.running
+            .insert(address.to_string(), Running { bar, retry });
         let since = *view.since.get_or_insert_with(Instant::now);
         if view.footer.is_none() {
             let footer = self
@@ -204,10 +205,7 @@ impl Shared {
         let Some(footer) = &view.footer else {
             return;
         };
-        let total = view
-            .planned
-            .len()
-            .max(view.finished + view.running.len());
+        let total = view.planned.len().max(view.finished + view.running.len());
         footer.set_message(format!(
             "{} of {total} done, {} running",
             view.finished,
@@ -292,9 +290,12 @@ fn step_style(palette: Palette, retry: Arc<Mutex<Retry>>) -> ProgressStyle {
     };
     ProgressStyle::with_template(template)
         .unwrap_or_else(|_| ProgressStyle::default_spinner())
-        .with_key("secs", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
-            let _ = write!(w, "{:.1}s", state.elapsed().as_secs_f64());
-        })
+        .with_key(
+            "secs",
+            |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.1}s", state.elapsed().as_secs_f64());
+            },
+        )
         .with_key("note", note)
 }
 
@@ -307,9 +308,12 @@ fn footer_style(palette: Palette, since: Instant) -> ProgressStyle {
     };
     ProgressStyle::with_template(template)
         .unwrap_or_else(|_| ProgressStyle::default_spinner())
-        .with_key("total", move |_: &ProgressState, w: &mut dyn std::fmt::Write| {
-            let _ = write!(w, "{:.1}s", since.elapsed().as_secs_f64());
-        })
+        .with_key(
+            "total",
+            move |_: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.1}s", since.elapsed().as_secs_f64());
+            },
+        )
 }
 
 #[cfg(test)]
@@ -393,10 +397,7 @@ mod tests {
         let retry = view(&live).running["vpc.main"].retry.clone();
         let r = retry.lock().unwrap();
         let now = Instant::now();
-        assert_eq!(
-            r.text(now).as_deref(),
-            Some("retrying (throttling, 60.0s)")
-        );
+        assert_eq!(r.text(now).as_deref(), Some("retrying (throttling, 60.0s)"));
         assert_eq!(
             r.text(now + Duration::from_secs(61)).as_deref(),
             Some("attempt 2"),

@@ -60,7 +60,10 @@ mod tests {
             choose(false, false, false, false),
             View::Plain { quiet: false }
         );
-        assert_eq!(choose(false, true, true, false), View::Plain { quiet: true });
+        assert_eq!(
+            choose(false, true, true, false),
+            View::Plain { quiet: true }
+        );
         assert_eq!(
             choose(false, false, true, true),
             View::Plain { quiet: false }
