@@ -65,9 +65,14 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
     let latency = Duration::from_millis(args.latency_ms);
     let per_resource = latency * CALLS_PER_CREATE as u32;
 
-    let workspace = tempfile::Builder::new().prefix("strata-apply-bench-").tempdir()?;
+    let workspace = tempfile::Builder::new()
+        .prefix("strata-apply-bench-")
+        .tempdir()?;
     std::fs::create_dir_all(workspace.path().join("stacks"))?;
-    std::fs::write(workspace.path().join("stacks/apply-bench.toml"), shape.stack_toml())?;
+    std::fs::write(
+        workspace.path().join("stacks/apply-bench.toml"),
+        shape.stack_toml(),
+    )?;
     let offline = run::registry(Arc::new(Sleepy::new(Duration::ZERO)));
     let deployment = load(
         &LoadRequest {
@@ -80,7 +85,10 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
     let plan = diff::plan(&deployment, None, &offline, false)?;
     let resources = plan.resource_changes.len();
     if resources != shape.resources()
-        || plan.resource_changes.iter().any(|c| c.action != Action::Create)
+        || plan
+            .resource_changes
+            .iter()
+            .any(|c| c.action != Action::Create)
     {
         return Err(format!(
             "the plan should create {} resources; it has {resources} changes",
@@ -94,7 +102,11 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
     let parents: BTreeMap<String, Vec<String>> = graph
         .nodes()
         .map(|a| {
-            let deps = graph.dependencies(a).iter().map(|d| d.to_string()).collect();
+            let deps = graph
+                .dependencies(a)
+                .iter()
+                .map(|d| d.to_string())
+                .collect();
             (a.to_string(), deps)
         })
         .collect();
@@ -185,7 +197,11 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
             "\nTarget: wall / bound ≤ {TARGET_RATIO} at parallelism {}: {:.3} — {}",
             args.parallelism,
             ratio,
-            if ratio <= TARGET_RATIO { "met" } else { "MISSED" }
+            if ratio <= TARGET_RATIO {
+                "met"
+            } else {
+                "MISSED"
+            }
         );
     }
     Ok(())

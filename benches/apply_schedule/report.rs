@@ -5,7 +5,12 @@ use std::time::Duration;
 
 /// The lower bound on an apply's wall time with `parallelism` steps at once: no schedule beats
 /// the critical path, nor the total work spread evenly over every slot.
-pub fn lower_bound(critical: Duration, resources: usize, per_resource: Duration, parallelism: usize) -> Duration {
+pub fn lower_bound(
+    critical: Duration,
+    resources: usize,
+    per_resource: Duration,
+    parallelism: usize,
+) -> Duration {
     let spread = per_resource.mul_f64(resources as f64 / parallelism.max(1) as f64);
     critical.max(spread)
 }

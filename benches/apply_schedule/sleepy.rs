@@ -52,6 +52,15 @@ impl Sleepy {
         }
     }
 
+    /// Keep `resource` as the account would, and answer with it.
+    fn store(&self, resource: LiveResource) -> Result<LiveResource, ProviderError> {
+        self.live
+            .lock()
+            .map_err(|_| poisoned())?
+            .insert(resource.id.clone(), resource.clone());
+        Ok(resource)
+    }
+
     fn stored(&self, id: &str) -> Option<LiveResource> {
         self.live.lock().ok()?.get(id).cloned()
     }
@@ -83,30 +92,20 @@ impl ResourceKind for Sleepy {
 
     async fn create(&self, req: &CreateRequest<'_>) -> Result<LiveResource, ProviderError> {
         self.call().await;
-        let resource = LiveResource {
+        self.store(LiveResource {
             id: format!("bn-{}", req.address.name),
             attrs: req.attrs.clone(),
             tags: req.tags.clone(),
-        };
-        self.live
-            .lock()
-            .map_err(|_| poisoned())?
-            .insert(resource.id.clone(), resource.clone());
-        Ok(resource)
+        })
     }
 
     async fn update(&self, req: &UpdateRequest<'_>) -> Result<LiveResource, ProviderError> {
         self.call().await;
-        let resource = LiveResource {
+        self.store(LiveResource {
             id: req.id.to_string(),
             attrs: req.after.clone(),
             tags: req.tags.clone(),
-        };
-        self.live
-            .lock()
-            .map_err(|_| poisoned())?
-            .insert(resource.id.clone(), resource.clone());
-        Ok(resource)
+        })
     }
 
     async fn delete(&self, id: &str, _recorded: &Attrs) -> Result<(), ProviderError> {

@@ -7,10 +7,13 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use strata::engine::{Event, EventSink};
 
+/// When a step started and when it ended.
+type Span = (Option<Instant>, Option<Instant>);
+
 /// Start and end of every step, by address.
 #[derive(Default)]
 pub struct Timeline {
-    steps: Mutex<BTreeMap<String, (Option<Instant>, Option<Instant>)>>,
+    steps: Mutex<BTreeMap<String, Span>>,
 }
 
 impl EventSink for Timeline {
@@ -20,8 +23,12 @@ impl EventSink for Timeline {
             return;
         };
         match event {
-            Event::Started { address, .. } => steps.entry(address.clone()).or_default().0 = Some(now),
-            Event::Succeeded { address, .. } => steps.entry(address.clone()).or_default().1 = Some(now),
+            Event::Started { address, .. } => {
+                steps.entry(address.clone()).or_default().0 = Some(now)
+            }
+            Event::Succeeded { address, .. } => {
+                steps.entry(address.clone()).or_default().1 = Some(now)
+            }
             _ => {}
         }
     }
@@ -54,7 +61,10 @@ impl Timeline {
         let mut handoff = Duration::ZERO;
         let mut handoffs = 0u32;
         for (address, deps) in parents {
-            let last_dep_end = deps.iter().filter_map(|d| steps.get(d).and_then(|s| s.1)).max();
+            let last_dep_end = deps
+                .iter()
+                .filter_map(|d| steps.get(d).and_then(|s| s.1))
+                .max();
             let start = steps.get(address).and_then(|s| s.0);
             if let (Some(ready), Some(start)) = (last_dep_end, start) {
                 handoff += start.saturating_duration_since(ready);
