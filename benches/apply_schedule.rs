@@ -153,7 +153,7 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
 
     println!("## Apply schedule benchmark\n");
     println!(
-        "- graph: {} chains × depth {}, {} leaf/leaves per chain resource, cross links {}: {resources} resources, {} dependency edges, critical path {} resources",
+        "- graph: {} chains × depth {}, {} leaves under each chain resource, cross links {}: {resources} resources, {} dependency edges, critical path {} resources",
         shape.chains,
         shape.depth,
         shape.fanout,
