@@ -5,7 +5,6 @@ use super::exit::ExitStatus;
 use super::ui::Ui;
 use super::{confirm, live, target};
 use crate::config::Deployment;
-use crate::engine::events::{EventSink, JsonLines, TextLines};
 use crate::engine::{apply, history, reconcile, ApplyOptions, OnFailure, RunContext};
 use crate::plan::diff;
 use crate::plan::model::{InputFile, StateRef};
@@ -96,11 +95,7 @@ pub(super) fn execute(
         )
     });
     let registry = live::connected_registry(job.aws, deployment);
-    let events: Arc<dyn EventSink> = if ui.json() {
-        Arc::new(JsonLines)
-    } else {
-        Arc::new(TextLines { quiet: ui.quiet })
-    };
+    let events = super::progress::event_sink(ui);
     let cancel = Arc::new(AtomicBool::new(false));
     let ctx = RunContext {
         deployment,

@@ -5,7 +5,6 @@ use super::args::DestroyArgs;
 use super::exit::ExitStatus;
 use super::ui::Ui;
 use super::{confirm, live, target};
-use crate::engine::events::{EventSink, JsonLines, TextLines};
 use crate::engine::{destroy, reconcile, ApplyOptions, RunContext};
 use crate::state::Provenance;
 use std::sync::atomic::AtomicBool;
@@ -35,11 +34,7 @@ pub fn run(ui: &Ui, args: &DestroyArgs) -> ExitStatus {
         Err(e) => return target::fail(ui, &e),
     };
     let registry = live::connected_registry(&args.aws, &deployment);
-    let events: Arc<dyn EventSink> = if ui.json() {
-        Arc::new(JsonLines)
-    } else {
-        Arc::new(TextLines { quiet: ui.quiet })
-    };
+    let events = super::progress::event_sink(ui);
     let cancel = Arc::new(AtomicBool::new(false));
     let ctx = RunContext {
         deployment: &deployment,

@@ -13,6 +13,7 @@ mod inventory;
 mod list;
 mod live;
 mod plan;
+mod progress;
 mod refresh;
 mod rollback;
 mod schema;

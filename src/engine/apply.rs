@@ -16,6 +16,7 @@ use crate::provider::{Attrs, ProviderError};
 use crate::state::{now_rfc3339, OutputState, Provenance, ResourceState, State};
 use crate::value::Value;
 use sha2::{Digest, Sha256};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
@@ -185,9 +186,9 @@ pub async fn apply(
                 }
             }
         };
-        let mut save_error: Option<EngineError> = None;
         let mut created = Vec::new();
         let mut updated = Vec::new();
+        let commits: RefCell<Vec<u64>> = RefCell::new(Vec::new());
         let mut finish = |done: Done| -> bool {
             let Ok(mut guard) = state_cell.lock() else {
                 return false;
@@ -212,13 +213,7 @@ pub async fn apply(
                         Work::Create { .. } => created.push(done.address.clone()),
                         _ => updated.push(done.address.clone()),
                     }
-                    if let Err(e) = ctx.backend.save(ctx.lock, state) {
-                        save_error = Some(e.into());
-                        return false;
-                    }
-                    if let Ok(mut j) = journal.lock() {
-                        let _ = j.committed(done.seq);
-                    }
+                    commits.borrow_mut().push(done.seq);
                     true
                 }
                 Ok(None) => true,
@@ -230,12 +225,15 @@ pub async fn apply(
                 }
             }
         };
+        let mut save_error: Option<EngineError> = None;
+        let mut flush = || save_and_commit(ctx, &state_cell, &journal, &commits, &mut save_error);
         schedule::run(
             waits,
             opts.parallelism,
             &ctx.cancel,
             &mut start,
             &mut finish,
+            &mut flush,
         )
         .await;
         report.created.extend(created);
@@ -375,7 +373,7 @@ pub(crate) async fn delete_phase(
     let state_cell = Mutex::new(state);
     let failures: Mutex<Vec<ProviderError>> = Mutex::new(Vec::new());
     let mut deleted = Vec::new();
-    let mut save_error: Option<EngineError> = None;
+    let commits: RefCell<Vec<u64>> = RefCell::new(Vec::new());
     let mut start = |address: &Address| -> Option<Step> {
         let guard = state_cell.lock().ok()?;
         let rs = guard.resources.get(address)?;
@@ -407,13 +405,7 @@ pub(crate) async fn delete_phase(
                     });
                 }
                 deleted.push(done.address.clone());
-                if let Err(e) = ctx.backend.save(ctx.lock, &mut guard) {
-                    save_error = Some(e.into());
-                    return false;
-                }
-                if let Ok(mut j) = journal.lock() {
-                    let _ = j.committed(done.seq);
-                }
+                commits.borrow_mut().push(done.seq);
                 true
             }
             Err(e) => {
@@ -427,7 +419,17 @@ pub(crate) async fn delete_phase(
     let never = std::sync::atomic::AtomicBool::new(false);
     // A rollback runs to the end even after Ctrl-C: stopping half-way would orphan resources.
     let cancel = if rolling_back { &never } else { &*ctx.cancel };
-    schedule::run(waits, opts.parallelism, cancel, &mut start, &mut finish).await;
+    let mut save_error: Option<EngineError> = None;
+    let mut flush = || save_and_commit(ctx, &state_cell, journal, &commits, &mut save_error);
+    schedule::run(
+        waits,
+        opts.parallelism,
+        cancel,
+        &mut start,
+        &mut finish,
+        &mut flush,
+    )
+    .await;
     if let Some(e) = save_error {
         return Err(e);
     }
@@ -440,6 +442,34 @@ pub(crate) async fn delete_phase(
     }
     report.failed.extend(failed);
     Ok(ok)
+}
+
+/// Save the state holding the results recorded since the last save, then commit their journal
+/// intents (one save and one journal sync for every step that ended in the same batch).
+fn save_and_commit(
+    ctx: &RunContext<'_>,
+    state: &Mutex<&mut State>,
+    journal: &Mutex<Journal>,
+    commits: &RefCell<Vec<u64>>,
+    save_error: &mut Option<EngineError>,
+) -> bool {
+    let seqs = std::mem::take(&mut *commits.borrow_mut());
+    if seqs.is_empty() {
+        return true;
+    }
+    let Ok(mut guard) = state.lock() else {
+        return false;
+    };
+    if let Err(e) = ctx.backend.save(ctx.lock, &mut guard) {
+        *save_error = Some(e.into());
+        return false;
+    }
+    if let Ok(mut j) = journal.lock() {
+        // A commit that does not reach the disk only makes the next run check the resource
+        // by its tags again: the state already holds it.
+        let _ = j.committed_all(&seqs);
+    }
+    true
 }
 
 /// Delete every resource this first deployment created, dependents first.

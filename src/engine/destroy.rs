@@ -92,6 +92,12 @@ pub async fn destroy(
         .filter(|r| r.provenance != Provenance::Reused)
         .map(|r| r.address.clone())
         .collect();
+    for address in &owned {
+        ctx.events.emit(&Event::Planned {
+            address: address.to_string(),
+            action: "delete".into(),
+        });
+    }
     let waits: BTreeMap<Address, BTreeSet<Address>> = owned
         .iter()
         .map(|x| {

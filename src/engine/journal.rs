@@ -116,9 +116,17 @@ impl Journal {
     }
 
     fn append(&mut self, entry: &Entry) -> std::io::Result<()> {
-        let mut line = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
-        line.push(b'\n');
-        self.file.write_all(&line)?;
+        self.append_all(std::slice::from_ref(entry))
+    }
+
+    /// Append entries with one write and one sync.
+    fn append_all(&mut self, entries: &[Entry]) -> std::io::Result<()> {
+        let mut lines = Vec::new();
+        for entry in entries {
+            serde_json::to_writer(&mut lines, entry).map_err(std::io::Error::other)?;
+            lines.push(b'\n');
+        }
+        self.file.write_all(&lines)?;
         // The point of a journal: the line is on disk before the call it announces.
         self.file.sync_data()
     }
@@ -159,7 +167,13 @@ impl Journal {
 
     /// Record that the state holding the result is saved.
     pub fn committed(&mut self, seq: u64) -> std::io::Result<()> {
-        self.append(&Entry::Committed { seq })
+        self.committed_all(&[seq])
+    }
+
+    /// Record that the state holding these results is saved (one sync for all of them).
+    pub fn committed_all(&mut self, seqs: &[u64]) -> std::io::Result<()> {
+        let entries: Vec<Entry> = seqs.iter().map(|&seq| Entry::Committed { seq }).collect();
+        self.append_all(&entries)
     }
 
     /// Empty the journal (every intent is settled in the saved state).
@@ -271,5 +285,29 @@ mod tests {
         assert_eq!(s, 3);
         j.clear().unwrap();
         assert!(pending(dir.path()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn one_commit_settles_every_intent_of_a_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::open(dir.path()).unwrap();
+        let tags = BTreeMap::new();
+        let mut seqs = Vec::new();
+        for name in ["a", "b", "c"] {
+            let a = Address::new("vpc", name);
+            let s = j.intent(Op::Create, &a, "vpc", None, name, &tags).unwrap();
+            j.outcome(s, true, Some(name)).unwrap();
+            seqs.push(s);
+        }
+        j.committed_all(&seqs[..2]).unwrap();
+        let p = pending(dir.path()).unwrap();
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].address, Address::new("vpc", "c"));
+        let commits = read(&path_in(dir.path()))
+            .unwrap()
+            .into_iter()
+            .filter(|e| matches!(e, Entry::Committed { .. }))
+            .count();
+        assert_eq!(commits, 2);
     }
 }
