@@ -29,7 +29,7 @@ fn off_a_terminal_apply_and_destroy_print_plain_lines() {
         run.stderr
     );
     assert!(
-        run.stderr.contains("8 created, 0 updated"),
+        run.stderr.contains("11 created, 0 updated"),
         "{}",
         run.stderr
     );
@@ -132,7 +132,7 @@ fn on_a_terminal_apply_draws_the_live_view_and_no_colour_honours_no_color() {
     assert!(text.contains("+ created vpc.main (vpc-"), "{text}");
     assert!(text.contains("+ created instance.host (i-"), "{text}");
     assert!(text.contains("Done in "), "{text}");
-    assert!(text.contains(": 8 created."), "{text}");
+    assert!(text.contains(": 11 created."), "{text}");
     assert!(
         !text.contains("vpc.main: created"),
         "the plain lines are not printed as well:\n{text}"
@@ -151,7 +151,7 @@ fn on_a_terminal_apply_draws_the_live_view_and_no_colour_honours_no_color() {
     );
     let text = without_escapes(&drawn);
     assert!(text.contains("- deleted vpc.main (vpc-"), "{text}");
-    assert!(text.contains(": 8 deleted."), "{text}");
+    assert!(text.contains(": 11 deleted."), "{text}");
     for colour in COLOURS {
         assert!(
             !drawn.contains(colour),

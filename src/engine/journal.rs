@@ -76,6 +76,10 @@ pub struct Pending {
     pub tags: BTreeMap<String, String>,
     /// Whether the call is known to have failed (nothing to find).
     pub failed: bool,
+    /// Whether the call's answer was recorded (otherwise it may still be on its way).
+    pub answered: bool,
+    /// When the intent was written (RFC 3339).
+    pub at: String,
 }
 
 /// An open journal.
@@ -220,6 +224,7 @@ pub fn pending(dir: &Path) -> std::io::Result<Vec<Pending>> {
                 kind,
                 id,
                 tags,
+                at,
                 ..
             } => {
                 open.insert(
@@ -231,11 +236,14 @@ pub fn pending(dir: &Path) -> std::io::Result<Vec<Pending>> {
                         id,
                         tags,
                         failed: false,
+                        answered: false,
+                        at,
                     },
                 );
             }
             Entry::Outcome { seq, ok, id } => {
                 if let Some(p) = open.get_mut(&seq) {
+                    p.answered = true;
                     p.failed = !ok;
                     if id.is_some() {
                         p.id = id;

@@ -38,11 +38,24 @@ pub async fn reconcile(ctx: &RunContext<'_>, state: &mut State) -> Result<usize,
                     (TAG_DEPLOYMENT.to_string(), ctx.deployment.name.clone()),
                     (TAG_ADDRESS.to_string(), p.address.to_string()),
                 ]);
-                let mut found = kind.find_tagged(&wanted).await?;
-                // Untaggable kinds (attachments) are found by the id the call returned.
-                if found.is_empty() {
-                    if let Some(id) = &p.id {
-                        found = kind.read(std::slice::from_ref(id)).await?;
+                let lookup = || async {
+                    let mut found = kind.find_tagged(&wanted).await?;
+                    // Untaggable kinds (attachments) are found by the id the call returned.
+                    if found.is_empty() {
+                        if let Some(id) = &p.id {
+                            found = kind.read(std::slice::from_ref(id)).await?;
+                        }
+                    }
+                    Ok::<_, crate::provider::ProviderError>(found)
+                };
+                let mut found = lookup().await?;
+                // A call still on the wire when its process died can land after this run
+                // looks: an unanswered intent younger than the grace period is looked up
+                // again once the period is over, before it counts as never made.
+                if found.is_empty() && !p.answered {
+                    if let Some(wait) = in_flight_wait(&p.at) {
+                        tokio::time::sleep(wait).await;
+                        found = lookup().await?;
                     }
                 }
                 if let Some(live) = found.into_iter().next() {
@@ -101,4 +114,35 @@ pub async fn reconcile(ctx: &RunContext<'_>, state: &mut State) -> Result<usize,
     }
     Journal::open(&dir)?.clear()?;
     Ok(pending.len())
+}
+
+/// How long a call announced at `at` may still be on its way to AWS.
+const IN_FLIGHT_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The time left until an intent written at `at` is past [`IN_FLIGHT_GRACE`]; `None` when it
+/// already is (or the time cannot be read, as for journals of older versions).
+fn in_flight_wait(at: &str) -> Option<std::time::Duration> {
+    let written =
+        time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).ok()?;
+    // Intent times have whole seconds: count from the end of that second.
+    let deadline = written + time::Duration::seconds(1) + IN_FLIGHT_GRACE;
+    let left = deadline - time::OffsetDateTime::now_utc();
+    std::time::Duration::try_from(left)
+        .ok()
+        .filter(|d| !d.is_zero())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recent_intents_wait_out_the_grace_period_and_old_ones_do_not() {
+        let now = crate::state::now_rfc3339();
+        let wait = in_flight_wait(&now).expect("a fresh intent waits");
+        assert!(wait <= IN_FLIGHT_GRACE + std::time::Duration::from_secs(1));
+        assert!(wait > std::time::Duration::from_secs(3), "{wait:?}");
+        assert_eq!(in_flight_wait("2020-01-01T00:00:00Z"), None);
+        assert_eq!(in_flight_wait("not a time"), None);
+    }
 }
