@@ -232,9 +232,7 @@ pub(super) fn execute(
 /// The region this run works in, as far as it can be told without asking the SDK: the flag,
 /// the configuration, then the environment (a profile's own region is not seen here).
 fn registry_region(aws: &AwsArgs, deployment: &Deployment) -> Option<String> {
-    aws.region
-        .clone()
-        .or_else(|| deployment.region.clone())
+    live::configured_region(aws, deployment)
         .or_else(|| std::env::var("AWS_REGION").ok())
         .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
         .filter(|r| !r.is_empty())

@@ -119,13 +119,10 @@ fn archive(
     backend: &crate::state::LocalBackend,
     deployment: &str,
 ) -> std::io::Result<std::path::PathBuf> {
-    let path = backend
+    let (path, dir) = backend
         .state_path(deployment)
+        .and_then(|p| Ok((p, backend.archive_dir(deployment)?)))
         .map_err(|e| std::io::Error::other(e.to_string()))?;
-    let dir = path
-        .parent()
-        .map(|p| p.join("archive"))
-        .unwrap_or_else(|| std::path::PathBuf::from("archive"));
     std::fs::create_dir_all(&dir)?;
     let stamp = crate::state::now_rfc3339().replace(':', "");
     let to = dir.join(format!("state.{stamp}.json"));

@@ -8,16 +8,11 @@ use super::ui::Ui;
 use crate::engine::journal;
 use crate::state::document::decode;
 use crate::state::status::{self, DeploymentStatus, DocumentFacts, StatusFacts};
-use crate::state::{lock, LocalBackend, LockHolder, LockStatus, State, StateError};
+use crate::state::{LocalBackend, LockHolder, LockStatus, State, StateError};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-/// The lock file's name in a deployment folder (see `src/state/local.rs`).
-const LOCK_FILE: &str = "state.lock";
-/// Where `strata destroy` moves the emptied state (see `src/cli/destroy.rs`).
-const ARCHIVE_DIR: &str = "archive";
 
 /// A state archived by `strata destroy`.
 #[derive(Debug)]
@@ -117,11 +112,11 @@ pub fn read_one(
         Err(e) if e.is_refusal() => (None, Some(e)),
         Err(e) => return Err(e),
     };
-    let lock = read_lock(&dir.join(LOCK_FILE))?;
+    let lock = backend.lock_status(name)?;
     let pending_intents = journal::pending(&dir)
         .map_err(|e| StateError::io("read the journal", journal::path_in(&dir), e))?
         .len();
-    let archive = newest_archive(&dir.join(ARCHIVE_DIR), name)?;
+    let archive = newest_archive(&backend.archive_dir(name)?, name)?;
     let document = match (&state, &problem) {
         (Some(s), _) => DocumentFacts::Readable {
             resources: s.resources.len(),
@@ -145,16 +140,6 @@ pub fn read_one(
         lock,
         pending_intents,
     }))
-}
-
-fn read_lock(path: &Path) -> Result<LockStatus, StateError> {
-    Ok(match lock::read_holder(path) {
-        Ok(None) => LockStatus::Free,
-        Ok(Some(h)) if h.is_stale() => LockStatus::Stale(h),
-        Ok(Some(h)) => LockStatus::Held(h),
-        Err(e) if e.kind() == io::ErrorKind::InvalidData => LockStatus::Unreadable,
-        Err(e) => return Err(StateError::io("read the lock file", path, e)),
-    })
 }
 
 /// The newest `state.<time>.json` of an archive folder: the time stamps sort as text.

@@ -18,10 +18,15 @@ use std::sync::Arc;
 pub fn connected_registry(args: &AwsArgs, deployment: &Deployment) -> Registry {
     let settings = AwsSettings {
         profile: args.profile.clone(),
-        region: args.region.clone().or_else(|| deployment.region.clone()),
+        region: configured_region(args, deployment),
         ..AwsSettings::default()
     };
     crate::aws::registry_with(Arc::new(Aws::new(settings, CallStats::default())))
+}
+
+/// `--region`, else the tier's or stack's `region`; `None` leaves it to the SDK's chain.
+pub fn configured_region(args: &AwsArgs, deployment: &Deployment) -> Option<String> {
+    args.region.clone().or_else(|| deployment.region.clone())
 }
 
 /// Read the live account for this deployment, printing a diagnostic on failure.

@@ -7,7 +7,7 @@ use super::exit::ExitStatus;
 use super::target;
 use super::ui::Ui;
 use crate::engine::history;
-use crate::state::{AppliedConfig, State};
+use crate::state::{AppliedConfig, LocalBackend, State, StateError};
 
 /// Run the command.
 pub fn run(ui: &Ui, args: &RollbackArgs) -> ExitStatus {
@@ -21,7 +21,7 @@ pub fn run(ui: &Ui, args: &RollbackArgs) -> ExitStatus {
     if args.list {
         return match backend.load(&name) {
             Ok(Some(state)) => list(ui, &state, args.to),
-            Ok(None) => no_state(ui, &name),
+            Ok(None) => no_state(ui, &backend, &name),
             Err(e) => target::fail(ui, &e),
         };
     }
@@ -34,7 +34,7 @@ pub fn run(ui: &Ui, args: &RollbackArgs) -> ExitStatus {
     }
     let state = match backend.load(&name) {
         Ok(Some(s)) => s,
-        Ok(None) => return no_state(ui, &name),
+        Ok(None) => return no_state(ui, &backend, &name),
         Err(e) => return target::fail(ui, &e),
     };
     let entry = match history::rollback_target(&state, args.to) {
@@ -72,11 +72,17 @@ pub fn run(ui: &Ui, args: &RollbackArgs) -> ExitStatus {
     execute(ui, &backend, &lock, Some(state), &job)
 }
 
-fn no_state(ui: &Ui, name: &str) -> ExitStatus {
-    ui.note(&format!(
-        "error: `{name}` has no recorded state: there is nothing to roll back."
-    ));
-    ExitStatus::Error
+fn no_state(ui: &Ui, backend: &LocalBackend, name: &str) -> ExitStatus {
+    match backend.state_path(name) {
+        Ok(path) => target::fail(
+            ui,
+            &StateError::NoState {
+                deployment: name.to_string(),
+                path,
+            },
+        ),
+        Err(e) => target::fail(ui, &e),
+    }
 }
 
 /// `--list`: every recorded run, newest last, marking what a rollback would return to.

@@ -27,6 +27,7 @@ pub const DEFAULT_BACKUP_LIMIT: usize = 10;
 const STATE_FILE: &str = "state.json";
 const LOCK_FILE: &str = "state.lock";
 const BACKUP_DIR: &str = "backups";
+const ARCHIVE_DIR: &str = "archive";
 
 /// State stored as files under a root directory.
 #[derive(Debug, Clone)]
@@ -72,6 +73,23 @@ impl LocalBackend {
     /// The path of a deployment's state document.
     pub fn state_path(&self, deployment: &str) -> Result<PathBuf, StateError> {
         Ok(self.deployment_dir(deployment)?.join(STATE_FILE))
+    }
+
+    /// Where `strata destroy` moves a deployment's emptied state.
+    pub fn archive_dir(&self, deployment: &str) -> Result<PathBuf, StateError> {
+        Ok(self.deployment_dir(deployment)?.join(ARCHIVE_DIR))
+    }
+
+    /// Who holds a deployment's lock, read without taking it.
+    pub fn lock_status(&self, deployment: &str) -> Result<LockStatus, StateError> {
+        let path = self.deployment_dir(deployment)?.join(LOCK_FILE);
+        Ok(match lock::read_holder(&path) {
+            Ok(None) => LockStatus::Free,
+            Ok(Some(h)) if h.is_stale() => LockStatus::Stale(h),
+            Ok(Some(h)) => LockStatus::Held(h),
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => LockStatus::Unreadable,
+            Err(e) => return Err(StateError::io("read the lock file", &path, e)),
+        })
     }
 
     /// Deployments that have a state document, sorted by name.
@@ -242,14 +260,7 @@ impl LocalBackend {
             OnDisk::Refused(e) => return Err(e),
             OnDisk::Readable(d) => d,
         };
-        let lock_path = self.deployment_dir(deployment)?.join(LOCK_FILE);
-        let lock = match lock::read_holder(&lock_path) {
-            Ok(None) => LockStatus::Free,
-            Ok(Some(h)) if h.is_stale() => LockStatus::Stale(h),
-            Ok(Some(h)) => LockStatus::Held(h),
-            Err(e) if e.kind() == io::ErrorKind::InvalidData => LockStatus::Unreadable,
-            Err(e) => return Err(StateError::io("read the lock file", &lock_path, e)),
-        };
+        let lock = self.lock_status(deployment)?;
         let backups = self.backups(deployment)?;
         Ok(VerifyReport {
             deployment: deployment.to_string(),
