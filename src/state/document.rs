@@ -17,8 +17,28 @@ pub const CHECKSUM_PREFIX: &str = "sha256:";
 
 /// The checksum strata stores for a state: `sha256:<hex>` over its canonical serialization.
 pub fn checksum(state: &State) -> String {
-    // Serializing a State cannot fail: all map keys are strings and values are plain data.
-    digest(&serde_json::to_vec(state).unwrap_or_default())
+    // Streamed into the hash: a large state's canonical form is megabytes that need not exist
+    // at once. Serializing a State cannot fail: all map keys are strings, values plain data.
+    let mut hasher = HashWriter(Sha256::new());
+    let _ = serde_json::to_writer(&mut hasher, state);
+    format!(
+        "{CHECKSUM_PREFIX}{}",
+        hex::encode(hasher.0.finalize())
+    )
+}
+
+/// Feeds written bytes to a SHA-256 hasher.
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 fn digest(canonical: &[u8]) -> String {
