@@ -16,6 +16,7 @@ use crate::provider::{CallStats, ErrorClass, ProviderError};
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use std::ops::RangeInclusive;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::OnceCell;
@@ -35,6 +36,27 @@ pub struct AwsSettings {
     pub static_credentials: Option<(String, String)>,
     /// Per-attempt timeout of one API call.
     pub call_timeout: Option<Duration>,
+    /// Items per page of the paginated list/describe calls, instead of each call's default
+    /// (a testing and tuning knob: small pages make the pagination loops run against moto).
+    /// Clamped to what each API accepts.
+    pub page_size: Option<i32>,
+}
+
+// The environment variable that sets `AwsSettings::page_size`.
+const PAGE_SIZE_VAR: &str = "STRATA_AWS_PAGE_SIZE";
+
+impl AwsSettings {
+    /// Default settings, with the page size taken from `STRATA_AWS_PAGE_SIZE` when it holds a
+    /// positive whole number (anything else leaves each call's default).
+    pub fn from_environment() -> Self {
+        AwsSettings {
+            page_size: std::env::var(PAGE_SIZE_VAR)
+                .ok()
+                .and_then(|v| v.trim().parse::<i32>().ok())
+                .filter(|n| *n > 0),
+            ..AwsSettings::default()
+        }
+    }
 }
 
 /// A lazily connected AWS session shared by every resource kind.
@@ -137,6 +159,15 @@ impl Aws {
             .await)
     }
 
+    /// The page size of one paginated call: the `page_size` setting clamped to what the API
+    /// accepts (`limits`), else the call's own `default` (`None`: let AWS choose).
+    pub fn page_size(&self, default: Option<i32>, limits: RangeInclusive<i32>) -> Option<i32> {
+        let setting = self.settings.as_ref().and_then(|s| s.page_size);
+        setting
+            .map(|n| n.clamp(*limits.start(), *limits.end()))
+            .or(default)
+    }
+
     /// The call counters.
     pub fn stats(&self) -> &CallStats {
         &self.stats
@@ -207,4 +238,31 @@ impl Aws {
     client!(cloudfront, cloudfront, aws_sdk_cloudfront);
     client!(efs, efs, aws_sdk_efs);
     client!(ssm, ssm, aws_sdk_ssm);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_page_size(page_size: Option<i32>) -> Aws {
+        Aws::new(
+            AwsSettings {
+                page_size,
+                ..AwsSettings::default()
+            },
+            CallStats::default(),
+        )
+    }
+
+    #[test]
+    fn page_size_is_the_setting_within_the_api_limits_else_the_default() {
+        assert_eq!(with_page_size(None).page_size(Some(100), 1..=100), Some(100));
+        assert_eq!(with_page_size(None).page_size(None, 5..=1000), None);
+        assert_eq!(with_page_size(Some(7)).page_size(None, 5..=1000), Some(7));
+        assert_eq!(with_page_size(Some(7)).page_size(Some(1000), 1..=1000), Some(7));
+        // EC2 refuses fewer than 5, ELBv2 more than 400.
+        assert_eq!(with_page_size(Some(2)).page_size(None, 5..=1000), Some(5));
+        assert_eq!(with_page_size(Some(900)).page_size(Some(400), 1..=400), Some(400));
+        assert_eq!(Aws::offline().page_size(Some(400), 1..=400), Some(400));
+    }
 }

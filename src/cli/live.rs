@@ -19,7 +19,7 @@ pub fn connected_registry(args: &AwsArgs, deployment: &Deployment) -> Registry {
     let settings = AwsSettings {
         profile: args.profile.clone(),
         region: configured_region(args, deployment),
-        ..AwsSettings::default()
+        ..AwsSettings::from_environment()
     };
     crate::aws::registry_with(Arc::new(Aws::new(settings, CallStats::default())))
 }

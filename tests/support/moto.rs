@@ -58,6 +58,7 @@ impl MotoSession {
             endpoint_url: Some(self.endpoint.clone()),
             static_credentials: Some(("testing".into(), "testing".into())),
             call_timeout: Some(Duration::from_secs(20)),
+            page_size: None,
         }
     }
 

@@ -106,6 +106,9 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
 });
 
+/// The page sizes ListDistributions accepts.
+const PAGE_LIMITS: std::ops::RangeInclusive<i32> = 1..=1000;
+
 /// How long CloudFront may take to deploy a change to every edge location.
 const DEPLOY_TIMEOUT: Duration = Duration::from_secs(45 * 60);
 
@@ -305,7 +308,11 @@ impl Distribution {
     async fn list(&self) -> Result<Vec<DistributionSummary>, ProviderError> {
         const OP: &str = "cloudfront:ListDistributions";
         let cf = self.aws.cloudfront().await?;
-        let mut pages = cf.list_distributions().into_paginator().send();
+        let mut pages = cf
+            .list_distributions()
+            .set_max_items(self.aws.page_size(None, PAGE_LIMITS))
+            .into_paginator()
+            .send();
         let mut out = Vec::new();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| classify(OP, e))?;

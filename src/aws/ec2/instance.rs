@@ -392,6 +392,7 @@ impl Instance {
         let mut pages = ec2
             .describe_instances()
             .set_filters(Some(filters))
+            .set_max_results(self.aws.page_size(None, tags::PAGE_LIMITS))
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {

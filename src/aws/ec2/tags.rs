@@ -47,6 +47,9 @@ pub fn filter(name: &str, values: &[String]) -> Filter {
 /// EC2 filters take at most 200 values: batch ids by that.
 pub const FILTER_BATCH: usize = 200;
 
+/// The page sizes EC2 describe calls accept (`MaxResults`).
+pub const PAGE_LIMITS: std::ops::RangeInclusive<i32> = 5..=1000;
+
 /// Make the resource's tags equal `want`: create/overwrite changed ones, delete removed ones.
 pub async fn sync(
     ec2: &aws_sdk_ec2::Client,

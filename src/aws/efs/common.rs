@@ -1,13 +1,18 @@
 //! Helpers shared by the EFS kinds: tags, listing file systems, and polling for a state.
 
 use crate::aws::errors::classify;
+use crate::aws::Aws;
 use crate::provider::ProviderError;
 use aws_sdk_efs::types::{FileSystemDescription, Tag};
 use std::collections::BTreeMap;
+use std::ops::RangeInclusive;
 use std::time::Duration;
 
 /// EFS describe calls return at most 100 items per page (AWS's default and moto's maximum).
 pub const PAGE: i32 = 100;
+
+/// The page sizes EFS describe calls accept.
+pub const PAGE_LIMITS: RangeInclusive<i32> = 1..=PAGE;
 
 /// How long to wait for a file system or mount target to settle before giving up.
 pub const SETTLE_TIMEOUT: Duration = Duration::from_secs(600);
@@ -35,13 +40,12 @@ pub fn from_efs(tags: &[Tag]) -> BTreeMap<String, String> {
 
 /// Every file system of the account in the region: one `DescribeFileSystems` call per page.
 /// (The call takes a single id, and an unknown one fails it, so batches list and filter.)
-pub async fn all_file_systems(
-    efs: &aws_sdk_efs::Client,
-) -> Result<Vec<FileSystemDescription>, ProviderError> {
+pub async fn all_file_systems(aws: &Aws) -> Result<Vec<FileSystemDescription>, ProviderError> {
+    let efs = aws.efs().await?;
     let mut out = Vec::new();
     let mut pages = efs
         .describe_file_systems()
-        .max_items(PAGE)
+        .set_max_items(aws.page_size(Some(PAGE), PAGE_LIMITS))
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {

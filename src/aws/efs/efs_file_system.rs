@@ -292,10 +292,9 @@ impl EfsFileSystem {
         &self,
         keep: &(dyn Fn(&FileSystemDescription) -> bool + Send + Sync),
     ) -> Result<Vec<LiveResource>, ProviderError> {
-        let efs = self.aws.efs().await?;
         let region = self.aws.region().await?;
         let mut found = BTreeMap::new();
-        for fs in all_file_systems(efs).await? {
+        for fs in all_file_systems(&self.aws).await? {
             // A file system being deleted is as good as gone.
             if !keep(&fs)
                 || matches!(

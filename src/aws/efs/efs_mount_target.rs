@@ -8,7 +8,7 @@
 //! (one call). Security groups need a call per mount target
 //! (`DescribeMountTargetSecurityGroups`), so they are written but not read back.
 
-use super::common::{all_file_systems, SETTLE_TIMEOUT};
+use super::common::{all_file_systems, PAGE_LIMITS, SETTLE_TIMEOUT};
 use crate::aws::attrs::{put_str, put_str_list, required_str, str_list, str_of};
 use crate::aws::errors::classify;
 use crate::aws::shapes::string_list;
@@ -88,9 +88,8 @@ impl ResourceKind for EfsMountTarget {
             [] => return Ok(Vec::new()),
             [one] => self.by_id(one).await?.into_iter().collect(),
             _ => {
-                let efs = self.aws.efs().await?;
                 let mut all = Vec::new();
-                for fs in all_file_systems(efs).await? {
+                for fs in all_file_systems(&self.aws).await? {
                     if fs.number_of_mount_targets() > 0 {
                         all.extend(self.of_file_system(fs.file_system_id()).await?);
                     }
@@ -298,6 +297,7 @@ impl EfsMountTarget {
         let mut pages = efs
             .describe_mount_targets()
             .file_system_id(fs)
+            .set_max_items(self.aws.page_size(None, PAGE_LIMITS))
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {

@@ -11,6 +11,13 @@ use std::collections::BTreeMap;
 /// ELBv2 describe calls and `DescribeTags` take at most 20 ARNs per request.
 pub const ARN_BATCH: usize = 20;
 
+/// ELBv2 describe calls return at most 400 items per page; asking for the maximum keeps a
+/// listing to one call for any normal account.
+pub const PAGE: i32 = 400;
+
+/// The page sizes ELBv2 describe calls accept.
+pub const PAGE_LIMITS: std::ops::RangeInclusive<i32> = 1..=PAGE;
+
 /// Tags as the ELBv2 API wants them.
 pub fn to_elb(tags: &BTreeMap<String, String>) -> Vec<Tag> {
     tags.iter()

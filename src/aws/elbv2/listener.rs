@@ -96,7 +96,7 @@ impl ResourceKind for Listener {
         let mut lbs = Vec::new();
         let mut pages = elb
             .describe_load_balancers()
-            .page_size(400)
+            .set_page_size(self.aws.page_size(Some(common::PAGE), common::PAGE_LIMITS))
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
@@ -112,6 +112,7 @@ impl ResourceKind for Listener {
             let mut pages = elb
                 .describe_listeners()
                 .load_balancer_arn(lb)
+                .set_page_size(self.aws.page_size(None, common::PAGE_LIMITS))
                 .into_paginator()
                 .send();
             while let Some(page) = pages.next().await {
@@ -279,6 +280,7 @@ impl Listener {
         let mut pages = elb
             .describe_listeners()
             .set_listener_arns(Some(arns))
+            .set_page_size(self.aws.page_size(None, common::PAGE_LIMITS))
             .into_paginator()
             .send();
         let mut out = Vec::new();

@@ -302,8 +302,11 @@ impl LoadBalancer {
         let call = match arns {
             Some(a) => elb
                 .describe_load_balancers()
-                .set_load_balancer_arns(Some(a)),
-            None => elb.describe_load_balancers().page_size(400),
+                .set_load_balancer_arns(Some(a))
+                .set_page_size(self.aws.page_size(None, common::PAGE_LIMITS)),
+            None => elb
+                .describe_load_balancers()
+                .set_page_size(self.aws.page_size(Some(common::PAGE), common::PAGE_LIMITS)),
         };
         let mut pages = call.into_paginator().send();
         let mut out = Vec::new();

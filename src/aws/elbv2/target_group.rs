@@ -394,8 +394,13 @@ impl TargetGroup {
         const OP: &str = "elbv2:DescribeTargetGroups";
         let elb = self.aws.elbv2().await?;
         let call = match arns {
-            Some(a) => elb.describe_target_groups().set_target_group_arns(Some(a)),
-            None => elb.describe_target_groups().page_size(400),
+            Some(a) => elb
+                .describe_target_groups()
+                .set_target_group_arns(Some(a))
+                .set_page_size(self.aws.page_size(None, common::PAGE_LIMITS)),
+            None => elb
+                .describe_target_groups()
+                .set_page_size(self.aws.page_size(Some(common::PAGE), common::PAGE_LIMITS)),
         };
         let mut pages = call.into_paginator().send();
         let mut out = Vec::new();

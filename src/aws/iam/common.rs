@@ -4,10 +4,14 @@ use crate::provider::{ErrorClass, ProviderError};
 use crate::value::Value;
 use aws_sdk_iam::types::Tag;
 use std::collections::BTreeMap;
+use std::ops::RangeInclusive;
 
 /// IAM list calls take at most 1000 items per page; asking for the maximum keeps refreshes to
 /// one call for any normal account.
 pub const PAGE: i32 = 1000;
+
+/// The page sizes IAM list calls accept.
+pub const PAGE_LIMITS: RangeInclusive<i32> = 1..=PAGE;
 
 /// Tags in IAM's shape (the builder refuses a tag without key or value, hence the `Result`).
 pub fn to_iam(tags: &BTreeMap<String, String>, op: &str) -> Result<Vec<Tag>, ProviderError> {

@@ -9,7 +9,8 @@
 //! description) are left out of what is read, so that a configuration that does not set them
 //! shows no drift.
 
-use super::common::{from_iam, ok_if_gone, policy_json, policy_value, tag_delta, to_iam, PAGE};
+use super::common::{from_iam, ok_if_gone, policy_json, policy_value, tag_delta, to_iam, PAGE,
+    PAGE_LIMITS};
 use crate::aws::attrs::{int_of, put_int, put_str, put_str_list, str_list, str_of, table};
 use crate::aws::errors::classify;
 use crate::aws::names;
@@ -260,7 +261,7 @@ impl IamRole {
         let mut pages = iam
             .get_account_authorization_details()
             .filter(EntityType::Role)
-            .max_items(PAGE)
+            .set_max_items(self.aws.page_size(Some(PAGE), PAGE_LIMITS))
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
@@ -316,7 +317,11 @@ impl IamRole {
             return Ok(Vec::new());
         }
         // Description and session duration are only in ListRoles (and GetRole, per role).
-        let mut pages = iam.list_roles().max_items(PAGE).into_paginator().send();
+        let mut pages = iam
+            .list_roles()
+            .set_max_items(self.aws.page_size(Some(PAGE), PAGE_LIMITS))
+            .into_paginator()
+            .send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| classify("iam:ListRoles", e))?;
             for role in page.roles() {

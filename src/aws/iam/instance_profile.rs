@@ -5,7 +5,7 @@
 //! listing: moto returns them there, but AWS documents that listing calls omit tags, so against
 //! real AWS the tags read back may be empty (see the report on this kind).
 
-use super::common::{from_iam, ok_if_gone, tag_delta, to_iam, PAGE};
+use super::common::{from_iam, ok_if_gone, tag_delta, to_iam, PAGE, PAGE_LIMITS};
 use crate::aws::attrs::{put_str, str_of};
 use crate::aws::errors::classify;
 use crate::aws::names;
@@ -220,7 +220,7 @@ impl InstanceProfile {
         let mut found = BTreeMap::new();
         let mut pages = iam
             .list_instance_profiles()
-            .max_items(PAGE)
+            .set_max_items(self.aws.page_size(Some(PAGE), PAGE_LIMITS))
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
