@@ -853,7 +853,11 @@ async fn spot_or_on_demand_falls_back_when_spot_capacity_is_refused() {
         .await
         .expect("describe");
     let i = &described.reservations()[0].instances()[0];
-    assert_eq!(instance_lifecycle(i), None, "on-demand instances have no lifecycle");
+    assert_eq!(
+        instance_lifecycle(i),
+        None,
+        "on-demand instances have no lifecycle"
+    );
     assert_eq!(i.image_id(), Some(ami.as_str()));
     kind.delete(&created.id, &desired).await.expect("delete");
 }

@@ -92,7 +92,11 @@ async fn a_rule_added_outside_strata_is_drift_on_ingress() {
         "{}",
         text.stdout
     );
-    assert!(text.stdout.contains("security_group.web"), "{}", text.stdout);
+    assert!(
+        text.stdout.contains("security_group.web"),
+        "{}",
+        text.stdout
+    );
     assert!(text.stdout.contains("ingress"), "{}", text.stdout);
 
     let plan = run(&["plan", "--tier", "dev", "--output", "json"]).json();
@@ -110,7 +114,10 @@ async fn a_rule_added_outside_strata_is_drift_on_ingress() {
         .filter_map(|d| d["name"].as_str())
         .collect();
     assert_eq!(drifted, ["ingress"], "{change}");
-    assert_eq!(change["action"], "update", "the plan puts the rules back: {change}");
+    assert_eq!(
+        change["action"], "update",
+        "the plan puts the rules back: {change}"
+    );
     let vpc = plan["changes"]
         .as_array()
         .expect("changes")

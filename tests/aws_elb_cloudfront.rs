@@ -870,7 +870,11 @@ async fn distribution_delete_disables_and_waits_until_deployed() {
         polls.iter().all(|op| *op == "cloudfront:GetDistribution"),
         "{ops:?}"
     );
-    assert_eq!(ops.last(), Some(&"cloudfront:DeleteDistribution"), "{ops:?}");
+    assert_eq!(
+        ops.last(),
+        Some(&"cloudfront:DeleteDistribution"),
+        "{ops:?}"
+    );
 
     let etag_of = |i: usize| {
         answers[i]
@@ -963,7 +967,10 @@ async fn https_listener_and_distribution_use_an_acm_certificate() {
         ("port", Value::Int(443)),
         ("protocol", Value::str("HTTPS")),
         ("certificate_arn", Value::str(&cert)),
-        ("ssl_policy", Value::str("ELBSecurityPolicy-TLS13-1-2-2021-06")),
+        (
+            "ssl_policy",
+            Value::str("ELBSecurityPolicy-TLS13-1-2-2021-06"),
+        ),
         (
             "default_action",
             table(&[
@@ -990,10 +997,7 @@ async fn https_listener_and_distribution_use_an_acm_certificate() {
             .collect::<Vec<_>>(),
         [cert.as_str()]
     );
-    assert_eq!(
-        l.ssl_policy(),
-        Some("ELBSecurityPolicy-TLS13-1-2-2021-06")
-    );
+    assert_eq!(l.ssl_policy(), Some("ELBSecurityPolicy-TLS13-1-2-2021-06"));
 
     let distributions = registry.get("distribution").expect("kind");
     let mut desired = distribution_attrs("tls");

@@ -149,7 +149,13 @@ fn an_unreachable_endpoint_reads_as_a_sentence_not_a_debug_dump() {
     let err = &run.stderr;
     assert!(err.contains("could not reach AWS"), "{err}");
     assert!(err.contains("strata::aws::transient"), "{err}");
-    for dump in ["DispatchFailure", "ConnectorError", "source:", "kind:", "Some("] {
+    for dump in [
+        "DispatchFailure",
+        "ConnectorError",
+        "source:",
+        "kind:",
+        "Some(",
+    ] {
         assert!(!err.contains(dump), "debug dump `{dump}` printed: {err}");
     }
 }

@@ -816,7 +816,10 @@ async fn security_group_ipv6_rules() {
         created.attrs["ingress"],
         Value::List(vec![https_v6("2001:db8::/32")])
     );
-    assert_eq!(created.attrs["egress"], Value::List(vec![all_out_v6.clone()]));
+    assert_eq!(
+        created.attrs["egress"],
+        Value::List(vec![all_out_v6.clone()])
+    );
 
     let ec2 = moto.ec2().await;
     let v6_ingress = |id: String| {
@@ -833,9 +836,9 @@ async fn security_group_ipv6_rules() {
                 .ip_permissions()
                 .iter()
                 .flat_map(|p| {
-                    p.ipv6_ranges().iter().filter_map(move |r| {
-                        Some((p.from_port()?, r.cidr_ipv6()?.to_string()))
-                    })
+                    p.ipv6_ranges()
+                        .iter()
+                        .filter_map(move |r| Some((p.from_port()?, r.cidr_ipv6()?.to_string())))
                 })
                 .collect::<Vec<_>>()
         }
@@ -863,7 +866,10 @@ async fn security_group_ipv6_rules() {
         .await
         .expect("ipv6 rules change in place");
     assert_eq!(updated.id, created.id);
-    assert_eq!(updated.attrs["ingress"], Value::List(vec![https_v6("::/0")]));
+    assert_eq!(
+        updated.attrs["ingress"],
+        Value::List(vec![https_v6("::/0")])
+    );
     assert_eq!(
         v6_ingress(created.id.clone()).await,
         [(443, "::/0".to_string())]

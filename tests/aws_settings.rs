@@ -209,7 +209,10 @@ async fn profile_flag_takes_that_profiles_credentials_and_region() {
         1,
         "created in the profile's region"
     );
-    assert!(vpcs_in(&moto, "us-west-2").await.is_empty(), "not default's");
+    assert!(
+        vpcs_in(&moto, "us-west-2").await.is_empty(),
+        "not default's"
+    );
     assert!(vpcs_in(&moto, "us-east-1").await.is_empty());
 
     // Without the profile there are no credentials at all: the profile was what supplied them.
@@ -217,7 +220,10 @@ async fn profile_flag_takes_that_profiles_credentials_and_region() {
         project.path(),
         home.path(),
         &moto.endpoint,
-        &[("AWS_CONFIG_FILE", "/dev/null"), ("AWS_REGION", "eu-west-1")],
+        &[
+            ("AWS_CONFIG_FILE", "/dev/null"),
+            ("AWS_REGION", "eu-west-1"),
+        ],
         &["plan", "--tier", "dev", "--state-dir", &state_arg],
     );
     assert_ne!(run.code, 0, "{}", run.stdout);

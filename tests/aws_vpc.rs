@@ -150,7 +150,10 @@ async fn vpc_ipv6_block_is_associated_and_released_in_place() {
         })
         .await
         .expect("create");
-    assert!(!created.attrs.contains_key("ipv6_cidr_block"), "{created:?}");
+    assert!(
+        !created.attrs.contains_key("ipv6_cidr_block"),
+        "{created:?}"
+    );
 
     let ec2 = moto.ec2().await;
     let live_blocks = |id: String| {
@@ -195,10 +198,7 @@ async fn vpc_ipv6_block_is_associated_and_released_in_place() {
     };
 
     let mut with_v6 = before.clone();
-    with_v6.insert(
-        "assign_generated_ipv6_cidr_block".into(),
-        Value::Bool(true),
-    );
+    with_v6.insert("assign_generated_ipv6_cidr_block".into(), Value::Bool(true));
     let updated = update(with_v6.clone()).await.expect("associate");
     assert_eq!(updated.id, created.id);
     let blocks = live_blocks(created.id.clone()).await;

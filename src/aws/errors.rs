@@ -304,7 +304,6 @@ mod tests {
             ),
             ErrorClass::EventualConsistency
         );
-    
     }
 
     #[test]

@@ -64,11 +64,7 @@ fn home() -> Option<PathBuf> {
 pub fn check_profile(name: &str) -> Result<(), ProviderError> {
     let files = [
         ProfileFile::locate("AWS_CONFIG_FILE", "~/.aws/config", true),
-        ProfileFile::locate(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "~/.aws/credentials",
-            false,
-        ),
+        ProfileFile::locate("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials", false),
     ];
     if files.iter().any(|f| f.declares(name)) {
         return Ok(());
@@ -115,7 +111,10 @@ mod tests {
 
     #[test]
     fn config_sections_need_the_profile_prefix_except_default() {
-        let (_d, f) = file("[default]\nregion=x\n[profile work]\n[ profile  spaced ]\n", true);
+        let (_d, f) = file(
+            "[default]\nregion=x\n[profile work]\n[ profile  spaced ]\n",
+            true,
+        );
         assert!(f.declares("default"));
         assert!(f.declares("work"));
         assert!(f.declares("spaced"));
