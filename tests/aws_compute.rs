@@ -792,3 +792,166 @@ async fn spot_or_on_demand_takes_spot_when_available() {
     assert_eq!(i.client_token(), Some("tok-instance.flex"));
     kind.delete(&created.id, &desired).await.expect("delete");
 }
+
+fn instance_lifecycle(i: &aws_sdk_ec2::types::Instance) -> Option<&str> {
+    i.instance_lifecycle().map(|l| l.as_str())
+}
+
+/// Whether a RunInstances request (EC2 query protocol) asked for spot capacity.
+fn asks_for_spot(request: &support::proxy::Request) -> bool {
+    String::from_utf8_lossy(&request.body).contains("InstanceMarketOptions.MarketType=spot")
+}
+
+/// `spot-or-on-demand` under a spot capacity refusal: a second RunInstances without market
+/// options, with its own token, and the instance runs on demand.
+#[tokio::test]
+async fn spot_or_on_demand_falls_back_when_spot_capacity_is_refused() {
+    let moto = moto();
+    let proxy = support::proxy::Proxy::start(moto.port);
+    let registry = proxy.registry(&moto);
+    let kind = registry.get("instance").expect("instance kind");
+    let ami = sdk::ami(&moto).await;
+    proxy.fail("ec2:RunInstances", 1, "InsufficientInstanceCapacity", 500);
+    let desired = attrs(&[
+        ("ami", Value::str(&ami)),
+        ("instance_type", Value::str("t3.micro")),
+        ("market", Value::str("spot-or-on-demand")),
+    ]);
+    let created = create(kind.as_ref(), "instance.flex", &desired).await;
+
+    let runs: Vec<_> = proxy
+        .requests()
+        .into_iter()
+        .filter(|(op, _)| op == "ec2:RunInstances")
+        .map(|(_, r)| r)
+        .collect();
+    assert_eq!(runs.len(), 2, "one spot attempt, one on-demand attempt");
+    assert!(asks_for_spot(&runs[0]), "the first attempt asks for spot");
+    assert!(
+        !String::from_utf8_lossy(&runs[1].body).contains("InstanceMarketOptions"),
+        "the fallback sends no market options: {}",
+        String::from_utf8_lossy(&runs[1].body)
+    );
+    assert!(
+        String::from_utf8_lossy(&runs[1].body).contains("ClientToken=tok-instance.flex-od"),
+        "the fallback has its own token"
+    );
+    let faulted: Vec<bool> = proxy
+        .record()
+        .iter()
+        .filter(|c| c.operation == "ec2:RunInstances")
+        .map(|c| c.faulted())
+        .collect();
+    assert_eq!(faulted, [true, false]);
+
+    let described = moto
+        .ec2()
+        .await
+        .describe_instances()
+        .instance_ids(&created.id)
+        .send()
+        .await
+        .expect("describe");
+    let i = &described.reservations()[0].instances()[0];
+    assert_eq!(
+        instance_lifecycle(i),
+        None,
+        "on-demand instances have no lifecycle"
+    );
+    assert_eq!(i.image_id(), Some(ami.as_str()));
+    kind.delete(&created.id, &desired).await.expect("delete");
+}
+
+/// `market = "spot"` under the same refusal fails with the capacity class and makes no
+/// on-demand attempt.
+#[tokio::test]
+async fn spot_only_fails_with_capacity_when_spot_is_refused() {
+    let moto = moto();
+    let proxy = support::proxy::Proxy::start(moto.port);
+    let registry = proxy.registry(&moto);
+    let kind = registry.get("instance").expect("instance kind");
+    let ami = sdk::ami(&moto).await;
+    proxy.fail("ec2:RunInstances", 1, "InsufficientInstanceCapacity", 500);
+    let address: Address = "instance.spotty".parse().expect("address");
+    let tags = strata_tags("instance.spotty");
+    let desired = attrs(&[
+        ("ami", Value::str(&ami)),
+        ("instance_type", Value::str("t3.micro")),
+        ("market", Value::str("spot")),
+    ]);
+    let err = kind
+        .create(&CreateRequest {
+            address: &address,
+            deployment: "test-dev",
+            attrs: &desired,
+            tags: &tags,
+            token: "tok-spotty",
+        })
+        .await
+        .expect_err("no spot capacity");
+    assert_eq!(err.class, ErrorClass::Capacity, "{err}");
+    assert_eq!(err.diagnostic_code(), "strata::aws::capacity");
+    assert_eq!(err.code.as_deref(), Some("InsufficientInstanceCapacity"));
+    assert_eq!(err.operation, "ec2:RunInstances");
+    assert_eq!(proxy.operations_matching("ec2:RunInstances").len(), 1);
+    let running = moto
+        .ec2()
+        .await
+        .describe_instances()
+        .send()
+        .await
+        .expect("describe");
+    assert!(
+        running.reservations().is_empty(),
+        "nothing was launched: {running:?}"
+    );
+}
+
+/// A new volume is waited for until DescribeVolumes says `available`: the wait polls through
+/// failures worth retrying (two injected 500s), stops at once on one that is not, and is
+/// bounded by `Poll::VOLUME`.
+#[tokio::test]
+async fn volume_wait_ready_polls_until_available() {
+    let moto = moto();
+    let proxy = support::proxy::Proxy::start(moto.port);
+    let registry = proxy.registry(&moto);
+    let kind = registry.get("volume").expect("volume kind");
+    let desired = attrs(&[
+        ("availability_zone", Value::str("us-east-1a")),
+        ("size_gb", Value::Int(8)),
+    ]);
+    let created = create(kind.as_ref(), "volume.waited", &desired).await;
+
+    proxy.clear_record();
+    kind.wait_ready(&created.id).await.expect("available");
+    assert_eq!(
+        proxy.operations(),
+        ["ec2:DescribeVolumes"],
+        "one look when it is already available"
+    );
+
+    proxy.clear_record();
+    proxy.fail("ec2:DescribeVolumes", 2, "InternalError", 500);
+    let started = std::time::Instant::now();
+    kind.wait_ready(&created.id)
+        .await
+        .expect("available after two failed looks");
+    let looks = proxy.record();
+    assert_eq!(looks.len(), 3, "{looks:?}");
+    assert_eq!(
+        looks.iter().map(|c| c.faulted()).collect::<Vec<_>>(),
+        [true, true, false]
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+
+    proxy.clear_record();
+    proxy.fail("ec2:DescribeVolumes", 1, "UnauthorizedOperation", 403);
+    let err = kind
+        .wait_ready(&created.id)
+        .await
+        .expect_err("not retryable");
+    assert_eq!(err.class, ErrorClass::AccessDenied);
+    assert_eq!(proxy.operations().len(), 1);
+    proxy.clear_faults();
+    kind.delete(&created.id, &desired).await.expect("delete");
+}

@@ -841,7 +841,8 @@ async fn distribution_delete_disables_and_waits_until_deployed() {
     // moto keeps new distributions InProgress for a number of reads, as CloudFront does for
     // minutes: the delete must wait for Deployed after disabling.
     slow_cloudfront(&moto, Some(6));
-    let registry = moto.registry();
+    let proxy = support::proxy::Proxy::start(moto.port);
+    let registry = proxy.registry(&moto);
     let kind = registry.get("distribution").expect("kind");
     let created = create(
         kind,
@@ -850,21 +851,197 @@ async fn distribution_delete_disables_and_waits_until_deployed() {
     )
     .await;
     assert_eq!(created.attrs["status"], Value::str("InProgress"));
-    let before = registry.stats().snapshot();
+    // CloudFront changes the ETag with every change; moto does not, so the proxy does.
+    proxy.vary_etags();
+    proxy.clear_record();
     let deleted = kind.delete(&created.id, &created.attrs).await;
-    let after = registry.stats().snapshot();
     slow_cloudfront(&moto, None);
     deleted.expect("delete");
-    let calls = |op: &str| after.get(op).unwrap_or(&0) - before.get(op).unwrap_or(&0);
-    assert_eq!(calls("cloudfront:UpdateDistribution"), 1, "disabled first");
+
+    let requests = proxy.requests();
+    let answers = proxy.response_headers();
+    let ops: Vec<&str> = requests.iter().map(|(op, _)| op.as_str()).collect();
+    // Read the configuration, disable it, poll until deployed, delete: in that order.
+    assert_eq!(ops[0], "cloudfront:GetDistributionConfig", "{ops:?}");
+    assert_eq!(ops[1], "cloudfront:UpdateDistribution", "{ops:?}");
+    let polls = &ops[2..ops.len() - 1];
+    assert!(polls.len() >= 2, "polled until deployed: {ops:?}");
     assert!(
-        calls("cloudfront:GetDistribution") >= 2,
-        "polled: {after:?}"
+        polls.iter().all(|op| *op == "cloudfront:GetDistribution"),
+        "{ops:?}"
     );
-    assert_eq!(calls("cloudfront:DeleteDistribution"), 1);
+    assert_eq!(
+        ops.last(),
+        Some(&"cloudfront:DeleteDistribution"),
+        "{ops:?}"
+    );
+
+    let etag_of = |i: usize| {
+        answers[i]
+            .1
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("etag"))
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("no ETag answered to {}", answers[i].0))
+    };
+    let update = &requests[1].1;
+    let body = String::from_utf8_lossy(&update.body);
+    assert!(
+        body.contains("<Enabled>false</Enabled>"),
+        "disables the distribution: {body}"
+    );
+    assert_eq!(
+        update.header("if-match"),
+        Some(etag_of(0).as_str()),
+        "the update carries the ETag of the configuration it changes"
+    );
+    let last_get = ops.len() - 2;
+    let delete = &requests[ops.len() - 1].1;
+    assert_eq!(
+        delete.header("if-match"),
+        Some(etag_of(last_get).as_str()),
+        "the delete carries the ETag of the last read"
+    );
+    assert_ne!(etag_of(last_get), etag_of(0), "the proxy varied the ETags");
     assert!(kind
         .read(std::slice::from_ref(&created.id))
         .await
         .expect("read")
         .is_empty());
+}
+
+/// Request a certificate from moto's ACM (no ACM client in the project: one JSON call).
+fn acm_certificate(moto: &support::moto::MotoSession, domain: &str, also: &str) -> String {
+    let body = serde_json::json!({
+        "DomainName": domain,
+        "SubjectAlternativeNames": [also],
+        "ValidationMethod": "DNS",
+    })
+    .to_string();
+    let auth = "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/acm/aws4_request, SignedHeaders=host, Signature=0";
+    let (status, answer) = support::moto::http(
+        moto.port,
+        "POST",
+        "/",
+        &body,
+        &[
+            ("Authorization", auth),
+            ("Content-Type", "application/x-amz-json-1.1"),
+            ("X-Amz-Target", "CertificateManager.RequestCertificate"),
+        ],
+    )
+    .expect("acm");
+    assert_eq!(status, 200, "{answer}");
+    let parsed: serde_json::Value = serde_json::from_str(&answer).expect("json");
+    parsed["CertificateArn"]
+        .as_str()
+        .expect("certificate arn")
+        .to_string()
+}
+
+/// HTTPS end to end: an ACM certificate serves an HTTPS listener (`certificate_arn`) and a
+/// CloudFront distribution (`acm_certificate_arn` with `aliases`), both read back through the
+/// SDK and through the kinds.
+#[tokio::test]
+async fn https_listener_and_distribution_use_an_acm_certificate() {
+    let moto = moto();
+    let cert = acm_certificate(&moto, "www.example.test", "static.example.test");
+    assert!(cert.starts_with("arn:aws:acm:us-east-1:"), "{cert}");
+    let net = network(&moto).await;
+    let registry = moto.registry();
+    let lb = create(
+        registry.get("load_balancer").expect("kind"),
+        &Address::new("load_balancer", "web"),
+        &attrs(&[("subnets", strs(&net.subnets))]),
+    )
+    .await;
+    let tg = create(
+        registry.get("target_group").expect("kind"),
+        &Address::new("target_group", "app"),
+        &target_group_attrs(&net.vpc, "instance"),
+    )
+    .await;
+    let listeners = registry.get("listener").expect("kind");
+    let https = attrs(&[
+        ("load_balancer_arn", Value::str(lb.id.as_str())),
+        ("port", Value::Int(443)),
+        ("protocol", Value::str("HTTPS")),
+        ("certificate_arn", Value::str(&cert)),
+        (
+            "ssl_policy",
+            Value::str("ELBSecurityPolicy-TLS13-1-2-2021-06"),
+        ),
+        (
+            "default_action",
+            table(&[
+                ("type", Value::str("forward")),
+                ("target_group_arn", Value::str(tg.id.as_str())),
+            ]),
+        ),
+    ]);
+    let listener = create(listeners, &Address::new("listener", "https"), &https).await;
+    assert_eq!(listener.attrs["certificate_arn"], Value::str(&cert));
+    let described = sdk_elb::elbv2(&moto)
+        .describe_listeners()
+        .listener_arns(&listener.id)
+        .send()
+        .await
+        .expect("describe listener");
+    let l = &described.listeners()[0];
+    assert_eq!(l.protocol().map(|p| p.as_str()), Some("HTTPS"));
+    assert_eq!(l.port(), Some(443));
+    assert_eq!(
+        l.certificates()
+            .iter()
+            .filter_map(|c| c.certificate_arn())
+            .collect::<Vec<_>>(),
+        [cert.as_str()]
+    );
+    assert_eq!(l.ssl_policy(), Some("ELBSecurityPolicy-TLS13-1-2-2021-06"));
+
+    let distributions = registry.get("distribution").expect("kind");
+    let mut desired = distribution_attrs("tls");
+    desired.insert("acm_certificate_arn".into(), Value::str(&cert));
+    desired.insert(
+        "aliases".into(),
+        Value::List(vec![
+            Value::str("static.example.test"),
+            Value::str("www.example.test"),
+        ]),
+    );
+    let created = create(
+        distributions,
+        &Address::new("distribution", "tls"),
+        &desired,
+    )
+    .await;
+    let got = sdk_elb::cloudfront(&moto)
+        .get_distribution_config()
+        .id(&created.id)
+        .send()
+        .await
+        .expect("get config");
+    let config = got.distribution_config().expect("config");
+    let viewer = config.viewer_certificate().expect("viewer certificate");
+    assert_eq!(viewer.acm_certificate_arn(), Some(cert.as_str()));
+    let mut aliases: Vec<&str> = config
+        .aliases()
+        .map(|a| a.items().iter().map(String::as_str).collect())
+        .unwrap_or_default();
+    aliases.sort_unstable();
+    assert_eq!(aliases, ["static.example.test", "www.example.test"]);
+    let read = distributions
+        .read(std::slice::from_ref(&created.id))
+        .await
+        .expect("read");
+    assert_eq!(read[0].attrs["acm_certificate_arn"], Value::str(&cert));
+    assert_eq!(read[0].attrs["aliases"], desired["aliases"]);
+    distributions
+        .delete(&created.id, &created.attrs)
+        .await
+        .expect("delete distribution");
+    listeners
+        .delete(&listener.id, &listener.attrs)
+        .await
+        .expect("delete listener");
 }

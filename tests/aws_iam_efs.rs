@@ -672,3 +672,50 @@ async fn reads_of_many_roles_and_file_systems_are_batched() {
         1
     );
 }
+
+/// The trust policy changes in place (UpdateAssumeRolePolicy): same role, new principals.
+#[tokio::test]
+async fn iam_role_trust_policy_updates_in_place() {
+    const TRUST_LAMBDA: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["ec2.amazonaws.com","lambda.amazonaws.com"]},"Action":"sts:AssumeRole"}]}"#;
+    let moto = moto();
+    let registry = moto.registry();
+    let kind = registry.get("iam_role").expect("iam_role kind");
+    let address = Address::new("iam_role", "trusty");
+    let wanted_tags = tags("iam_role.trusty");
+    let before = Attrs::from([("assume_role_policy".to_string(), json(TRUST))]);
+    let created = create(kind.as_ref(), &address, &before, &wanted_tags).await;
+    let after = Attrs::from([("assume_role_policy".to_string(), json(TRUST_LAMBDA))]);
+    let updated = kind
+        .update(&UpdateRequest {
+            address: &address,
+            id: &created.id,
+            before: &created.attrs,
+            after: &after,
+            changed: &["assume_role_policy".to_string()],
+            tags: &wanted_tags,
+        })
+        .await
+        .expect("trust policy updates in place");
+    assert_eq!(updated.id, created.id, "the same role");
+    assert_eq!(updated.attrs["assume_role_policy"], json(TRUST_LAMBDA));
+
+    let role = moto
+        .iam()
+        .await
+        .get_role()
+        .role_name(&created.id)
+        .send()
+        .await
+        .expect("get");
+    let document = role
+        .role()
+        .and_then(|r| r.assume_role_policy_document())
+        .expect("trust policy");
+    assert!(document.contains("lambda.amazonaws.com"), "{document}");
+    let read = kind
+        .read(std::slice::from_ref(&created.id))
+        .await
+        .expect("read");
+    assert_eq!(read[0].attrs["assume_role_policy"], json(TRUST_LAMBDA));
+    kind.delete(&created.id, &after).await.expect("delete");
+}

@@ -785,3 +785,157 @@ async fn reading_many_subnets_is_one_call_per_200() {
     let found = subnets.find_tagged(&by_deployment()).await.expect("find");
     assert_eq!(found.len(), n);
 }
+
+/// IPv6 rules: created, read back through the SDK and the kind, changed in place.
+#[tokio::test]
+async fn security_group_ipv6_rules() {
+    let moto = moto();
+    let registry = moto.registry();
+    let groups = kind(&registry, "security_group");
+    let vpc_id = vpc(&registry, "v6", "10.13.0.0/16").await;
+    let https_v6 = |cidr: &str| {
+        table(&[
+            ("protocol", Value::str("tcp")),
+            ("from_port", Value::Int(443)),
+            ("to_port", Value::Int(443)),
+            ("ipv6_cidr_blocks", strs(&[cidr])),
+        ])
+    };
+    let all_out_v6 = table(&[
+        ("protocol", Value::str("-1")),
+        ("ipv6_cidr_blocks", strs(&["::/0"])),
+    ]);
+    let desired = attrs(&[
+        ("vpc_id", Value::str(&vpc_id)),
+        ("ingress", Value::List(vec![https_v6("2001:db8::/32")])),
+        ("egress", Value::List(vec![all_out_v6.clone()])),
+    ]);
+    let address = Address::new("security_group", "v6");
+    let created = create(groups, &address, &desired).await;
+    assert_eq!(
+        created.attrs["ingress"],
+        Value::List(vec![https_v6("2001:db8::/32")])
+    );
+    assert_eq!(
+        created.attrs["egress"],
+        Value::List(vec![all_out_v6.clone()])
+    );
+
+    let ec2 = moto.ec2().await;
+    let v6_ingress = |id: String| {
+        let ec2 = ec2.clone();
+        async move {
+            let got = ec2
+                .describe_security_groups()
+                .group_ids(id)
+                .send()
+                .await
+                .expect("describe");
+            let group = &got.security_groups()[0];
+            group
+                .ip_permissions()
+                .iter()
+                .flat_map(|p| {
+                    p.ipv6_ranges()
+                        .iter()
+                        .filter_map(move |r| Some((p.from_port()?, r.cidr_ipv6()?.to_string())))
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        v6_ingress(created.id.clone()).await,
+        [(443, "2001:db8::/32".to_string())]
+    );
+
+    let after = attrs(&[
+        ("vpc_id", Value::str(&vpc_id)),
+        ("ingress", Value::List(vec![https_v6("::/0")])),
+        ("egress", Value::List(vec![all_out_v6.clone()])),
+    ]);
+    let tags = tags(&address.to_string());
+    let updated = groups
+        .update(&UpdateRequest {
+            address: &address,
+            id: &created.id,
+            before: &created.attrs,
+            after: &after,
+            changed: &["ingress".to_string()],
+            tags: &tags,
+        })
+        .await
+        .expect("ipv6 rules change in place");
+    assert_eq!(updated.id, created.id);
+    assert_eq!(
+        updated.attrs["ingress"],
+        Value::List(vec![https_v6("::/0")])
+    );
+    assert_eq!(
+        v6_ingress(created.id.clone()).await,
+        [(443, "::/0".to_string())]
+    );
+    delete_twice(groups, &created.id, &after).await;
+}
+
+/// Tags are set by the create call itself (TagSpecifications), never by a CreateTags call
+/// after it: an interrupted run must always be able to find what it made.
+#[tokio::test]
+async fn creation_tags_travel_in_the_create_call() {
+    let moto = moto();
+    let proxy = support::proxy::Proxy::start(moto.port);
+    let registry = proxy.registry(&moto);
+    let vpc_id = vpc(&registry, "tagged", "10.14.0.0/16").await;
+    create(
+        kind(&registry, "subnet"),
+        &Address::new("subnet", "tagged"),
+        &attrs(&[
+            ("vpc_id", Value::str(&vpc_id)),
+            ("cidr_block", Value::str("10.14.1.0/24")),
+            ("availability_zone", Value::str("us-east-1a")),
+            ("map_public_ip_on_launch", Value::Bool(true)),
+        ]),
+    )
+    .await;
+    create(
+        kind(&registry, "security_group"),
+        &Address::new("security_group", "tagged"),
+        &attrs(&[("vpc_id", Value::str(&vpc_id))]),
+    )
+    .await;
+    create(
+        kind(&registry, "internet_gateway"),
+        &Address::new("internet_gateway", "tagged"),
+        &attrs(&[("vpc_id", Value::str(&vpc_id))]),
+    )
+    .await;
+    create(
+        kind(&registry, "route_table"),
+        &Address::new("route_table", "tagged"),
+        &attrs(&[("vpc_id", Value::str(&vpc_id))]),
+    )
+    .await;
+
+    let requests = proxy.requests();
+    let ops: Vec<&str> = requests.iter().map(|(op, _)| op.as_str()).collect();
+    assert!(
+        !ops.iter().any(|op| *op == "ec2:CreateTags"),
+        "no tagging after create: {ops:?}"
+    );
+    for create_op in [
+        "ec2:CreateVpc",
+        "ec2:CreateSubnet",
+        "ec2:CreateSecurityGroup",
+        "ec2:CreateInternetGateway",
+        "ec2:CreateRouteTable",
+    ] {
+        let (_, request) = requests
+            .iter()
+            .find(|(op, _)| op == create_op)
+            .unwrap_or_else(|| panic!("{create_op} not called: {ops:?}"));
+        let body = String::from_utf8_lossy(&request.body);
+        assert!(
+            body.contains("TagSpecification.1.Tag.") && body.contains("strata%3Aaddress"),
+            "{create_op} carries the tags: {body}"
+        );
+    }
+}

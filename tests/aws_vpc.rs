@@ -129,3 +129,96 @@ async fn vpc_create_read_update_delete() {
     let stats = registry.stats().snapshot();
     assert!(stats.get("ec2:CreateVpc") == Some(&1), "{stats:?}");
 }
+
+/// `assign_generated_ipv6_cidr_block` changes in place: AssociateVpcCidrBlock with an
+/// Amazon-provided block, then DisassociateVpcCidrBlock; the VPC keeps its id.
+#[tokio::test]
+async fn vpc_ipv6_block_is_associated_and_released_in_place() {
+    let moto = moto();
+    let registry = moto.registry();
+    let kind = registry.get("vpc").expect("vpc kind");
+    let address = Address::new("vpc", "v6");
+    let wanted_tags = tags("vpc.v6");
+    let before = Attrs::from([("cidr_block".to_string(), Value::str("10.8.0.0/16"))]);
+    let created = kind
+        .create(&CreateRequest {
+            address: &address,
+            deployment: "test-dev",
+            attrs: &before,
+            tags: &wanted_tags,
+            token: "tok-v6",
+        })
+        .await
+        .expect("create");
+    assert!(
+        !created.attrs.contains_key("ipv6_cidr_block"),
+        "{created:?}"
+    );
+
+    let ec2 = moto.ec2().await;
+    let live_blocks = |id: String| {
+        let ec2 = ec2.clone();
+        async move {
+            ec2.describe_vpcs()
+                .vpc_ids(id)
+                .send()
+                .await
+                .expect("describe")
+                .vpcs()[0]
+                .ipv6_cidr_block_association_set()
+                .iter()
+                .filter(|a| {
+                    a.ipv6_cidr_block_state()
+                        .and_then(|s| s.state())
+                        .is_some_and(|s| s.as_str() == "associated")
+                })
+                .filter_map(|a| a.ipv6_cidr_block().map(str::to_string))
+                .collect::<Vec<_>>()
+        }
+    };
+    let update = |after: Attrs| {
+        let kind = kind.clone();
+        let (address, id, before, tags) = (
+            address.clone(),
+            created.id.clone(),
+            created.attrs.clone(),
+            wanted_tags.clone(),
+        );
+        async move {
+            kind.update(&UpdateRequest {
+                address: &address,
+                id: &id,
+                before: &before,
+                after: &after,
+                changed: &["assign_generated_ipv6_cidr_block".to_string()],
+                tags: &tags,
+            })
+            .await
+        }
+    };
+
+    let mut with_v6 = before.clone();
+    with_v6.insert("assign_generated_ipv6_cidr_block".into(), Value::Bool(true));
+    let updated = update(with_v6.clone()).await.expect("associate");
+    assert_eq!(updated.id, created.id);
+    let blocks = live_blocks(created.id.clone()).await;
+    assert_eq!(blocks.len(), 1, "{blocks:?}");
+    assert!(blocks[0].ends_with("/56"), "{blocks:?}");
+    assert_eq!(updated.attrs["ipv6_cidr_block"], Value::str(&blocks[0]));
+    // Asking again is a no-op: still one block.
+    update(with_v6).await.expect("idempotent");
+    assert_eq!(live_blocks(created.id.clone()).await.len(), 1);
+
+    let mut without_v6 = before.clone();
+    without_v6.insert(
+        "assign_generated_ipv6_cidr_block".into(),
+        Value::Bool(false),
+    );
+    let released = update(without_v6).await.expect("disassociate");
+    assert!(live_blocks(created.id.clone()).await.is_empty());
+    assert!(
+        !released.attrs.contains_key("ipv6_cidr_block"),
+        "{released:?}"
+    );
+    kind.delete(&created.id, &before).await.expect("delete");
+}

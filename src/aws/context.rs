@@ -223,6 +223,11 @@ impl Aws {
                 loader.load().await
             })
             .await;
+        // Before the first call: the SDK's own report of a missing profile names neither it
+        // nor where profiles come from.
+        if let Some(profile) = &settings.profile {
+            super::profiles::check_profile(profile)?;
+        }
         if config.region().is_none() {
             return Err(ProviderError::new(
                 ErrorClass::InvalidInput,

@@ -32,7 +32,22 @@ const TRANSIENT: &[&str] = &[
     "ServiceFailure",
 ];
 
-/// Codes AWS returns right after a create, before the new resource is visible everywhere.
+/// Codes that mean "not visible yet" right after strata created the resource they name.
+///
+/// The rule: a `*.NotFound` code is eventual consistency only when it names a kind of resource
+/// that strata itself creates and hands to a later call in the same run (a group id to
+/// `RunInstances`, an instance id to `CreateTags`, a route table to `AssociateRouteTable`), and
+/// AWS documents that id kind as propagating asynchronously (EC2 API reference, "Eventual
+/// consistency"). The retry is short (see `provider::retry`), so a mistyped id of these kinds
+/// costs seconds, not a stall. Everything else is what it says:
+/// - `InvalidAMIID.*`: strata never creates images, so a missing or malformed AMI id is always a
+///   wrong value in the stack (invalid input), never worth retrying.
+/// - `InvalidKeyPair.NotFound`: `ImportKeyPair` is synchronous and key names are typed by hand,
+///   so a missing key is a wrong name (invalid input).
+/// - other `*.NotFound` codes: the resource is gone (not found), see `NOT_FOUND`.
+///
+/// The instance-profile propagation error arrives as `InvalidParameterValue` and is recognised
+/// by its message in `refine`.
 const EVENTUAL: &[&str] = &[
     "InvalidGroup.NotFound",
     "InvalidInstanceID.NotFound",
@@ -43,9 +58,10 @@ const EVENTUAL: &[&str] = &[
     "InvalidAllocationID.NotFound",
     "InvalidVolume.NotFound",
     "InvalidNetworkInterfaceID.NotFound",
-    "InvalidKeyPair.NotFound",
-    "InvalidAMIID.NotFound",
 ];
+
+/// Codes that always mean a wrong value in the configuration, whatever their suffix says.
+const USER_INPUT_NOT_FOUND: &[&str] = &["InvalidKeyPair.NotFound"];
 
 const DEPENDENCY: &[&str] = &[
     "DependencyViolation",
@@ -116,6 +132,9 @@ pub fn classify_code(code: Option<&str>, status: Option<u16>) -> ErrorClass {
         ErrorClass::Transient
     } else if is(EVENTUAL) {
         ErrorClass::EventualConsistency
+    } else if is(USER_INPUT_NOT_FOUND) || code.starts_with("InvalidAMIID.") {
+        // strata never creates images and imports key pairs synchronously: see `EVENTUAL`.
+        ErrorClass::InvalidInput
     } else if code == "InvalidParameterValue" {
         // RunInstances with an instance profile IAM has not propagated yet reports this.
         ErrorClass::InvalidInput
@@ -151,14 +170,21 @@ pub fn classify_code(code: Option<&str>, status: Option<u16>) -> ErrorClass {
 pub fn classify<E, R>(operation: &str, err: SdkError<E, R>) -> ProviderError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug + HttpStatus,
+    R: std::fmt::Debug + HttpStatus + 'static,
 {
     match err {
         SdkError::TimeoutError(_) => {
             ProviderError::new(ErrorClass::Transient, operation, "the call timed out")
         }
-        SdkError::DispatchFailure(e) => {
-            let message = format!("could not reach AWS: {e:?}");
+        SdkError::DispatchFailure(ref e) => {
+            let what = if e.is_timeout() {
+                "the connection to AWS timed out"
+            } else if e.is_io() {
+                "could not reach AWS"
+            } else {
+                "the request could not be sent"
+            };
+            let message = format!("{what}: {}", causes(&err));
             let class = if message.contains("credential") || message.contains("Credential") {
                 ErrorClass::AccessDenied
             } else {
@@ -193,8 +219,8 @@ where
             }
             out
         }
-        SdkError::ConstructionFailure(e) => {
-            let message = format!("could not build the request: {e:?}");
+        SdkError::ConstructionFailure(_) => {
+            let message = format!("could not build the request: {}", causes(&err));
             let class = if message.contains("credential") || message.contains("Credential") {
                 ErrorClass::AccessDenied
             } else {
@@ -202,7 +228,26 @@ where
             };
             ProviderError::new(class, operation, message)
         }
-        other => ProviderError::new(ErrorClass::Other, operation, format!("{other:?}")),
+        other => ProviderError::new(ErrorClass::Other, operation, causes(&other)),
+    }
+}
+
+/// The readable chain of causes below an error, outermost first, without repeats: the SDK
+/// wraps one failure in several layers that often say the same thing.
+fn causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = err.source();
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    if parts.is_empty() {
+        err.to_string()
+    } else {
+        parts.join(": ")
     }
 }
 
@@ -250,6 +295,7 @@ mod tests {
         assert_eq!(c("ExpiredToken"), ErrorClass::AccessDenied);
         assert_eq!(c("InvalidParameterValue"), ErrorClass::InvalidInput);
         assert_eq!(c("NoSuchEntity"), ErrorClass::NotFound);
+        assert_eq!(c("InvalidRoute.NotFound"), ErrorClass::NotFound);
         assert_eq!(
             refine(
                 ErrorClass::InvalidInput,
@@ -258,5 +304,36 @@ mod tests {
             ),
             ErrorClass::EventualConsistency
         );
+    }
+
+    #[test]
+    fn missing_images_and_key_pairs_are_wrong_input_not_propagation() {
+        let c = |code: &str| classify_code(Some(code), Some(400));
+        for code in [
+            "InvalidAMIID.NotFound",
+            "InvalidAMIID.Malformed",
+            "InvalidAMIID.Unavailable",
+            "InvalidKeyPair.NotFound",
+        ] {
+            assert_eq!(c(code), ErrorClass::InvalidInput, "{code}");
+            assert!(!c(code).is_retryable(), "{code} must not be retried");
+        }
+    }
+
+    #[test]
+    fn only_ids_strata_creates_count_as_not_yet_visible() {
+        let c = |code: &str| classify_code(Some(code), Some(400));
+        for code in EVENTUAL {
+            assert_eq!(c(code), ErrorClass::EventualConsistency, "{code}");
+        }
+        // Ids strata never creates: gone, not late.
+        for code in [
+            "InvalidSnapshot.NotFound",
+            "InvalidPrefixListID.NotFound",
+            "InvalidRoute.NotFound",
+            "InvalidAssociationID.NotFound",
+        ] {
+            assert_eq!(c(code), ErrorClass::NotFound, "{code}");
+        }
     }
 }

@@ -25,6 +25,7 @@ pub mod errors;
 pub mod iam;
 pub mod names;
 pub mod pacing;
+mod profiles;
 mod shapes;
 mod stats;
 pub mod wait;

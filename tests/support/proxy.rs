@@ -69,6 +69,12 @@ impl Call {
 struct State {
     rules: Rules,
     calls: Vec<Call>,
+    /// The request of each call in `calls`, same index: method, target, headers and body.
+    requests: Vec<Request>,
+    /// The response headers of each call in `calls`, same index; empty while in flight.
+    response_headers: Vec<Vec<(String, String)>>,
+    /// Give every `ETag` answered a value of its own (see [`Proxy::vary_etags`]).
+    vary_etags: bool,
 }
 
 /// What the accepting and serving threads share with the handle.
@@ -194,7 +200,40 @@ impl Proxy {
 
     /// Forget the calls recorded so far.
     pub fn clear_record(&self) {
-        self.state().calls.clear();
+        let mut state = self.state();
+        state.calls.clear();
+        state.requests.clear();
+        state.response_headers.clear();
+    }
+
+    /// Make every `ETag` response header unique (`"<moto's etag>-<call number>"`), as CloudFront
+    /// changes it with every configuration change; moto never does, so without this a caller
+    /// sending a stale ETag cannot be told from one sending the current one.
+    pub fn vary_etags(&self) {
+        self.state().vary_etags = true;
+    }
+
+    /// The response headers of every call so far, by operation, in the order calls arrived.
+    pub fn response_headers(&self) -> Vec<(String, Vec<(String, String)>)> {
+        let state = self.state();
+        state
+            .calls
+            .iter()
+            .zip(state.response_headers.iter())
+            .map(|(c, h)| (c.operation.clone(), h.clone()))
+            .collect()
+    }
+
+    /// Every call so far with its full request (headers and body), in the order they arrived:
+    /// for asserting what was sent (`If-Match`, market options), not just which operation.
+    pub fn requests(&self) -> Vec<(String, Request)> {
+        let state = self.state();
+        state
+            .calls
+            .iter()
+            .zip(state.requests.iter())
+            .map(|(c, r)| (c.operation.clone(), r.clone()))
+            .collect()
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -236,6 +275,8 @@ impl Shared {
                 fault: fault.clone(),
                 status: None,
             });
+            state.requests.push(request.clone());
+            state.response_headers.push(Vec::new());
             (state.calls.len() - 1, state.rules.latency, fault)
         };
         if !latency.is_zero() {
@@ -251,9 +292,21 @@ impl Shared {
                 )
             }),
         };
+        let mut response = response;
+        let mut state = self.state();
+        if state.vary_etags {
+            for (name, value) in response.headers.iter_mut() {
+                if name.eq_ignore_ascii_case("etag") {
+                    *value = format!("{value}-{index}");
+                }
+            }
+        }
         // The record may have been cleared meanwhile; then there is nothing to update.
-        if let Some(call) = self.state().calls.get_mut(index) {
+        if let Some(call) = state.calls.get_mut(index) {
             call.status = Some(response.status);
+        }
+        if let Some(headers) = state.response_headers.get_mut(index) {
+            *headers = response.headers.clone();
         }
         response
     }

@@ -3,13 +3,14 @@
 use super::tags;
 use crate::aws::attrs::{bool_of, int_of, put_bool, put_int, put_str, required_str, str_of};
 use crate::aws::errors::classify;
+use crate::aws::wait::Poll;
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
     ProviderError, ResourceKind, UpdateRequest,
 };
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{Filter, ResourceType, VolumeType};
+use aws_sdk_ec2::types::{Filter, ResourceType, VolumeState, VolumeType};
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
@@ -19,6 +20,18 @@ pub struct Volume {
 }
 
 impl Volume {
+    /// The volume's state, `None` while it is not visible.
+    async fn state(&self, id: &str) -> Result<Option<VolumeState>, ProviderError> {
+        let ec2 = self.aws.ec2().await?;
+        let found = ec2
+            .describe_volumes()
+            .filters(tags::filter("volume-id", &[id.to_string()]))
+            .send()
+            .await
+            .map_err(|e| classify("ec2:DescribeVolumes", e))?;
+        Ok(found.volumes().first().and_then(|v| v.state()).cloned())
+    }
+
     /// The kind, talking to AWS through `aws`.
     pub fn new(aws: Arc<Aws>) -> Self {
         Volume { aws }
@@ -190,6 +203,26 @@ impl ResourceKind for Volume {
         Ok(resource)
     }
 
+    /// A new volume is `creating` until EBS has allocated it; attaching it before it is
+    /// `available` fails with IncorrectState.
+    async fn wait_ready(&self, id: &str) -> Result<(), ProviderError> {
+        const OP: &str = "ec2:DescribeVolumes";
+        Poll::VOLUME
+            .until(OP, "the volume to be available", || async {
+                match self.state(id).await? {
+                    Some(VolumeState::Available | VolumeState::InUse) => Ok(true),
+                    // Not visible yet right after CreateVolume, or still being allocated.
+                    None | Some(VolumeState::Creating) => Ok(false),
+                    Some(state) => Err(ProviderError::new(
+                        ErrorClass::Other,
+                        OP,
+                        format!("volume `{id}` is {} instead of available", state.as_str()),
+                    )),
+                }
+            })
+            .await
+    }
+
     async fn delete(&self, id: &str, _recorded: &Attrs) -> Result<(), ProviderError> {
         let ec2 = self.aws.ec2().await?;
         match ec2.delete_volume().volume_id(id).send().await {
@@ -213,6 +246,18 @@ fn to_i32(value: i64, name: &str, op: &str) -> Result<i32, ProviderError> {
 }
 
 impl Volume {
+    /// The volume's state, `None` while it is not visible.
+    async fn state(&self, id: &str) -> Result<Option<VolumeState>, ProviderError> {
+        let ec2 = self.aws.ec2().await?;
+        let found = ec2
+            .describe_volumes()
+            .filters(tags::filter("volume-id", &[id.to_string()]))
+            .send()
+            .await
+            .map_err(|e| classify("ec2:DescribeVolumes", e))?;
+        Ok(found.volumes().first().and_then(|v| v.state()).cloned())
+    }
+
     /// One `DescribeVolumes` call per page with these filters.
     async fn describe(
         &self,

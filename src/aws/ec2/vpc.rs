@@ -149,6 +149,12 @@ impl ResourceKind for Vpc {
                         .await
                         .map_err(|e| e.at(req.address))?;
                 }
+                "assign_generated_ipv6_cidr_block" => {
+                    let want = bool_of(req.after, name).unwrap_or(false);
+                    self.set_ipv6(req.id, want)
+                        .await
+                        .map_err(|e| e.at(req.address))?;
+                }
                 "tags" => {}
                 other => {
                     return Err(ProviderError::new(
@@ -175,7 +181,11 @@ impl ResourceKind for Vpc {
             .at(req.address)
         })?;
         resource.tags = req.tags.clone();
-        for name in ["enable_dns_support", "enable_dns_hostnames"] {
+        for name in [
+            "enable_dns_support",
+            "enable_dns_hostnames",
+            "assign_generated_ipv6_cidr_block",
+        ] {
             put_bool(&mut resource.attrs, name, bool_of(req.after, name));
         }
         Ok(resource)
@@ -227,6 +237,7 @@ impl Vpc {
                 let ipv6 = vpc
                     .ipv6_cidr_block_association_set()
                     .iter()
+                    .filter(|a| is_live_association(a))
                     .find_map(|a| a.ipv6_cidr_block());
                 put_str(&mut attrs, "ipv6_cidr_block", ipv6);
                 if let Some(owner) = vpc.owner_id() {
@@ -257,6 +268,43 @@ impl Vpc {
             call.enable_dns_hostnames(flag)
         };
         call.send().await.map_err(|e| classify(OP, e))?;
+        Ok(())
+    }
+
+    /// Associate an Amazon-provided IPv6 block, or release the ones associated. Both are
+    /// idempotent: nothing is called when the VPC already is as wanted.
+    async fn set_ipv6(&self, id: &str, want: bool) -> Result<(), ProviderError> {
+        let ec2 = self.aws.ec2().await?;
+        let found = ec2
+            .describe_vpcs()
+            .vpc_ids(id)
+            .send()
+            .await
+            .map_err(|e| classify("ec2:DescribeVpcs", e))?;
+        let associations: Vec<String> = found
+            .vpcs()
+            .iter()
+            .flat_map(|v| v.ipv6_cidr_block_association_set())
+            .filter(|a| is_live_association(a))
+            .filter_map(|a| a.association_id().map(str::to_string))
+            .collect();
+        if want && associations.is_empty() {
+            ec2.associate_vpc_cidr_block()
+                .vpc_id(id)
+                .amazon_provided_ipv6_cidr_block(true)
+                .send()
+                .await
+                .map_err(|e| classify("ec2:AssociateVpcCidrBlock", e))?;
+        }
+        if !want {
+            for association in associations {
+                ec2.disassociate_vpc_cidr_block()
+                    .association_id(association)
+                    .send()
+                    .await
+                    .map_err(|e| classify("ec2:DisassociateVpcCidrBlock", e))?;
+            }
+        }
         Ok(())
     }
 
@@ -293,4 +341,13 @@ impl Vpc {
         );
         Ok(())
     }
+}
+
+/// Whether an IPv6 association still holds its block (released ones linger as `disassociated`).
+fn is_live_association(a: &aws_sdk_ec2::types::VpcIpv6CidrBlockAssociation) -> bool {
+    use aws_sdk_ec2::types::VpcCidrBlockStateCode as State;
+    !matches!(
+        a.ipv6_cidr_block_state().and_then(|s| s.state()),
+        Some(State::Disassociated | State::Disassociating | State::Failed | State::Failing)
+    )
 }
