@@ -309,7 +309,10 @@ fn plan_inner(
                 continue;
             }
             let reason = if deployment.disabled.contains_key(address) {
-                format!("disabled in tier `{}`", ctx.tier)
+                match &deployment.tier {
+                    Some(tier) => format!("disabled in tier `{}`", tier.name),
+                    None => "switched off by its `enabled` setting".to_string(),
+                }
             } else {
                 "no longer in the configuration".to_string()
             };
