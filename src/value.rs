@@ -3,9 +3,14 @@
 //! Two variants exist beyond JSON's: `Unknown` (a value only apply can tell, shown as
 //! "(known after apply)") and `Redacted` (a secret replaced by its digest so that state and plan
 //! files can detect a change without ever holding the secret).
+//!
+//! How a `Redacted` value is written depends on where it goes ([`SensitiveForm`]): the state
+//! keeps the plain digest, a saved plan a digest keyed with the state's secret key (so a plan
+//! posted in a pull request cannot be dictionary-attacked), and a JSON render only `"(sensitive)"`.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -28,12 +33,100 @@ pub enum Value {
     Map(BTreeMap<String, Value>),
     /// Known only after apply.
     Unknown,
-    /// A sensitive value, kept as the hex sha256 of its canonical JSON.
+    /// A sensitive value, kept as the hex sha256 of its canonical JSON, or as
+    /// `hmac-sha256:<hex>` once keyed for a saved plan.
     Redacted(String),
 }
 
 const UNKNOWN_KEY: &str = "$unknown";
 const SENSITIVE_KEY: &str = "$sensitive";
+/// Prefix of a plain digest in the written form.
+const PLAIN_PREFIX: &str = "sha256:";
+/// Prefix of a keyed digest, both written and held in `Value::Redacted`.
+const KEYED_PREFIX: &str = "hmac-sha256:";
+/// What a JSON render shows instead of a sensitive value.
+pub const SENSITIVE_TEXT: &str = "(sensitive)";
+
+/// A noun with its indefinite article: "an integer", "a string", "an instance".
+pub fn with_article(noun: &str) -> String {
+    let article = match noun.chars().next() {
+        Some(c) if "aeiouAEIOU".contains(c) => "an",
+        _ => "a",
+    };
+    format!("{article} {noun}")
+}
+
+/// How serialization writes a `Value::Redacted`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SensitiveForm {
+    /// `{"$sensitive": "sha256:<hex>"}`: the state's form, comparable across runs.
+    Digest,
+    /// `{"$sensitive": "hmac-sha256:<hex>"}`, HMAC-SHA256 of the digest under this key: a saved
+    /// plan's form; still detects a change, but useless for guessing without the key.
+    Keyed(Vec<u8>),
+    /// The string `"(sensitive)"`: what renders show.
+    Hidden,
+}
+
+thread_local! {
+    // Serde gives `Serialize` no context; the form is set around one serialization call.
+    static SENSITIVE_FORM: RefCell<SensitiveForm> = const { RefCell::new(SensitiveForm::Digest) };
+}
+
+/// Run `f` (a serialization) with `Value::Redacted` written in `form`, then restore the form.
+pub fn with_sensitive_form<R>(form: SensitiveForm, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<SensitiveForm>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            if let Some(previous) = self.0.take() {
+                SENSITIVE_FORM.with(|cell| *cell.borrow_mut() = previous);
+            }
+        }
+    }
+    let previous = SENSITIVE_FORM.with(|cell| cell.replace(form));
+    let _restore = Restore(Some(previous));
+    f()
+}
+
+/// HMAC-SHA256 (RFC 2104) of `message` under `key`, as hex.
+pub fn hmac_sha256_hex(key: &[u8], message: &[u8]) -> String {
+    const BLOCK: usize = 64;
+    let mut block = [0u8; BLOCK];
+    if key.len() > BLOCK {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let pad = |byte: u8| block.map(|b| b ^ byte);
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(message)
+        .finalize();
+    let outer = Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize();
+    hex::encode(outer)
+}
+
+/// The written digest of a redacted value in the current [`SensitiveForm`]; `None` when hidden.
+fn written_digest(digest: &str) -> Option<String> {
+    if digest.starts_with(KEYED_PREFIX) {
+        // Keyed already (read from a saved plan): the key is not at hand and not needed.
+        return SENSITIVE_FORM.with(|cell| match &*cell.borrow() {
+            SensitiveForm::Hidden => None,
+            _ => Some(digest.to_string()),
+        });
+    }
+    SENSITIVE_FORM.with(|cell| match &*cell.borrow() {
+        SensitiveForm::Digest => Some(format!("{PLAIN_PREFIX}{digest}")),
+        SensitiveForm::Keyed(key) => Some(format!(
+            "{KEYED_PREFIX}{}",
+            hmac_sha256_hex(key, digest.as_bytes())
+        )),
+        SensitiveForm::Hidden => None,
+    })
+}
 
 impl Value {
     /// Convenience constructor for a string value.
@@ -115,8 +208,14 @@ impl Value {
                 J::Object(m)
             }
             Value::Redacted(d) => {
+                // Always the plain form: `digest` hashes this, and must not depend on context.
+                let written = if d.starts_with(KEYED_PREFIX) {
+                    d.clone()
+                } else {
+                    format!("{PLAIN_PREFIX}{d}")
+                };
                 let mut m = serde_json::Map::new();
-                m.insert(SENSITIVE_KEY.into(), J::String(format!("sha256:{d}")));
+                m.insert(SENSITIVE_KEY.into(), J::String(written));
                 J::Object(m)
             }
         }
@@ -140,7 +239,7 @@ impl Value {
                         return Value::Unknown;
                     }
                     if let Some(J::String(d)) = map.get(SENSITIVE_KEY) {
-                        return Value::Redacted(d.trim_start_matches("sha256:").to_string());
+                        return Value::Redacted(d.trim_start_matches(PLAIN_PREFIX).to_string());
                     }
                 }
                 Value::Map(
@@ -320,11 +419,14 @@ impl Serialize for Value {
                 m.serialize_entry(UNKNOWN_KEY, &true)?;
                 m.end()
             }
-            Value::Redacted(d) => {
-                let mut m = serializer.serialize_map(Some(1))?;
-                m.serialize_entry(SENSITIVE_KEY, &format!("sha256:{d}"))?;
-                m.end()
-            }
+            Value::Redacted(d) => match written_digest(d) {
+                Some(written) => {
+                    let mut m = serializer.serialize_map(Some(1))?;
+                    m.serialize_entry(SENSITIVE_KEY, &written)?;
+                    m.end()
+                }
+                None => serializer.serialize_str(SENSITIVE_TEXT),
+            },
         }
     }
 }
@@ -392,6 +494,52 @@ mod tests {
         assert_eq!(Value::str("a").redact(), Value::str("a").redact());
         assert_ne!(Value::str("a").redact(), Value::str("b").redact());
         assert_eq!(Value::Unknown.redact(), Value::Unknown);
+    }
+
+    #[test]
+    fn articles_follow_the_first_sound() {
+        assert_eq!(with_article(Value::Int(1).type_name()), "an integer");
+        assert_eq!(with_article(Value::str("x").type_name()), "a string");
+        assert_eq!(with_article("instance"), "an instance");
+    }
+
+    #[test]
+    fn hmac_matches_rfc_4231_test_case_2() {
+        assert_eq!(
+            hmac_sha256_hex(b"Jefe", b"what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn sensitive_forms_write_digest_keyed_digest_or_nothing() {
+        let v = Value::str("hunter2").redact();
+        let Value::Redacted(plain) = &v else {
+            panic!("redact gives Redacted")
+        };
+        let digest = serde_json::to_string(&v).unwrap();
+        assert_eq!(digest, format!(r#"{{"$sensitive":"sha256:{plain}"}}"#));
+        let keyed = with_sensitive_form(SensitiveForm::Keyed(b"k".to_vec()), || {
+            serde_json::to_string(&v).unwrap()
+        });
+        let expected = hmac_sha256_hex(b"k", plain.as_bytes());
+        assert_eq!(keyed, format!(r#"{{"$sensitive":"hmac-sha256:{expected}"}}"#));
+        assert!(!keyed.contains(plain.as_str()));
+        let other_key = with_sensitive_form(SensitiveForm::Keyed(b"j".to_vec()), || {
+            serde_json::to_string(&v).unwrap()
+        });
+        assert_ne!(keyed, other_key);
+        let hidden =
+            with_sensitive_form(SensitiveForm::Hidden, || serde_json::to_string(&v).unwrap());
+        assert_eq!(hidden, r#""(sensitive)""#);
+        // The form is restored afterwards.
+        assert_eq!(serde_json::to_string(&v).unwrap(), digest);
+        // A keyed digest read back keeps its form and is never keyed twice.
+        let back: Value = serde_json::from_str(&keyed).unwrap();
+        let again = with_sensitive_form(SensitiveForm::Keyed(b"k".to_vec()), || {
+            serde_json::to_string(&back).unwrap()
+        });
+        assert_eq!(again, keyed);
     }
 
     #[test]

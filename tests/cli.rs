@@ -232,7 +232,7 @@ fn plan_json_has_the_documented_shape() {
     let state = state_dir();
     let run = plan_dev(&repo_root(), state.path(), &["--output", "json"]).expect_code(0);
     let j = run.json();
-    assert_eq!(j["format_version"], 1);
+    assert_eq!(j["format_version"], 2);
     assert_eq!(j["deployment"], "ai-stack-dev");
     assert_eq!(j["tier"], "dev");
     let changes = j["resource_changes"].as_array().expect("resource_changes");
@@ -421,12 +421,18 @@ fn sensitive_variable_never_appears_in_plan_output_or_saved_plan() {
         .and_then(|o| o.iter().find(|o| o["name"] == "encryption_key"))
         .expect("the encryption_key output is planned");
     assert_eq!(key["sensitive"], true, "{key}");
-    assert!(
-        key["after"]["$sensitive"]
-            .as_str()
-            .is_some_and(|d| d.starts_with("sha256:")),
-        "{key}"
-    );
+    assert_eq!(key["after"], "(sensitive)", "{key}");
+    // The saved plan keys its digest with the state's secret: the plain sha256 of the secret
+    // (what a dictionary attack would compute) is not in it.
+    let out = state.path().join("secret.plan");
+    plan_dev(temp.path(), state.path(), &["--out", out.to_str().expect("utf-8 path")])
+        .expect_code(0);
+    let saved = std::fs::read_to_string(&out).expect("plan saved");
+    let strata::Value::Redacted(plain) = strata::Value::str(SECRET).redact() else {
+        panic!("redact gives Redacted")
+    };
+    assert!(!saved.contains(&plain), "the plain digest of the secret is in the plan");
+    assert!(saved.contains("hmac-sha256:"), "{saved}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -669,6 +675,88 @@ fn saved_plan_is_stale_after_the_state_changes() {
 }
 
 #[test]
+fn plain_show_plan_warns_about_a_stale_plan() {
+    let project = TempProject::new();
+    let state = state_dir();
+    let plan = save_plan(&project, &state);
+    let show = |extra: &[&str]| {
+        strata(project.path())
+            .args(["show-plan"])
+            .args([&plan])
+            .args(extra)
+            .state_dir(state.path())
+            .run()
+            .expect_code(0)
+    };
+    let fresh = show(&[]);
+    assert!(!fresh.stderr.contains("stale"), "{}", fresh.stderr);
+    assert_eq!(show(&["-o", "json"]).json()["stale"], serde_json::json!([]));
+
+    project.edit("tiers/dev.toml", "monthly_usd = 40", "monthly_usd = 41");
+    let stale = show(&[]);
+    assert!(stale.stderr.contains("warning"), "{}", stale.stderr);
+    assert!(stale.stderr.contains("stale"), "{}", stale.stderr);
+    assert!(stale.stderr.contains("tiers/dev.toml"), "{}", stale.stderr);
+    assert!(stale.stdout.contains(CREATE_ALL), "{}", stale.stdout);
+    let json = show(&["-o", "json"]);
+    assert_eq!(json.stderr, "", "JSON mode says it in the document");
+    let reasons = json.json()["stale"].as_array().expect("stale").clone();
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert!(reasons[0].as_str().unwrap().contains("tiers/dev.toml"));
+    // --check still turns it into exit 3.
+    check(&project, &state, &plan).expect_code(3);
+}
+
+#[test]
+fn show_plan_refuses_another_deployment_than_the_plans() {
+    let project = TempProject::new();
+    let state = state_dir();
+    let plan = save_plan(&project, &state);
+    let show = |extra: &[&str]| {
+        strata(project.path())
+            .args(["show-plan", "--check"])
+            .args([&plan])
+            .args(extra)
+            .state_dir(state.path())
+            .run()
+    };
+    show(&["--tier", "dev"]).expect_code(0);
+    let run = show(&["--name", "other"]).expect_code(1);
+    assert!(
+        run.stderr.contains("strata::plan::other_deployment"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("`other`"), "{}", run.stderr);
+    let run = show(&["--tier", "gpu"]).expect_code(1);
+    assert!(
+        run.stderr.contains("strata::plan::other_deployment"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn lock_timeout_is_refused_where_no_lock_is_taken() {
+    for args in [
+        &["plan", "--tier", "dev", "--lock-timeout", "5s"][..],
+        &["show-plan", "x.plan", "--lock-timeout", "5s"][..],
+    ] {
+        let run = strata_bare(args.iter().copied());
+        assert_eq!(run.code, 64, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains("--lock-timeout"), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn plan_stats_without_refresh_says_no_aws_calls() {
+    let project = TempProject::new();
+    let state = state_dir();
+    let run = plan_dev(project.path(), state.path(), &["--stats"]).expect_code(0);
+    assert!(run.stderr.contains("AWS calls: none"), "{}", run.stderr);
+}
+
+#[test]
 fn show_plan_refuses_a_file_that_is_not_a_plan() {
     let root = repo_root();
     let run = strata(&root)
@@ -856,7 +944,7 @@ fn machine_formats_never_carry_colour() {
         state.path(),
         &["-o", "json", "--color", "always"],
     );
-    assert_eq!(run.json()["format_version"], 1);
+    assert_eq!(run.json()["format_version"], 2);
 }
 
 #[test]
@@ -919,7 +1007,7 @@ fn plan_refuses_a_damaged_state() {
 
 #[test]
 fn bad_option_values_are_usage_errors() {
-    let run = strata_bare(["plan", "--tier", "dev", "--lock-timeout", "soon"]);
+    let run = strata_bare(["apply", "--tier", "dev", "--lock-timeout", "soon"]);
     assert_eq!(run.code, 64, "{}", run.stderr);
     let run = strata_bare(["plan", "--tier", "dev", "--color", "sometimes"]);
     assert_eq!(run.code, 64, "{}", run.stderr);

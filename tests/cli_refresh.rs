@@ -224,8 +224,8 @@ async fn drift_is_reported_apart_from_configuration_changes() {
     assert_eq!(change("vpc.a")["action"], "update");
     assert_eq!(change("vpc.a")["drift"]["changes"][0]["name"], "tags");
 
-    // Refresh-only: the drift, no configuration changes.
-    let run = plan(&moto, &s, &["--refresh-only", "--detailed-exitcode"]).expect_code(0);
+    // Refresh-only: the drift, no configuration changes; drift to record is exit 2.
+    let run = plan(&moto, &s, &["--refresh-only", "--detailed-exitcode"]).expect_code(2);
     assert!(
         run.stdout.contains("Changed outside strata"),
         "{}",
@@ -274,6 +274,14 @@ async fn reused_resources_are_never_changed_and_must_exist() {
         run.stderr
     );
     assert!(run.stderr.contains("cidr_block"), "{}", run.stderr);
+    // Without reading the account nothing confirms the value either: refused, not assumed.
+    let run = plan(&moto, &s, &["--refresh=false"]).expect_code(1);
+    assert!(
+        run.stderr.contains("strata::plan::reused_unconfirmed"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("cidr_block"), "{}", run.stderr);
 
     write(
         s.project.path(),
@@ -286,6 +294,33 @@ async fn reused_resources_are_never_changed_and_must_exist() {
         "{}",
         run.stderr
     );
+}
+
+#[tokio::test]
+async fn reused_attributes_the_read_does_not_return_are_refused() {
+    let moto = moto();
+    // DescribeVpcs does not return enable_dns_hostnames: strata cannot confirm it holds.
+    let s = setup(&moto, "enable_dns_hostnames = true").await;
+    let run = plan(&moto, &s, &[]).expect_code(1);
+    assert!(
+        run.stderr.contains("strata::plan::reused_unconfirmed"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("enable_dns_hostnames"), "{}", run.stderr);
+    assert!(run.stderr.contains("is reused"), "{}", run.stderr);
+
+    // What the read does return and matches is fine.
+    let s = setup(&moto, "cidr_block = \"10.9.0.0/16\"").await;
+    let run = plan(&moto, &s, &["--detailed-exitcode"]).expect_code(0);
+    assert!(run.stdout.contains("No changes"), "{}", run.stdout);
+}
+
+#[tokio::test]
+async fn refresh_only_without_drift_exits_0() {
+    let moto = moto();
+    let s = setup(&moto, "").await;
+    plan(&moto, &s, &["--refresh-only", "--detailed-exitcode"]).expect_code(0);
 }
 
 #[tokio::test]

@@ -366,3 +366,120 @@ fn plans_are_deterministic() {
 fn text(p: &Plan) -> String {
     render_text(p, &RenderOptions::default())
 }
+
+// ---------------------------------------------------------------------------------------------
+// reused resources: configuration may name them, never change them
+
+/// STACK with the reused VPC setting `extra` (attribute lines).
+fn with_shared_setting(extra: &str) -> Deployment {
+    let stack = STACK.replace(
+        "[resource.vpc.shared]\nexisting = \"vpc-0shared\"\n",
+        &format!("[resource.vpc.shared]\nexisting = \"vpc-0shared\"\n{extra}\n"),
+    );
+    load_with(&stack, TIER)
+}
+
+/// A state in which the reused VPC was recorded with `attrs` (as its last read found them).
+fn state_recording_shared(d: &Deployment, attrs: &[(&str, Value)]) -> State {
+    let mut state = converge(d);
+    let shared = state
+        .resources
+        .get_mut(&Address::new("vpc", "shared"))
+        .expect("the reused VPC is recorded");
+    shared.attributes = attrs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    state
+}
+
+fn plan_error(d: &Deployment, state: Option<&State>) -> (String, String) {
+    use miette::Diagnostic;
+    let err = plan(d, state, &strata::aws::registry(), false).expect_err("the plan is refused");
+    (
+        err.code().map(|c| c.to_string()).unwrap_or_default(),
+        format!("{err} / {}", err.help().map(|h| h.to_string()).unwrap_or_default()),
+    )
+}
+
+#[test]
+fn without_refresh_a_reused_attribute_is_checked_against_the_recorded_state() {
+    let base = load_with(STACK, TIER);
+    let recorded = [("cidr_block", Value::str("10.9.0.0/16"))];
+    let state = state_recording_shared(&base, &recorded);
+
+    // Equal to what was recorded: read, nothing to change.
+    let same = with_shared_setting("cidr_block = \"10.9.0.0/16\"");
+    let p = plan(&same, Some(&state), &strata::aws::registry(), false).unwrap();
+    assert_eq!(action(&p, "vpc.shared"), Action::Read);
+
+    // Different: refused, naming the attribute, both values and where the value came from.
+    let (code, text) = plan_error(
+        &with_shared_setting("cidr_block = \"10.99.0.0/16\""),
+        Some(&state),
+    );
+    assert_eq!(code, "strata::plan::reused_would_change");
+    assert!(text.contains("`vpc.shared` is reused"), "{text}");
+    assert!(text.contains("`cidr_block` = \"10.99.0.0/16\""), "{text}");
+    assert!(text.contains("\"10.9.0.0/16\""), "{text}");
+    assert!(text.contains("recorded state"), "{text}");
+}
+
+#[test]
+fn a_reused_attribute_that_cannot_be_confirmed_is_refused() {
+    // The batched read of a VPC does not return enable_dns_hostnames; nothing recorded either.
+    let base = load_with(STACK, TIER);
+    let state = state_recording_shared(&base, &[("cidr_block", Value::str("10.9.0.0/16"))]);
+    let (code, text) = plan_error(
+        &with_shared_setting("enable_dns_hostnames = true"),
+        Some(&state),
+    );
+    assert_eq!(code, "strata::plan::reused_unconfirmed");
+    assert!(text.contains("`enable_dns_hostnames`"), "{text}");
+    assert!(text.contains("has no `enable_dns_hostnames`"), "{text}");
+    assert!(text.contains("only set attributes strata can read"), "{text}");
+
+    // Nothing read and nothing recorded (first plan with --refresh=false): refused as well.
+    let (code, text) = plan_error(&with_shared_setting("cidr_block = \"10.9.0.0/16\""), None);
+    assert_eq!(code, "strata::plan::reused_unconfirmed");
+    assert!(text.contains("--refresh=false"), "{text}");
+}
+
+#[test]
+fn refreshed_reused_attributes_are_checked_against_the_live_read() {
+    use strata::plan::diff::plan_refreshed;
+    use strata::plan::refresh::Refreshed;
+    use strata::provider::LiveResource;
+    let live = |attrs: &[(&str, Value)]| Refreshed {
+        live: BTreeMap::new(),
+        reused: BTreeMap::from([(
+            Address::new("vpc", "shared"),
+            LiveResource {
+                id: "vpc-0shared".into(),
+                attrs: attrs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+                tags: BTreeMap::from([("Name".to_string(), "shared".to_string())]),
+            },
+        )]),
+        drift: BTreeMap::new(),
+        calls: BTreeMap::new(),
+    };
+    let registry = strata::aws::registry();
+    let read = live(&[("cidr_block", Value::str("10.9.0.0/16"))]);
+
+    let ok = with_shared_setting("cidr_block = \"10.9.0.0/16\"\ntags = { Name = \"shared\" }");
+    let p = plan_refreshed(&ok, None, &registry, &read).unwrap();
+    assert_eq!(action(&p, "vpc.shared"), Action::Read);
+
+    let cases = [
+        ("enable_dns_hostnames = true", "strata::plan::reused_unconfirmed"),
+        ("cidr_block = \"10.8.0.0/16\"", "strata::plan::reused_would_change"),
+        ("tags = { Name = \"other\" }", "strata::plan::reused_would_change"),
+    ];
+    for (setting, expected) in cases {
+        use miette::Diagnostic;
+        let err = plan_refreshed(&with_shared_setting(setting), None, &registry, &read)
+            .expect_err(setting);
+        assert_eq!(err.code().unwrap().to_string(), expected, "{setting}: {err}");
+        assert!(err.to_string().contains("live read"), "{err}");
+    }
+}

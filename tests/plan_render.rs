@@ -356,7 +356,7 @@ fn json_is_the_documented_schema() {
         obj.keys().next().map(String::as_str),
         Some("format_version")
     );
-    assert_eq!(obj["format_version"], 1);
+    assert_eq!(obj["format_version"], 2);
     let changes = obj["resource_changes"].as_array().unwrap();
     assert_eq!(changes.len(), 7);
     let replace = changes
@@ -384,9 +384,26 @@ fn json_is_the_documented_schema() {
         .map(|c| c["action"].as_str().unwrap())
         .collect();
     assert!(actions.contains(&"no-op") && actions.contains(&"read"));
-    // The JSON reads back into the same plan.
+    // The JSON reads back into the same plan, sensitive values as the text "(sensitive)".
     let back: Plan = serde_json::from_value(json).unwrap();
-    assert_eq!(back, sample_plan());
+    let hidden = |v: &mut Value| {
+        if matches!(v, Value::Redacted(_)) {
+            *v = Value::str("(sensitive)");
+        }
+    };
+    let mut expected = sample_plan();
+    for rc in &mut expected.resource_changes {
+        for attr in &mut rc.changes {
+            attr.before.iter_mut().chain(attr.after.iter_mut()).for_each(hidden);
+        }
+        for map in rc.before.iter_mut().chain(rc.after.iter_mut()) {
+            map.values_mut().for_each(hidden);
+        }
+    }
+    for o in &mut expected.output_changes {
+        o.before.iter_mut().chain(o.after.iter_mut()).for_each(hidden);
+    }
+    assert_eq!(back, expected);
 }
 
 #[test]
@@ -400,14 +417,18 @@ fn rendering_is_deterministic() {
 }
 
 #[test]
-fn sensitive_digests_never_reach_text_or_markdown() {
+fn sensitive_digests_never_reach_any_render() {
     let plan = sample_plan();
     let digest = Value::str("new-secret").digest();
     let old_digest = Value::str("old-secret").digest();
     let text = render_text(&plan, &RenderOptions::default());
     let color = render_text(&plan, &RenderOptions { color: true });
     let md = render_markdown(&plan);
-    for out in [&text, &color, &md] {
+    let json = render_json(&plan);
+    assert!(!json.contains("$sensitive"), "{json}");
+    let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(parsed["output_changes"][0]["after"], "(sensitive)", "{json}");
+    for out in [&text, &color, &md, &json] {
         assert!(!out.contains(&digest[..12]));
         assert!(!out.contains(&old_digest[..12]));
         assert!(out.contains("(sensitive)"));

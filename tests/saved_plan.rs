@@ -9,9 +9,13 @@ use strata::plan::saved::{
 };
 use strata::plan::{Action, AttrChange, OutputChange, Plan, ResourceChange, Summary};
 use strata::state::Provenance;
+use strata::value::hmac_sha256_hex;
 use strata::{Address, Value};
 
 const VERSION: &str = "0.1.0";
+
+/// The state's secret key the tests write plans with.
+const KEY: &[u8] = b"state-secret-key";
 
 fn input(path: &str, digest_char: char) -> InputFile {
     InputFile {
@@ -104,12 +108,26 @@ fn round_trip_keeps_the_plan_and_leaves_no_temporary_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("plan.json");
     let original = plan();
-    write_plan(&path, &original).unwrap();
+    write_plan(&path, &original, KEY).unwrap();
 
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.starts_with("{\n  \"kind\": \"strata-plan\",\n  \"format_version\": 1,"));
+    assert!(text.starts_with("{\n  \"kind\": \"strata-plan\",\n  \"format_version\": 2,"));
     assert!(!text.contains("s3cr3t"));
-    assert_eq!(read_plan(&path).unwrap(), original);
+    // Everything comes back, sensitive values as their keyed digest.
+    let keyed = |v: &Value| match v {
+        Value::Redacted(d) => Value::Redacted(format!("hmac-sha256:{}", hmac_sha256_hex(KEY, d.as_bytes()))),
+        other => other.clone(),
+    };
+    let mut expected = original.clone();
+    let rc = &mut expected.resource_changes[0];
+    for attr in &mut rc.changes {
+        attr.after = attr.after.as_ref().map(keyed);
+    }
+    for v in rc.after.iter_mut().flat_map(|m| m.values_mut()) {
+        *v = keyed(v);
+    }
+    expected.output_changes[0].after = expected.output_changes[0].after.as_ref().map(keyed);
+    assert_eq!(read_plan(&path).unwrap(), expected);
 
     let names: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
@@ -120,14 +138,14 @@ fn round_trip_keeps_the_plan_and_leaves_no_temporary_file() {
     // Writing again replaces the file.
     let mut changed = original.clone();
     changed.deployment = "ai-prod".into();
-    write_plan(&path, &changed).unwrap();
+    write_plan(&path, &changed, KEY).unwrap();
     assert_eq!(read_plan(&path).unwrap().deployment, "ai-prod");
 }
 
 #[test]
 fn write_to_a_missing_directory_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
-    let err = write_plan(&dir.path().join("nope/plan.json"), &plan()).unwrap_err();
+    let err = write_plan(&dir.path().join("nope/plan.json"), &plan(), KEY).unwrap_err();
     assert_eq!(code(&err), "strata::plan::unwritable");
 }
 
@@ -138,7 +156,7 @@ fn sensitive_plaintext_is_refused() {
 
     let mut in_change = plan();
     in_change.resource_changes[0].changes[2].after = Some(Value::str("s3cr3t"));
-    let err = write_plan(&path, &in_change).unwrap_err();
+    let err = write_plan(&path, &in_change, KEY).unwrap_err();
     assert_eq!(code(&err), "strata::plan::sensitive_in_clear");
     assert!(err.to_string().contains("parameter.db_password.value"));
     assert!(!err.to_string().contains("s3cr3t"));
@@ -149,11 +167,11 @@ fn sensitive_plaintext_is_refused() {
         .as_mut()
         .unwrap()
         .insert("value".into(), Value::str("s3cr3t"));
-    assert!(write_plan(&path, &in_full_map).is_err());
+    assert!(write_plan(&path, &in_full_map, KEY).is_err());
 
     let mut in_output = plan();
     in_output.output_changes[0].after = Some(Value::str("s3cr3t"));
-    let err = write_plan(&path, &in_output).unwrap_err();
+    let err = write_plan(&path, &in_output, KEY).unwrap_err();
     assert!(err.to_string().contains("output.db_password"));
 
     assert!(!path.exists(), "nothing was written");
@@ -166,7 +184,7 @@ fn sensitive_plaintext_is_refused() {
         .as_mut()
         .unwrap()
         .insert("value".into(), Value::Unknown);
-    write_plan(&path, &unknown).unwrap();
+    write_plan(&path, &unknown, KEY).unwrap();
 }
 
 fn write_raw(dir: &Path, text: &str) -> std::path::PathBuf {
@@ -195,7 +213,7 @@ fn other_files_are_refused() {
 
     let damaged = write_raw(
         dir.path(),
-        r#"{"kind": "strata-plan", "format_version": 1, "deployment": 3}"#,
+        r#"{"kind": "strata-plan", "format_version": 2, "deployment": 3}"#,
     );
     assert_eq!(
         code(&read_plan(&damaged).unwrap_err()),
@@ -207,10 +225,10 @@ fn other_files_are_refused() {
 fn unknown_format_versions_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("plan.json");
-    write_plan(&path, &plan()).unwrap();
+    write_plan(&path, &plan(), KEY).unwrap();
     let newer = std::fs::read_to_string(&path)
         .unwrap()
-        .replace("\"format_version\": 1,", "\"format_version\": 99,");
+        .replace("\"format_version\": 2,", "\"format_version\": 99,");
     let err = read_plan(&write_raw(dir.path(), &newer)).unwrap_err();
     assert_eq!(code(&err), "strata::plan::unknown_format_version");
     assert!(err.to_string().contains("99"));
@@ -386,4 +404,33 @@ fn inputs_are_hashed_by_content() {
         [StaleReason::InputChanged { .. }]
     ));
     assert!(hash_input(&dir.path().join("missing.toml")).is_err());
+}
+
+#[test]
+fn a_weak_secret_is_not_dictionary_attackable_from_the_plan_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.json");
+    write_plan(&path, &plan(), KEY).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    // The unsalted digest an attacker would compute for the guess "s3cr3t".
+    let Value::Redacted(guess) = Value::str("s3cr3t").redact() else {
+        panic!("redact gives Redacted")
+    };
+    assert!(!text.contains(&guess), "{text}");
+    assert!(text.contains("hmac-sha256:"), "{text}");
+
+    // Another state (another key) gives other digests; the same key the same ones, so a change
+    // of the value still shows.
+    let other = dir.path().join("other.json");
+    write_plan(&other, &plan(), b"another-key").unwrap();
+    let digest_of = |p: &Path| read_plan(p).unwrap().output_changes[0].after.clone();
+    assert_ne!(digest_of(&path), digest_of(&other));
+    let again = dir.path().join("again.json");
+    write_plan(&again, &plan(), KEY).unwrap();
+    assert_eq!(digest_of(&path), digest_of(&again));
+    let mut changed = plan();
+    changed.output_changes[0].after = Some(Value::str("s3cr3t!").redact());
+    let changed_path = dir.path().join("changed.json");
+    write_plan(&changed_path, &changed, KEY).unwrap();
+    assert_ne!(digest_of(&path), digest_of(&changed_path));
 }

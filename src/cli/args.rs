@@ -94,7 +94,9 @@ pub struct StateArgs {
     /// State folder [default: <project-dir>/state].
     #[arg(long, env = "STRATA_STATE_DIR", global = true)]
     pub state_dir: Option<PathBuf>,
-    /// How long to wait for another strata holding the state lock (e.g. 30s, 2m).
+    /// How long to wait for another strata holding the state lock (e.g. 30s, 2m). Only
+    /// commands that write the state take the lock: apply, destroy, rollback, refresh and
+    /// `state restore`; elsewhere the flag has no effect.
     #[arg(long, default_value = "0s", value_parser = parse_duration, global = true)]
     pub lock_timeout: Duration,
 }
@@ -182,9 +184,9 @@ pub struct PlanArgs {
     /// Which deployment.
     #[command(flatten)]
     pub target: TargetArgs,
-    /// State location and locking.
+    /// State location (plan only reads the state: it takes no lock).
     #[command(flatten)]
-    pub state: StateArgs,
+    pub state: StateDirArgs,
     /// AWS connection.
     #[command(flatten)]
     pub aws: AwsArgs,
@@ -331,15 +333,17 @@ pub struct RefreshArgs {
 pub struct ShowPlanArgs {
     /// The saved plan file.
     pub file: PathBuf,
-    /// Also check the plan against the current inputs and state; exit 3 when stale.
+    /// Exit 3 when the plan is stale (it is always checked; without --check a stale plan is
+    /// shown with a warning).
     #[arg(long)]
     pub check: bool,
-    /// With --check: which deployment the plan is for (default: the tier recorded in the plan).
+    /// The deployment the plan must be for (default: the one recorded in the plan); another
+    /// one is an error.
     #[command(flatten)]
     pub target: TargetArgs,
-    /// With --check: state location.
+    /// State location.
     #[command(flatten)]
-    pub state: StateArgs,
+    pub state: StateDirArgs,
 }
 
 /// `strata state`.

@@ -168,8 +168,8 @@ fn eval_ast(ast: &Ast, scope: &dyn Scope, whole: &Origin) -> Result<Evaluated, E
                         other => {
                             return Err(EvalError {
                                 message: format!(
-                                    "`{address}.{attr}` is a {}, it has no key `{key}`",
-                                    other.type_name()
+                                    "`{address}.{attr}` is {}, it has no key `{key}`",
+                                    crate::value::with_article(other.type_name())
                                 ),
                                 origin: r.origin.clone(),
                             })
@@ -261,7 +261,10 @@ fn values_equal(a: &Value, b: &Value) -> bool {
 
 fn type_error(op: &str, expected: &str, found: &Value, origin: &Origin) -> EvalError {
     EvalError {
-        message: format!("{op} needs {expected}, found a {}", found.type_name()),
+        message: format!(
+            "{op} needs {expected}, found {}",
+            crate::value::with_article(found.type_name())
+        ),
         origin: origin.clone(),
     }
 }

@@ -158,9 +158,9 @@ pub(super) fn resolve_checks(
                 ConfigError::new(
                     codes::WRONG_TYPE,
                     format!(
-                        "the `url` of health check `{}` must be a string, found a {}",
+                        "the `url` of health check `{}` must be a string, found {}",
                         check.name.value,
-                        v.value.type_name()
+                        crate::value::with_article(v.value.type_name())
                     ),
                 )
                 .label(url.origin.clone(), "expected a URL")

@@ -130,7 +130,9 @@ fn syntax_error(text: &str, file: FileId, err: toml_span::Error) -> ConfigError 
                 .trim()
                 .starts_with("resource.")
             {
+                // The span may run past the closing bracket (to the newline): trim that first.
                 let address = header
+                    .trim()
                     .trim_matches(|c| c == '[' || c == ']')
                     .trim()
                     .trim_start_matches("resource.")

@@ -122,7 +122,10 @@ impl Walker<'_> {
         self.errors.push(
             ConfigError::new(
                 codes::WRONG_TYPE,
-                format!("{what} must be {expected}, found {}", node.type_name()),
+                format!(
+                    "{what} must be {expected}, found {}",
+                    crate::value::with_article(node.type_name())
+                ),
             )
             .label(self.at(&node.span), format!("expected {expected}"))
             .help(format!("write {what} as {expected}")),

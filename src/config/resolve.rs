@@ -10,7 +10,7 @@ use super::source::{FileId, Origin};
 use super::template::{self, TemplateFiles};
 use crate::address::Address;
 use crate::provider::{KindSchema, Registry};
-use crate::value::Value;
+use crate::value::{with_article, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Keys every resource table may carry besides its kind's attributes.
@@ -348,24 +348,24 @@ fn resolve_vars(
                             ConfigError::new(
                                 codes::WRONG_TYPE,
                                 format!(
-                                    "variable `{}` is a {} in the stack but a {} here",
+                                    "variable `{}` is {} in the stack but {} here",
                                     var.name,
-                                    default.type_name(),
-                                    value.type_name()
+                                    with_article(default.type_name()),
+                                    with_article(value.type_name())
                                 ),
                             )
                             .label(
                                 Origin::new(*file, value.span.clone()),
-                                format!("expected a {}", default.type_name()),
+                                format!("expected {}", with_article(default.type_name())),
                             )
                             .label(
                                 Origin::new(stack.file, default.span.clone()),
                                 "the stack's default",
                             )
                             .help(format!(
-                                "give `{}` a {} value",
+                                "give `{}` {} value",
                                 var.name,
-                                default.type_name()
+                                with_article(default.type_name())
                             )),
                         );
                         continue;
@@ -460,7 +460,7 @@ fn static_string(
             errors.push(
                 ConfigError::new(
                     codes::WRONG_TYPE,
-                    format!("{what} must be a string, found a {}", other.type_name()),
+                    format!("{what} must be a string, found {}", with_article(other.type_name())),
                 )
                 .label(expr.origin, "expected a string")
                 .help(format!("write {what} as a string")),
@@ -652,13 +652,13 @@ fn unknown_attribute(
     )
     .label(
         origin.clone(),
-        format!("not an attribute of a {}", address.kind),
+        format!("not an attribute of {}", with_article(&address.kind)),
     );
     match did_you_mean(attr, schema.attrs.iter().map(|a| a.name)) {
         Some(s) => err.help(format!("did you mean `{address}.{s}`?")),
         None => err.help(format!(
-            "attributes of a {}: {}",
-            address.kind,
+            "attributes of {}: {}",
+            with_article(&address.kind),
             schema
                 .attrs
                 .iter()
@@ -805,7 +805,7 @@ fn read_resource(
                             codes::WRONG_TYPE,
                             format!(
                                 "`depends_on` must be a list, found {}",
-                                entry.value.type_name()
+                                with_article(entry.value.type_name())
                             ),
                         )
                         .label(origin, "expected a list of addresses")
@@ -865,8 +865,8 @@ fn read_resource(
                     ConfigError::new(
                         codes::COMPUTED_ATTRIBUTE,
                         format!(
-                            "`{key}` of a {} is set by AWS, not by configuration",
-                            schema.kind
+                            "`{key}` of {} is set by AWS, not by configuration",
+                            with_article(&schema.kind)
                         ),
                     )
                     .label(at(&entry.key_span), "computed attribute")
@@ -878,14 +878,14 @@ fn read_resource(
                     let candidates = schema.settable_names().chain(META_KEYS.iter().copied());
                     let err = ConfigError::new(
                         codes::UNKNOWN_KEY,
-                        format!("a {} has no attribute `{key}`", schema.kind),
+                        format!("{} has no attribute `{key}`", with_article(&schema.kind)),
                     )
                     .label(at(&entry.key_span), "unknown attribute");
                     errors.push(match did_you_mean(key, candidates) {
                         Some(s) => err.help(format!("did you mean `{s}`?")),
                         None => err.help(format!(
-                            "attributes of a {}: {}",
-                            schema.kind,
+                            "attributes of {}: {}",
+                            with_article(&schema.kind),
                             schema.settable_names().collect::<Vec<_>>().join(", ")
                         )),
                     });
@@ -968,7 +968,7 @@ pub(super) fn enabled_value(
                     errors.push(
                         ConfigError::new(
                             codes::WRONG_TYPE,
-                            format!("`enabled` must be true or false, this is a {}", other.type_name()),
+                            format!("`enabled` must be true or false, this is {}", with_article(other.type_name())),
                         )
                         .label(at, "not a bool")
                         .help("write a comparison such as `${var.market == \"spot\"}` or `${contains(var.services, \"ollama\")}`"),
@@ -983,7 +983,7 @@ pub(super) fn enabled_value(
                     codes::WRONG_TYPE,
                     format!(
                         "`enabled` must be true, false or a \"${{...}}\" expression, found {}",
-                        node.type_name()
+                        with_article(node.type_name())
                     ),
                 )
                 .label(at, "expected a bool")
@@ -1024,9 +1024,9 @@ fn type_check(
                 ConfigError::new(
                     codes::WRONG_TYPE,
                     format!(
-                        "`{name}` of `{address}` must be a {}, found a {}",
-                        attr.ty.describe(),
-                        v.value.type_name()
+                        "`{name}` of `{address}` must be {}, found {}",
+                        with_article(&attr.ty.describe()),
+                        with_article(v.value.type_name())
                     ),
                 )
                 .label(

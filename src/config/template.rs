@@ -111,7 +111,10 @@ fn static_condition(cond: &Ast, scope: &StaticScope<'_>) -> Result<Option<bool>,
         Ok(Value::Bool(b)) => Ok(Some(b)),
         Ok(other) => Err(ConfigError::new(
             codes::WRONG_TYPE,
-            format!("a condition must be true or false, this is a {}", other.type_name()),
+            format!(
+                "a condition must be true or false, this is {}",
+                crate::value::with_article(other.type_name())
+            ),
         )
         .label(origin, "not a bool")
         .help("write a comparison such as `contains(var.services, \"n8n\")` or `var.market == \"spot\"`")),

@@ -42,20 +42,36 @@ pub enum PlanError {
         message: String,
     },
     /// The configuration would change a reused resource.
-    #[error("`{address}` is reused, but the configuration sets `{attribute}` = {wanted} while it is {live}")]
+    #[error("`{address}` is reused, but the configuration sets `{attribute}` = {wanted} while it is {live} (per {source})")]
     #[diagnostic(
         code(strata::plan::reused_would_change),
-        help("strata never changes resources it reuses: remove `{attribute}` from `{address}`, or let strata create its own resource instead of `existing`/`lookup`")
+        help("strata never updates, replaces or deletes resources it reuses: remove `{attribute}` from `{address}`, or let strata create its own resource instead of `existing`/`lookup`")
     )]
     ReusedWouldChange {
         /// Resource.
         address: String,
         /// Attribute.
         attribute: String,
-        /// Live value.
+        /// Live (or recorded) value.
         live: String,
         /// Configured value.
         wanted: String,
+        /// What the value was compared against: the live read or the recorded state.
+        source: String,
+    },
+    /// The configuration sets an attribute of a reused resource that strata cannot compare.
+    #[error("`{address}` is reused, and the configuration sets `{attribute}`, which strata cannot confirm unchanged: it compared against {source}")]
+    #[diagnostic(
+        code(strata::plan::reused_unconfirmed),
+        help("strata never changes a resource it reuses, so a reused resource may only set attributes strata can read and compare (plan with refresh on): remove `{attribute}` from `{address}`, or let strata create its own resource instead of `existing`/`lookup`")
+    )]
+    ReusedUnconfirmed {
+        /// Resource.
+        address: String,
+        /// Attribute.
+        attribute: String,
+        /// What was compared against, and why it could not confirm.
+        source: String,
     },
     /// A resource's kind is not in the registry (state written by another strata build).
     #[error(
@@ -293,7 +309,10 @@ fn plan_inner(
                 continue;
             }
             let reason = if deployment.disabled.contains_key(address) {
-                format!("disabled in tier `{}`", ctx.tier)
+                match &deployment.tier {
+                    Some(tier) => format!("disabled in tier `{}`", tier.name),
+                    None => "switched off by its `enabled` setting".to_string(),
+                }
             } else {
                 "no longer in the configuration".to_string()
             };
@@ -529,24 +548,14 @@ fn plan_resource(
             attrs.insert("id".into(), Value::String(l.id.clone()));
             attrs
         });
-        if let Some(read) = &read {
-            // Reused is sacred: configuration may name it, never change it.
-            for (name, want) in desired {
-                if name == "tags" || !want.value.is_known() {
-                    continue;
-                }
-                if let Some(have) = read.get(name) {
-                    if *have != want.value {
-                        return Err(PlanError::ReusedWouldChange {
-                            address: address.to_string(),
-                            attribute: name.clone(),
-                            live: have.render_inline(),
-                            wanted: shown(want).render_inline(),
-                        });
-                    }
-                }
-            }
-        }
+        // Reused is sacred: configuration may name it, never change it. What the live read
+        // (or, not refreshed, the recorded state) cannot confirm is refused, not assumed.
+        let known = match (&read, &before) {
+            (Some(r), _) => Some((r, "the live read")),
+            (None, Some(b)) => Some((b, "the recorded state")),
+            (None, None) => None,
+        };
+        check_reused_unchanged(&address, desired, known)?;
         let after = match (&resource.mode, &read, &before) {
             (_, Some(r), _) => r.clone(),
             (_, None, Some(b)) => b.clone(),
@@ -674,6 +683,51 @@ fn plan_resource(
         reason: None,
         drift: None,
     })
+}
+
+/// Every attribute the configuration sets on a reused resource must be confirmed equal by
+/// `known` (attributes and what they came from); unknown configured values are left to apply.
+fn check_reused_unchanged(
+    address: &Address,
+    desired: &BTreeMap<String, Evaluated>,
+    known: Option<(&BTreeMap<String, Value>, &str)>,
+) -> Result<(), PlanError> {
+    for (name, want) in desired {
+        if !want.value.is_known() {
+            continue;
+        }
+        let unconfirmed = |source: &str| PlanError::ReusedUnconfirmed {
+            address: address.to_string(),
+            attribute: name.clone(),
+            source: source.to_string(),
+        };
+        let Some((attrs, source)) = known else {
+            return Err(unconfirmed(
+                "nothing: it was not read (--refresh=false) and is not recorded yet",
+            ));
+        };
+        let Some(have) = attrs.get(name) else {
+            return Err(unconfirmed(&format!("{source}, which has no `{name}`")));
+        };
+        // Recorded sensitive values are digests: compare like with like.
+        let wanted = if matches!(have, Value::Redacted(_)) {
+            want.value.redact()
+        } else {
+            want.value.clone()
+        };
+        // AWS may report more than was configured (extra tags, nested defaults): what is
+        // configured must hold, nothing more.
+        if !have.covers(&wanted) {
+            return Err(PlanError::ReusedWouldChange {
+                address: address.to_string(),
+                attribute: name.clone(),
+                live: have.render_inline(),
+                wanted: shown(want).render_inline(),
+                source: source.to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn attrs_with_id(rs: &ResourceState) -> BTreeMap<String, Value> {

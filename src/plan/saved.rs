@@ -5,7 +5,7 @@
 //! lineage and serial, and the strata version. [`staleness`] compares those with the present.
 
 use crate::plan::model::{InputFile, Plan, StateRef, PLAN_FORMAT_VERSION};
-use crate::value::Value;
+use crate::value::{with_sensitive_form, SensitiveForm, Value};
 use miette::Diagnostic;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -77,6 +77,21 @@ pub enum SavedPlanError {
     Stale {
         /// Everything that changed since the plan was made.
         reasons: Vec<StaleReason>,
+    },
+
+    /// The deployment chosen on the command line is not the one the plan was made for.
+    #[error("the saved plan {} is for deployment `{planned}`, not `{chosen}`", path.display())]
+    #[diagnostic(
+        code(strata::plan::other_deployment),
+        help("drop --tier/--stack/--name to use the plan's own deployment, or pass the plan made for `{chosen}`")
+    )]
+    OtherDeployment {
+        /// The plan file.
+        path: PathBuf,
+        /// The deployment recorded in the plan.
+        planned: String,
+        /// The deployment the command line chose.
+        chosen: String,
     },
 
     /// A value marked sensitive is in clear; writing it would put a secret in a file.
@@ -312,12 +327,17 @@ struct PlanFile<'a> {
 
 /// Write `plan` to `path` atomically (temporary file in the same directory, fsync, rename).
 ///
-/// Refuses a plan in which a value flagged sensitive is neither redacted nor unknown.
-pub fn write_plan(path: &Path, plan: &Plan) -> Result<(), SavedPlanError> {
+/// Sensitive values are written as HMAC-SHA256 of their digest under `key` (the state's
+/// [`crate::state::State::plan_key`]), never as the plain digest, so that the file cannot be
+/// dictionary-attacked without the state. Refuses a plan in which a value flagged sensitive is
+/// neither redacted nor unknown.
+pub fn write_plan(path: &Path, plan: &Plan, key: &[u8]) -> Result<(), SavedPlanError> {
     check_redacted(plan)?;
-    let mut json = serde_json::to_string_pretty(&PlanFile {
-        kind: PLAN_FILE_KIND,
-        plan,
+    let mut json = with_sensitive_form(SensitiveForm::Keyed(key.to_vec()), || {
+        serde_json::to_string_pretty(&PlanFile {
+            kind: PLAN_FILE_KIND,
+            plan,
+        })
     })
     .expect("a Plan always serializes: every map key is a string");
     json.push('\n');

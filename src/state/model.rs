@@ -93,6 +93,19 @@ pub struct State {
     /// the status from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<AppliedConfig>,
+    /// Hex key that saved plans digest sensitive values with (never written into a plan): a
+    /// plan posted in a pull request then cannot be dictionary-attacked without the state.
+    /// Empty in a state written before the key existed (its checksum covers no key); such a
+    /// state gets one from [`State::ensure_secret_key`] before its next save.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub secret_key: String,
+}
+
+/// A fresh random secret key: 256 bits as hex, of which 244 random (two v4 UUIDs).
+pub fn new_secret_key() -> String {
+    let a = uuid::Uuid::new_v4();
+    let b = uuid::Uuid::new_v4();
+    format!("{}{}", a.simple(), b.simple())
 }
 
 /// How many applied configurations a state keeps.
@@ -166,6 +179,25 @@ impl State {
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
             history: Vec::new(),
+            secret_key: new_secret_key(),
         }
+    }
+
+    /// Give a state written before secret keys existed its key (kept from its next save).
+    pub fn ensure_secret_key(&mut self) {
+        if self.secret_key.is_empty() {
+            self.secret_key = new_secret_key();
+        }
+    }
+
+    /// The key a saved plan against this state digests sensitive values with. A state without
+    /// a key yet gets a throwaway one: that plan's digests then match no other plan's, which
+    /// costs nothing (staleness is decided by inputs and serial) and leaks nothing.
+    pub fn plan_key(state: Option<&State>) -> Vec<u8> {
+        let key = match state {
+            Some(s) if !s.secret_key.is_empty() => s.secret_key.clone(),
+            _ => new_secret_key(),
+        };
+        hex::decode(&key).unwrap_or_else(|_| key.into_bytes())
     }
 }

@@ -1,7 +1,7 @@
 //! The JSON renderer: the plan's serde form, documented in `docs/plan-json.md`.
 
 use crate::plan::model::Plan;
-use crate::value::Value;
+use crate::value::{with_sensitive_form, SensitiveForm, Value};
 
 /// Render a plan as pretty JSON with a trailing newline.
 pub(crate) fn render(plan: &Plan) -> String {
@@ -14,7 +14,8 @@ pub(crate) fn render(plan: &Plan) -> String {
         plan
     };
     // A Plan holds only string-keyed maps and finite-or-null numbers, so serializing cannot fail.
-    let mut out = serde_json::to_string_pretty(safe)
+    // Sensitive values show as "(sensitive)": not even a digest reaches a render.
+    let mut out = with_sensitive_form(SensitiveForm::Hidden, || serde_json::to_string_pretty(safe))
         .expect("a Plan always serializes: every map key is a string");
     out.push('\n');
     out
