@@ -523,7 +523,10 @@ mod tests {
             serde_json::to_string(&v).unwrap()
         });
         let expected = hmac_sha256_hex(b"k", plain.as_bytes());
-        assert_eq!(keyed, format!(r#"{{"$sensitive":"hmac-sha256:{expected}"}}"#));
+        assert_eq!(
+            keyed,
+            format!(r#"{{"$sensitive":"hmac-sha256:{expected}"}}"#)
+        );
         assert!(!keyed.contains(plain.as_str()));
         let other_key = with_sensitive_form(SensitiveForm::Keyed(b"j".to_vec()), || {
             serde_json::to_string(&v).unwrap()

@@ -918,7 +918,7 @@ async fn creation_tags_travel_in_the_create_call() {
     let requests = proxy.requests();
     let ops: Vec<&str> = requests.iter().map(|(op, _)| op.as_str()).collect();
     assert!(
-        !ops.iter().any(|op| *op == "ec2:CreateTags"),
+        !ops.contains(&"ec2:CreateTags"),
         "no tagging after create: {ops:?}"
     );
     for create_op in [

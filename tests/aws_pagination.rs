@@ -93,7 +93,11 @@ async fn assert_paged(moto: &MotoSession, kind: &str, op: &str, ids: &[String]) 
     assert_eq!(calls.get(op), Some(&PAGES), "{kind}: {calls:?}");
     let (found, calls) = read_counted(&moto.registry(), kind, ids).await;
     assert_eq!(found, want, "{kind} with default pages");
-    assert_eq!(calls.get(op), Some(&1), "{kind} with default pages: {calls:?}");
+    assert_eq!(
+        calls.get(op),
+        Some(&1),
+        "{kind} with default pages: {calls:?}"
+    );
 }
 
 #[tokio::test]
@@ -103,7 +107,10 @@ async fn instances_are_read_page_by_page() {
     let kind = registry.get("instance").expect("kind");
     let ids = create_n(kind, |_| {
         attrs(&[
-            ("ami_ssm_parameter", Value::str(support::sdk_compute::AMI_PARAMETER)),
+            (
+                "ami_ssm_parameter",
+                Value::str(support::sdk_compute::AMI_PARAMETER),
+            ),
             ("instance_type", Value::str("t3.micro")),
         ])
     })

@@ -303,7 +303,12 @@ async fn probe(moto: &MotoSession, kind: &str, id: &str) -> Option<String> {
             Ok(r) => r.role().map(|r| r.role_name().to_string()),
             Err(e) => gone(e.into_service_error(), &["NoSuchEntity"]),
         },
-        "instance_profile" => match iam.get_instance_profile().instance_profile_name(id).send().await {
+        "instance_profile" => match iam
+            .get_instance_profile()
+            .instance_profile_name(id)
+            .send()
+            .await
+        {
             Ok(p) => p
                 .instance_profile()
                 .map(|p| p.instance_profile_name().to_string()),
@@ -316,18 +321,36 @@ async fn probe(moto: &MotoSession, kind: &str, id: &str) -> Option<String> {
                 .map(|f| f.creation_token().to_string()),
             Err(e) => gone(e.into_service_error(), &["FileSystemNotFound"]),
         },
-        "efs_mount_target" => match efs.describe_mount_targets().mount_target_id(id).send().await {
-            Ok(out) => out.mount_targets().first().map(|m| m.subnet_id().to_string()),
+        "efs_mount_target" => match efs
+            .describe_mount_targets()
+            .mount_target_id(id)
+            .send()
+            .await
+        {
+            Ok(out) => out
+                .mount_targets()
+                .first()
+                .map(|m| m.subnet_id().to_string()),
             Err(e) => gone(e.into_service_error(), &["MountTargetNotFound"]),
         },
-        "load_balancer" => match elb.describe_load_balancers().load_balancer_arns(id).send().await {
+        "load_balancer" => match elb
+            .describe_load_balancers()
+            .load_balancer_arns(id)
+            .send()
+            .await
+        {
             Ok(out) => out
                 .load_balancers()
                 .first()
                 .and_then(|l| l.load_balancer_name().map(str::to_string)),
             Err(e) => gone(e.into_service_error(), &["LoadBalancerNotFound"]),
         },
-        "target_group" => match elb.describe_target_groups().target_group_arns(id).send().await {
+        "target_group" => match elb
+            .describe_target_groups()
+            .target_group_arns(id)
+            .send()
+            .await
+        {
             Ok(out) => out
                 .target_groups()
                 .first()
@@ -337,12 +360,17 @@ async fn probe(moto: &MotoSession, kind: &str, id: &str) -> Option<String> {
         "target_attachment" => {
             let mut parts = id.split('|');
             let (group, target) = (parts.next().expect("arn"), parts.next().expect("target"));
-            match elb.describe_target_health().target_group_arn(group).send().await {
+            match elb
+                .describe_target_health()
+                .target_group_arn(group)
+                .send()
+                .await
+            {
                 Ok(out) => out
                     .target_health_descriptions()
                     .iter()
                     .filter_map(|d| d.target())
-                    .find(|t| t.id() == target)
+                    .find(|t| t.id() == Some(target))
                     .and_then(|t| t.port().map(|p| p.to_string())),
                 Err(e) => gone(e.into_service_error(), &["TargetGroupNotFound"]),
             }
@@ -400,7 +428,11 @@ async fn every_kind_is_replaced_when_a_replace_forcing_attribute_changes() {
     assert_eq!(old.len(), REPLACED.len() + UPDATED.len(), "{old:?}");
     // Every kind of the registry is in the stack.
     let kinds: std::collections::BTreeSet<&str> = old.keys().map(|a| kind_of(a)).collect();
-    assert_eq!(kinds.len(), strata::aws::registry().names().count(), "{kinds:?}");
+    assert_eq!(
+        kinds.len(),
+        strata::aws::registry().names().count(),
+        "{kinds:?}"
+    );
 
     std::fs::write(&stack_file, stack(2)).unwrap();
     let plan = run(project.path(), state.path(), &moto, &["plan", "-o", "json"])

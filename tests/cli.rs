@@ -425,13 +425,20 @@ fn sensitive_variable_never_appears_in_plan_output_or_saved_plan() {
     // The saved plan keys its digest with the state's secret: the plain sha256 of the secret
     // (what a dictionary attack would compute) is not in it.
     let out = state.path().join("secret.plan");
-    plan_dev(temp.path(), state.path(), &["--out", out.to_str().expect("utf-8 path")])
-        .expect_code(0);
+    plan_dev(
+        temp.path(),
+        state.path(),
+        &["--out", out.to_str().expect("utf-8 path")],
+    )
+    .expect_code(0);
     let saved = std::fs::read_to_string(&out).expect("plan saved");
     let strata::Value::Redacted(plain) = strata::Value::str(SECRET).redact() else {
         panic!("redact gives Redacted")
     };
-    assert!(!saved.contains(&plain), "the plain digest of the secret is in the plan");
+    assert!(
+        !saved.contains(&plain),
+        "the plain digest of the secret is in the plan"
+    );
     assert!(saved.contains("hmac-sha256:"), "{saved}");
 }
 

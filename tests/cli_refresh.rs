@@ -307,7 +307,11 @@ async fn reused_attributes_the_read_does_not_return_are_refused() {
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("enable_dns_hostnames"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("enable_dns_hostnames"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("is reused"), "{}", run.stderr);
 
     // What the read does return and matches is fine.

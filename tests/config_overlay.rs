@@ -129,9 +129,15 @@ fn strings(pairs: &[(&str, &str)]) -> Value {
 fn tier_overrides_replace_attributes_and_merge_tags_key_by_key() {
     let d = load_with(STACK, Some(TIER));
     // Overridden by the tier.
-    assert_eq!(attr(&d, "vpc.main", "cidr_block"), Value::str("10.42.0.0/16"));
+    assert_eq!(
+        attr(&d, "vpc.main", "cidr_block"),
+        Value::str("10.42.0.0/16")
+    );
     // Not mentioned by the tier: the stack's value stays.
-    assert_eq!(attr(&d, "vpc.main", "enable_dns_hostnames"), Value::Bool(true));
+    assert_eq!(
+        attr(&d, "vpc.main", "enable_dns_hostnames"),
+        Value::Bool(true)
+    );
     // Tags: the stack's Name kept, Team replaced, Env added.
     assert_eq!(
         attr(&d, "vpc.main", "tags"),
@@ -176,8 +182,12 @@ fn enabled_expressions_follow_the_tier_variables() {
     assert_eq!(d.vars["size"].value, Value::str("t3.large"));
 
     let alone = load_with(STACK, None);
-    assert!(!alone.resources.contains_key(&Address::new("instance", "cache")));
-    assert!(alone.disabled.contains_key(&Address::new("instance", "cache")));
+    assert!(!alone
+        .resources
+        .contains_key(&Address::new("instance", "cache")));
+    assert!(alone
+        .disabled
+        .contains_key(&Address::new("instance", "cache")));
 
     let web_off = TIER.replace("with_cache = true", "with_cache = true\nwith_web = false");
     let d = load_with(STACK, Some(&web_off));

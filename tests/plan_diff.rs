@@ -398,7 +398,10 @@ fn plan_error(d: &Deployment, state: Option<&State>) -> (String, String) {
     let err = plan(d, state, &strata::aws::registry(), false).expect_err("the plan is refused");
     (
         err.code().map(|c| c.to_string()).unwrap_or_default(),
-        format!("{err} / {}", err.help().map(|h| h.to_string()).unwrap_or_default()),
+        format!(
+            "{err} / {}",
+            err.help().map(|h| h.to_string()).unwrap_or_default()
+        ),
     )
 }
 
@@ -437,7 +440,10 @@ fn a_reused_attribute_that_cannot_be_confirmed_is_refused() {
     assert_eq!(code, "strata::plan::reused_unconfirmed");
     assert!(text.contains("`enable_dns_hostnames`"), "{text}");
     assert!(text.contains("has no `enable_dns_hostnames`"), "{text}");
-    assert!(text.contains("only set attributes strata can read"), "{text}");
+    assert!(
+        text.contains("only set attributes strata can read"),
+        "{text}"
+    );
 
     // Nothing read and nothing recorded (first plan with --refresh=false): refused as well.
     let (code, text) = plan_error(&with_shared_setting("cidr_block = \"10.9.0.0/16\""), None);
@@ -456,7 +462,10 @@ fn refreshed_reused_attributes_are_checked_against_the_live_read() {
             Address::new("vpc", "shared"),
             LiveResource {
                 id: "vpc-0shared".into(),
-                attrs: attrs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+                attrs: attrs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .collect(),
                 tags: BTreeMap::from([("Name".to_string(), "shared".to_string())]),
             },
         )]),
@@ -471,15 +480,28 @@ fn refreshed_reused_attributes_are_checked_against_the_live_read() {
     assert_eq!(action(&p, "vpc.shared"), Action::Read);
 
     let cases = [
-        ("enable_dns_hostnames = true", "strata::plan::reused_unconfirmed"),
-        ("cidr_block = \"10.8.0.0/16\"", "strata::plan::reused_would_change"),
-        ("tags = { Name = \"other\" }", "strata::plan::reused_would_change"),
+        (
+            "enable_dns_hostnames = true",
+            "strata::plan::reused_unconfirmed",
+        ),
+        (
+            "cidr_block = \"10.8.0.0/16\"",
+            "strata::plan::reused_would_change",
+        ),
+        (
+            "tags = { Name = \"other\" }",
+            "strata::plan::reused_would_change",
+        ),
     ];
     for (setting, expected) in cases {
         use miette::Diagnostic;
         let err = plan_refreshed(&with_shared_setting(setting), None, &registry, &read)
             .expect_err(setting);
-        assert_eq!(err.code().unwrap().to_string(), expected, "{setting}: {err}");
+        assert_eq!(
+            err.code().unwrap().to_string(),
+            expected,
+            "{setting}: {err}"
+        );
         assert!(err.to_string().contains("live read"), "{err}");
     }
 }

@@ -394,14 +394,20 @@ fn json_is_the_documented_schema() {
     let mut expected = sample_plan();
     for rc in &mut expected.resource_changes {
         for attr in &mut rc.changes {
-            attr.before.iter_mut().chain(attr.after.iter_mut()).for_each(hidden);
+            attr.before
+                .iter_mut()
+                .chain(attr.after.iter_mut())
+                .for_each(hidden);
         }
         for map in rc.before.iter_mut().chain(rc.after.iter_mut()) {
             map.values_mut().for_each(hidden);
         }
     }
     for o in &mut expected.output_changes {
-        o.before.iter_mut().chain(o.after.iter_mut()).for_each(hidden);
+        o.before
+            .iter_mut()
+            .chain(o.after.iter_mut())
+            .for_each(hidden);
     }
     assert_eq!(back, expected);
 }
@@ -427,7 +433,10 @@ fn sensitive_digests_never_reach_any_render() {
     let json = render_json(&plan);
     assert!(!json.contains("$sensitive"), "{json}");
     let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(parsed["output_changes"][0]["after"], "(sensitive)", "{json}");
+    assert_eq!(
+        parsed["output_changes"][0]["after"], "(sensitive)",
+        "{json}"
+    );
     for out in [&text, &color, &md, &json] {
         assert!(!out.contains(&digest[..12]));
         assert!(!out.contains(&old_digest[..12]));

@@ -12,8 +12,8 @@ use strata::plan::render::{render_json, render_markdown, render_text, RenderOpti
 use strata::plan::saved::{hash_input, read_plan, staleness, write_plan};
 use strata::plan::{Action, Plan};
 use strata::provider::{
-    AttrSchema, AttrType, Attrs, CreateRequest, KindSchema, LiveResource, ProviderError,
-    Registry, ResourceKind, UpdateRequest,
+    AttrSchema, AttrType, Attrs, CreateRequest, KindSchema, LiveResource, ProviderError, Registry,
+    ResourceKind, UpdateRequest,
 };
 use strata::state::{Provenance, ResourceState, State};
 use strata::{Address, Value};
@@ -156,7 +156,10 @@ fn an_attribute_the_kind_marks_sensitive_is_hidden_in_every_render() {
         assert!(!out.contains("tok-3n"), "{what} shows the variable:\n{out}");
         assert!(out.contains("(sensitive)"), "{what}:\n{out}");
     }
-    assert!(text.contains("value") && text.contains("= (sensitive)"), "{text}");
+    assert!(
+        text.contains("value") && text.contains("= (sensitive)"),
+        "{text}"
+    );
     let j: serde_json::Value = serde_json::from_str(&json).unwrap();
     let db = j["resource_changes"]
         .as_array()
@@ -190,7 +193,10 @@ fn a_saved_plan_holds_neither_the_secret_nor_its_plain_digest() {
         let Value::Redacted(plain) = Value::str(guess).redact() else {
             panic!("redact gives Redacted")
         };
-        assert!(!text.contains(&plain), "the plain digest of {guess} is in the plan");
+        assert!(
+            !text.contains(&plain),
+            "the plain digest of {guess} is in the plan"
+        );
     }
     assert!(text.contains("hmac-sha256:"), "{text}");
     // The plan file still reads, and still says what changes.
@@ -208,7 +214,10 @@ fn a_changed_secret_is_still_planned_and_an_unchanged_one_is_not() {
     let db = change(&changed, "test_secret.db");
     assert_eq!(db.action, Action::Update);
     assert_eq!(
-        db.changes.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+        db.changes
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>(),
         vec!["value"]
     );
     let text = render_text(&changed, &RenderOptions::default());

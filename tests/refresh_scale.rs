@@ -114,7 +114,13 @@ impl Recorded {
     }
 
     /// Create `kind.name` with `attrs` (written to the stack as `toml`); its id.
-    async fn add(&mut self, kind: &str, name: &str, attrs: BTreeMap<String, Value>, toml: &str) -> String {
+    async fn add(
+        &mut self,
+        kind: &str,
+        name: &str,
+        attrs: BTreeMap<String, Value>,
+        toml: &str,
+    ) -> String {
         let address = Address::new(kind, name);
         let tags = BTreeMap::from([
             ("strata:deployment".to_string(), "scale".to_string()),
@@ -168,7 +174,10 @@ async fn refreshing_a_mix_of_kinds_costs_calls_per_kind_and_page() {
         vpc_ids.push(rec.add("vpc", &format!("v{i}"), attrs, &toml).await);
     }
     for i in 0..subnets {
-        let (vpc, cidr) = (&vpc_ids[i % vpcs], format!("10.{}.{}.0/24", i % vpcs, i / vpcs));
+        let (vpc, cidr) = (
+            &vpc_ids[i % vpcs],
+            format!("10.{}.{}.0/24", i % vpcs, i / vpcs),
+        );
         let attrs = BTreeMap::from([
             ("vpc_id".to_string(), Value::str(vpc)),
             ("cidr_block".to_string(), Value::str(&cidr)),
@@ -211,7 +220,8 @@ async fn refreshing_a_mix_of_kinds_costs_calls_per_kind_and_page() {
         let toml = format!(
             "vpc_id = \"{vpc}\"\nname = \"g{i}\"\ndescription = \"scale\"\ningress = [{{ protocol = \"tcp\", from_port = 80, to_port = 80, {source_toml} }}]"
         );
-        rec.add("security_group", &format!("g{i}"), attrs, &toml).await;
+        rec.add("security_group", &format!("g{i}"), attrs, &toml)
+            .await;
     }
     for i in 0..volumes {
         let attrs = BTreeMap::from([
@@ -235,7 +245,12 @@ async fn refreshing_a_mix_of_kinds_costs_calls_per_kind_and_page() {
         },
         &strata::aws::registry(),
     )
-    .map_err(|e| format!("{:?}", e.errors.iter().map(|e| &e.message).collect::<Vec<_>>()))
+    .map_err(|e| {
+        format!(
+            "{:?}",
+            e.errors.iter().map(|e| &e.message).collect::<Vec<_>>()
+        )
+    })
     .unwrap();
 
     let registry = moto.registry();
@@ -262,7 +277,8 @@ async fn refreshing_a_mix_of_kinds_costs_calls_per_kind_and_page() {
     assert_eq!(refreshed.calls, expected);
     assert_eq!(refreshed.calls.values().sum::<u64>(), 6);
 
-    let plan = strata::plan::diff::plan_refreshed(&deployment, Some(&rec.state), &registry, &refreshed)
-        .expect("plan");
+    let plan =
+        strata::plan::diff::plan_refreshed(&deployment, Some(&rec.state), &registry, &refreshed)
+            .expect("plan");
     assert_eq!(plan.summary.unchanged, total, "{:?}", plan.summary);
 }

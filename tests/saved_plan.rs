@@ -115,7 +115,10 @@ fn round_trip_keeps_the_plan_and_leaves_no_temporary_file() {
     assert!(!text.contains("s3cr3t"));
     // Everything comes back, sensitive values as their keyed digest.
     let keyed = |v: &Value| match v {
-        Value::Redacted(d) => Value::Redacted(format!("hmac-sha256:{}", hmac_sha256_hex(KEY, d.as_bytes()))),
+        Value::Redacted(d) => Value::Redacted(format!(
+            "hmac-sha256:{}",
+            hmac_sha256_hex(KEY, d.as_bytes())
+        )),
         other => other.clone(),
     };
     let mut expected = original.clone();

@@ -261,13 +261,22 @@ mod tests {
 
     #[test]
     fn page_size_is_the_setting_within_the_api_limits_else_the_default() {
-        assert_eq!(with_page_size(None).page_size(Some(100), 1..=100), Some(100));
+        assert_eq!(
+            with_page_size(None).page_size(Some(100), 1..=100),
+            Some(100)
+        );
         assert_eq!(with_page_size(None).page_size(None, 5..=1000), None);
         assert_eq!(with_page_size(Some(7)).page_size(None, 5..=1000), Some(7));
-        assert_eq!(with_page_size(Some(7)).page_size(Some(1000), 1..=1000), Some(7));
+        assert_eq!(
+            with_page_size(Some(7)).page_size(Some(1000), 1..=1000),
+            Some(7)
+        );
         // EC2 refuses fewer than 5, ELBv2 more than 400.
         assert_eq!(with_page_size(Some(2)).page_size(None, 5..=1000), Some(5));
-        assert_eq!(with_page_size(Some(900)).page_size(Some(400), 1..=400), Some(400));
+        assert_eq!(
+            with_page_size(Some(900)).page_size(Some(400), 1..=400),
+            Some(400)
+        );
         assert_eq!(Aws::offline().page_size(Some(400), 1..=400), Some(400));
     }
 }

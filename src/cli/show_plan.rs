@@ -112,8 +112,7 @@ fn json_with_staleness(plan: &Plan, reasons: Option<&[StaleReason]>) -> String {
             r.iter().map(|r| r.to_string()).collect()
         }),
     );
-    let mut out = serde_json::to_string_pretty(&serde_json::Value::Object(doc))
-        .unwrap_or(rendered);
+    let mut out = serde_json::to_string_pretty(&serde_json::Value::Object(doc)).unwrap_or(rendered);
     out.push('\n');
     out
 }

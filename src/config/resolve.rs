@@ -460,7 +460,10 @@ fn static_string(
             errors.push(
                 ConfigError::new(
                     codes::WRONG_TYPE,
-                    format!("{what} must be a string, found {}", with_article(other.type_name())),
+                    format!(
+                        "{what} must be a string, found {}",
+                        with_article(other.type_name())
+                    ),
                 )
                 .label(expr.origin, "expected a string")
                 .help(format!("write {what} as a string")),
@@ -866,7 +869,7 @@ fn read_resource(
                         codes::COMPUTED_ATTRIBUTE,
                         format!(
                             "`{key}` of {} is set by AWS, not by configuration",
-                            with_article(&schema.kind)
+                            with_article(schema.kind)
                         ),
                     )
                     .label(at(&entry.key_span), "computed attribute")
@@ -878,14 +881,14 @@ fn read_resource(
                     let candidates = schema.settable_names().chain(META_KEYS.iter().copied());
                     let err = ConfigError::new(
                         codes::UNKNOWN_KEY,
-                        format!("{} has no attribute `{key}`", with_article(&schema.kind)),
+                        format!("{} has no attribute `{key}`", with_article(schema.kind)),
                     )
                     .label(at(&entry.key_span), "unknown attribute");
                     errors.push(match did_you_mean(key, candidates) {
                         Some(s) => err.help(format!("did you mean `{s}`?")),
                         None => err.help(format!(
                             "attributes of {}: {}",
-                            with_article(&schema.kind),
+                            with_article(schema.kind),
                             schema.settable_names().collect::<Vec<_>>().join(", ")
                         )),
                     });

@@ -42,7 +42,7 @@ pub enum PlanError {
         message: String,
     },
     /// The configuration would change a reused resource.
-    #[error("`{address}` is reused, but the configuration sets `{attribute}` = {wanted} while it is {live} (per {source})")]
+    #[error("`{address}` is reused, but the configuration sets `{attribute}` = {wanted} while it is {live} (per {compared_with})")]
     #[diagnostic(
         code(strata::plan::reused_would_change),
         help("strata never updates, replaces or deletes resources it reuses: remove `{attribute}` from `{address}`, or let strata create its own resource instead of `existing`/`lookup`")
@@ -57,10 +57,10 @@ pub enum PlanError {
         /// Configured value.
         wanted: String,
         /// What the value was compared against: the live read or the recorded state.
-        source: String,
+        compared_with: String,
     },
     /// The configuration sets an attribute of a reused resource that strata cannot compare.
-    #[error("`{address}` is reused, and the configuration sets `{attribute}`, which strata cannot confirm unchanged: it compared against {source}")]
+    #[error("`{address}` is reused, and the configuration sets `{attribute}`, which strata cannot confirm unchanged: it compared against {compared_with}")]
     #[diagnostic(
         code(strata::plan::reused_unconfirmed),
         help("strata never changes a resource it reuses, so a reused resource may only set attributes strata can read and compare (plan with refresh on): remove `{attribute}` from `{address}`, or let strata create its own resource instead of `existing`/`lookup`")
@@ -71,7 +71,7 @@ pub enum PlanError {
         /// Attribute.
         attribute: String,
         /// What was compared against, and why it could not confirm.
-        source: String,
+        compared_with: String,
     },
     /// A resource's kind is not in the registry (state written by another strata build).
     #[error(
@@ -699,7 +699,7 @@ fn check_reused_unchanged(
         let unconfirmed = |source: &str| PlanError::ReusedUnconfirmed {
             address: address.to_string(),
             attribute: name.clone(),
-            source: source.to_string(),
+            compared_with: source.to_string(),
         };
         let Some((attrs, source)) = known else {
             return Err(unconfirmed(
@@ -723,7 +723,7 @@ fn check_reused_unchanged(
                 attribute: name.clone(),
                 live: have.render_inline(),
                 wanted: shown(want).render_inline(),
-                source: source.to_string(),
+                compared_with: source.to_string(),
             });
         }
     }

@@ -21,10 +21,7 @@ pub fn checksum(state: &State) -> String {
     // at once. Serializing a State cannot fail: all map keys are strings, values plain data.
     let mut hasher = HashWriter(Sha256::new());
     let _ = serde_json::to_writer(&mut hasher, state);
-    format!(
-        "{CHECKSUM_PREFIX}{}",
-        hex::encode(hasher.0.finalize())
-    )
+    format!("{CHECKSUM_PREFIX}{}", hex::encode(hasher.0.finalize()))
 }
 
 /// Feeds written bytes to a SHA-256 hasher.

@@ -164,6 +164,8 @@ impl LocalBackend {
                 ),
             });
         }
+        // States written before saved plans were keyed get their key on their next save.
+        state.ensure_secret_key();
         lock.ensure_held()?;
         let current = self.read_current(deployment)?;
         if let OnDisk::Readable(on_disk) = &current {

@@ -20,18 +20,6 @@ pub struct Volume {
 }
 
 impl Volume {
-    /// The volume's state, `None` while it is not visible.
-    async fn state(&self, id: &str) -> Result<Option<VolumeState>, ProviderError> {
-        let ec2 = self.aws.ec2().await?;
-        let found = ec2
-            .describe_volumes()
-            .filters(tags::filter("volume-id", &[id.to_string()]))
-            .send()
-            .await
-            .map_err(|e| classify("ec2:DescribeVolumes", e))?;
-        Ok(found.volumes().first().and_then(|v| v.state()).cloned())
-    }
-
     /// The kind, talking to AWS through `aws`.
     pub fn new(aws: Arc<Aws>) -> Self {
         Volume { aws }

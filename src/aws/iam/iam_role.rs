@@ -9,8 +9,9 @@
 //! description) are left out of what is read, so that a configuration that does not set them
 //! shows no drift.
 
-use super::common::{from_iam, ok_if_gone, policy_json, policy_value, tag_delta, to_iam, PAGE,
-    PAGE_LIMITS};
+use super::common::{
+    from_iam, ok_if_gone, policy_json, policy_value, tag_delta, to_iam, PAGE, PAGE_LIMITS,
+};
 use crate::aws::attrs::{int_of, put_int, put_str, put_str_list, str_list, str_of, table};
 use crate::aws::errors::classify;
 use crate::aws::names;
