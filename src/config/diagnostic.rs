@@ -226,7 +226,13 @@ pub fn did_you_mean<'a>(
 ) -> Option<&'a str> {
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(name, c), c))
+        .map(|c| {
+            // Jaro-Winkler misses swapped letters in short names (`vcp` for `vpc`): one edit
+            // away, counting a swap as one, is close enough too.
+            let swapped = strsim::osa_distance(name, c) == 1 && name.len() >= 3;
+            let score = strsim::jaro_winkler(name, c);
+            (if swapped { score.max(0.85) } else { score }, c)
+        })
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
         .map(|(_, c)| c)
