@@ -100,7 +100,7 @@ async fn a_rule_added_outside_strata_is_drift_on_ingress() {
     assert!(text.stdout.contains("ingress"), "{}", text.stdout);
 
     let plan = run(&["plan", "--tier", "dev", "--output", "json"]).json();
-    let change = plan["changes"]
+    let change = plan["resource_changes"]
         .as_array()
         .expect("changes")
         .iter()
@@ -118,9 +118,9 @@ async fn a_rule_added_outside_strata_is_drift_on_ingress() {
         change["action"], "update",
         "the plan puts the rules back: {change}"
     );
-    let vpc = plan["changes"]
+    let vpc = plan["resource_changes"]
         .as_array()
-        .expect("changes")
+        .expect("resource_changes")
         .iter()
         .find(|c| c["address"] == "vpc.main");
     assert!(

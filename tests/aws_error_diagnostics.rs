@@ -63,7 +63,10 @@ fn a_mistyped_ami_is_reported_with_code_address_operation_message_and_hint() {
     let err = &run.stderr;
     assert!(err.contains("strata::aws::invalid_input"), "{err}");
     assert!(err.contains("instance.web"), "{err}");
-    assert!(err.contains("ec2:RunInstances"), "{err}");
+    assert!(
+        err.contains("ec2:DescribeImages"),
+        "the AMI is looked up first: {err}"
+    );
     assert!(err.contains("InvalidAMIID.NotFound"), "{err}");
     assert!(err.contains(BAD_AMI), "AWS's message names the AMI: {err}");
     assert!(
@@ -115,7 +118,8 @@ fn a_missing_profile_is_named_with_where_profiles_come_from() {
     let run = strata(project.path())
         .env("AWS_CONFIG_FILE", &config.to_string_lossy())
         .env("NO_COLOR", "1")
-        .args(["plan", "--tier", "dev", "--profile", "nope"])
+        // A plan with nothing recorded makes no AWS call; apply must.
+        .args(["apply", "--tier", "dev", "--yes", "--profile", "nope"])
         .state_dir(state.path())
         .run();
     assert_ne!(run.code, 0, "{}", run.stdout);
@@ -142,7 +146,7 @@ fn an_unreachable_endpoint_reads_as_a_sentence_not_a_debug_dump() {
     let run = strata(project.path())
         .env("AWS_ENDPOINT_URL", &format!("http://127.0.0.1:{closed}"))
         .env("NO_COLOR", "1")
-        .args(["plan", "--tier", "dev"])
+        .args(["apply", "--tier", "dev", "--yes"])
         .state_dir(state.path())
         .run();
     assert_ne!(run.code, 0);

@@ -30,6 +30,8 @@ const DEPLOYMENT: &str = "rp";
 fn stack(g: u32) -> String {
     let instance_type = if g == 1 { "t3.micro" } else { "t3.small" };
     let device = if g == 1 { "/dev/sdf" } else { "/dev/sdg" };
+    // A volume's size and type change in place (ModifyVolume); encryption forces a new one.
+    let encrypted = g == 2;
     let mount_subnet = if g == 1 { "a" } else { "b" };
     let tg_port = if g == 1 { 5678 } else { 8080 };
     let target_port = if g == 1 { 5678 } else { 8081 };
@@ -95,9 +97,9 @@ instance_id = "${{instance.host.id}}"
 
 [resource.volume.data]
 availability_zone = "${{subnet.a.availability_zone}}"
-size_gb = {g}
+size_gb = 2
 type = "gp3"
-encrypted = true
+encrypted = {encrypted}
 
 [resource.volume_attachment.data]
 volume_id = "${{volume.data.id}}"
@@ -285,7 +287,7 @@ async fn probe(moto: &MotoSession, kind: &str, id: &str) -> Option<String> {
             .expect("describe volumes")
             .volumes()
             .first()
-            .and_then(|v| v.size().map(|s| s.to_string())),
+            .and_then(|v| v.encrypted().map(|e| e.to_string())),
         "volume_attachment" => {
             let (volume, instance) = id.split_once(':').expect("VOLUME:INSTANCE");
             ec2.describe_volumes()
@@ -473,7 +475,7 @@ async fn every_kind_is_replaced_when_a_replace_forcing_attribute_changes() {
             "key_pair.admin" => "rp-admin-2".into(),
             "instance.host" => "t3.small".into(),
             "elastic_ip.host" => new["instance.host"].clone(),
-            "volume.data" => "2".into(),
+            "volume.data" => "true".into(),
             "volume_attachment.data" => "/dev/sdg".into(),
             "efs_file_system.shared" => "rp-fs-2".into(),
             "efs_mount_target.a" => new["subnet.b"].clone(),

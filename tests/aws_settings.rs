@@ -140,7 +140,9 @@ async fn region_flag_beats_the_stack_which_beats_the_environment() {
         ],
     );
     let plan = run.json();
-    let changes = plan["changes"].as_array().expect("changes");
+    let changes = plan["resource_changes"]
+        .as_array()
+        .expect("resource_changes");
     let vpc = changes
         .iter()
         .find(|c| c["address"] == "vpc.main")
