@@ -101,7 +101,7 @@ fn a_mistyped_ami_is_reported_with_code_address_operation_message_and_hint() {
     for part in [
         "strata::aws::invalid_input",
         "instance.web",
-        "ec2:RunInstances",
+        "ec2:DescribeImages",
         "InvalidAMIID.NotFound",
     ] {
         assert!(flat.contains(part), "`{part}` missing from JSON:\n{text}");

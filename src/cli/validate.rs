@@ -27,7 +27,7 @@ pub fn run(ui: &Ui, args: &ValidateArgs) -> ExitStatus {
     } else if !ui.quiet {
         let disabled = match deployment.disabled.len() {
             0 => String::new(),
-            n => format!(", {n} disabled by the tier"),
+            n => format!(", {n} switched off (`enabled = false`)"),
         };
         ui.print(&format!(
             "{} {} is valid: {} resource(s){disabled}, {} output(s).",
