@@ -34,7 +34,14 @@ pub fn run_cli(project_dir: &Path, state_root: &Path) -> Result<ProcessSample, B
     let child = Command::new(STRATA)
         .arg("--project-dir")
         .arg(project_dir)
-        .args(["--output", "json", "plan", "--refresh=false", "--tier", "bench"])
+        .args([
+            "--output",
+            "json",
+            "plan",
+            "--refresh=false",
+            "--tier",
+            "bench",
+        ])
         .arg("--state-dir")
         .arg(state_root)
         .stdin(Stdio::null())
