@@ -72,6 +72,8 @@ pub struct Aws {
     cloudfront: OnceCell<aws_sdk_cloudfront::Client>,
     efs: OnceCell<aws_sdk_efs::Client>,
     ssm: OnceCell<aws_sdk_ssm::Client>,
+    /// Set once the `--profile` named has been found in the shared files.
+    profile_found: OnceCell<()>,
 }
 
 macro_rules! client {
@@ -117,6 +119,7 @@ impl Aws {
             cloudfront: OnceCell::new(),
             efs: OnceCell::new(),
             ssm: OnceCell::new(),
+            profile_found: OnceCell::new(),
         }
     }
 
@@ -225,8 +228,11 @@ impl Aws {
             .await;
         // Before the first call: the SDK's own report of a missing profile names neither it
         // nor where profiles come from.
+        // Checked once per session: every client access comes through here.
         if let Some(profile) = &settings.profile {
-            super::profiles::check_profile(profile)?;
+            self.profile_found
+                .get_or_try_init(|| async { super::profiles::check_profile(profile) })
+                .await?;
         }
         if config.region().is_none() {
             return Err(ProviderError::new(
