@@ -7,6 +7,10 @@
 //! exactly `depth` resources. Dependencies are real references where the kinds fit (a subnet
 //! or security group names its VPC, an instance its subnet and security groups) and
 //! `depends_on` entries otherwise.
+#![allow(
+    clippy::let_underscore_must_use,
+    reason = "every `write!` here goes into a String, which cannot fail"
+)]
 
 use std::fmt::Write;
 

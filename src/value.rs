@@ -7,6 +7,10 @@
 //! How a `Redacted` value is written depends on where it goes ([`SensitiveForm`]): the state
 //! keeps the plain digest, a saved plan a digest keyed with the state's secret key (so a plan
 //! posted in a pull request cannot be dictionary-attacked), and a JSON render only `"(sensitive)"`.
+#![allow(
+    clippy::let_underscore_must_use,
+    reason = "every `write!` here goes into a String, which cannot fail"
+)]
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};

@@ -1,5 +1,9 @@
 //! The Markdown reference of every resource kind (`docs/resource-kinds.md`), generated from the
 //! schemas so that it never goes stale.
+#![allow(
+    clippy::let_underscore_must_use,
+    reason = "every `write!` here goes into a String, which cannot fail"
+)]
 
 use crate::provider::{AttrSchema, KindSchema, OnChange, Registry};
 use std::fmt::Write as _;
@@ -11,7 +15,7 @@ pub fn kinds_markdown(registry: &Registry) -> String {
     out.push_str("# Resource kinds\n\n");
     out.push_str(
         "<!-- Generated from the kind schemas in src/aws; do not edit by hand. \
-         Regenerate with: UPDATE_DOCS=1 cargo test --test kind_schemas -->\n\n",
+         Regenerate with: strata schema kinds > docs/resource-kinds.md -->\n\n",
     );
     out.push_str(
         "Each kind is written as `[resource.KIND.NAME]` in a stack. Settable attributes are \

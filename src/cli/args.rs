@@ -144,7 +144,8 @@ pub enum Command {
     List(ListArgs),
     /// Show one deployment: status, resources, outputs, endpoints, SSH command, recent runs.
     Show(ShowArgs),
-    /// Print the JSON Schema of stack or tier files (for editor completion).
+    /// Print the JSON Schema of stack or tier files (for editor completion), or the Markdown
+    /// reference of every resource kind.
     Schema(SchemaArgs),
     /// Check each service's `[health.*]` endpoint; exit 0 when all pass, 1 otherwise.
     Health(HealthArgs),
@@ -499,18 +500,20 @@ pub struct ShowArgs {
 /// `strata schema`.
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
-    /// Which file kind.
+    /// Which schema: the JSON Schema of stack or tier files, or the kinds' Markdown reference.
     #[arg(value_enum)]
     pub kind: SchemaKind,
 }
 
-/// `strata schema stack|tier`.
+/// `strata schema stack|tier|kinds`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SchemaKind {
     /// Stack files (stacks/*.toml).
     Stack,
     /// Tier files (tiers/*.toml).
     Tier,
+    /// The Markdown reference of every resource kind (docs/resource-kinds.md).
+    Kinds,
 }
 
 /// Parse `30s`, `2m`, `1h`, `500ms` or a bare number of seconds.

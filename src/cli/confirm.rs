@@ -13,6 +13,10 @@ pub fn ask(question: &str, expected: &str) -> Result<(), ExitStatus> {
         return Err(ExitStatus::NeedsConfirmation);
     }
     eprint!("{question}\n  Type `{expected}` to confirm: ");
+    #[allow(
+        clippy::let_underscore_must_use,
+        reason = "an unflushed prompt still reads the answer"
+    )]
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     if std::io::stdin().lock().read_line(&mut line).is_err() || line.trim() != expected {

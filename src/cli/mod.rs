@@ -45,6 +45,10 @@ pub fn main() -> std::process::ExitCode {
                 }
                 _ => ExitStatus::Usage,
             };
+            #[allow(
+                clippy::let_underscore_must_use,
+                reason = "nothing is left to report to when usage text cannot be written"
+            )]
             let _ = err.print();
             return code.into();
         }

@@ -1,4 +1,5 @@
-//! `strata schema stack|tier`: the JSON Schema editors use for completion and validation.
+//! `strata schema stack|tier`: the JSON Schema editors use for completion and validation;
+//! `strata schema kinds`: the Markdown reference of every resource kind, from the same schemas.
 
 use super::args::{SchemaArgs, SchemaKind};
 use super::diagnostics::pretty;
@@ -12,6 +13,10 @@ pub fn run(ui: &Ui, args: &SchemaArgs) -> ExitStatus {
     let schema = match args.kind {
         SchemaKind::Stack => stack_schema(&registry),
         SchemaKind::Tier => tier_schema(&registry),
+        SchemaKind::Kinds => {
+            ui.print(&crate::aws::docs::kinds_markdown(&registry));
+            return ExitStatus::Ok;
+        }
     };
     ui.print(&pretty(&schema));
     ExitStatus::Ok

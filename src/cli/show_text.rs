@@ -1,5 +1,9 @@
 //! The text form of `strata show`: a head of key facts, then one section per kind of detail.
 //! Empty sections are left out, except resources, whose absence is itself worth saying.
+#![allow(
+    clippy::let_underscore_must_use,
+    reason = "every `write!` here goes into a String, which cannot fail"
+)]
 
 use super::list::{cost_text, or_unknown, status_style};
 use super::show::ShowView;

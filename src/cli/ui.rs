@@ -75,8 +75,11 @@ impl Ui {
     pub fn print(&self, text: &str) {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
+        // A closed stdout (`strata plan | head`) is the reader's choice, not a failure of ours.
+        #[allow(clippy::let_underscore_must_use, reason = "see above")]
         let _ = out.write_all(text.as_bytes());
         if !text.ends_with('\n') {
+            #[allow(clippy::let_underscore_must_use, reason = "see above")]
             let _ = out.write_all(b"\n");
         }
     }

@@ -186,6 +186,10 @@ async fn delete_orphan(
     )
     .await;
     drop(lock);
+    #[allow(
+        clippy::let_underscore_must_use,
+        reason = "a scratch folder left behind in the temp dir costs nothing"
+    )]
     let _ = std::fs::remove_dir_all(&tmp);
     ok
 }

@@ -110,7 +110,15 @@ impl EventSink for JsonLines {
     fn emit(&self, event: &Event) {
         if let Ok(line) = serde_json::to_string(event) {
             let mut out = std::io::stdout().lock();
+            #[allow(
+                clippy::let_underscore_must_use,
+                reason = "an event stream whose reader went away must not stop the run"
+            )]
             let _ = writeln!(out, "{line}");
+            #[allow(
+                clippy::let_underscore_must_use,
+                reason = "an event stream whose reader went away must not stop the run"
+            )]
             let _ = out.flush();
         }
     }

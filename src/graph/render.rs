@@ -1,5 +1,9 @@
 //! Pictures of the graph: Graphviz DOT and Mermaid. Arrows run from a dependency to its
 //! dependents, so the picture reads left to right in creation order.
+#![allow(
+    clippy::let_underscore_must_use,
+    reason = "every `write!` here goes into a String, which cannot fail"
+)]
 
 use super::ResourceGraph;
 use crate::address::Address;

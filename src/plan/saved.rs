@@ -393,11 +393,19 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         fs::rename(&tmp, path)?;
         // Make the rename itself durable; not every platform can open a directory.
         if let Ok(d) = fs::File::open(&dir) {
+            #[allow(
+                clippy::let_underscore_must_use,
+                reason = "the file itself is synced; a directory sync some filesystems refuse is only extra durability"
+            )]
             let _ = d.sync_all();
         }
         Ok(())
     })();
     if result.is_err() {
+        #[allow(
+            clippy::let_underscore_must_use,
+            reason = "the write already failed; the temp file is ours and its removal changes nothing for the caller"
+        )]
         let _ = fs::remove_file(&tmp);
     }
     result

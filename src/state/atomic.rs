@@ -18,6 +18,10 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let result = write_temp(&temp, bytes).and_then(|()| fs::rename(&temp, path));
     if let Err(e) = result {
         // The temp file is ours and unused; its removal failing changes nothing for the caller.
+        #[allow(
+            clippy::let_underscore_must_use,
+            reason = "the temp file is ours and unused; its removal failing changes nothing for the caller"
+        )]
         let _ = fs::remove_file(&temp);
         return Err(e);
     }

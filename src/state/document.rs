@@ -20,6 +20,10 @@ pub fn checksum(state: &State) -> String {
     // Streamed into the hash: a large state's canonical form is megabytes that need not exist
     // at once. Serializing a State cannot fail: all map keys are strings, values plain data.
     let mut hasher = HashWriter(Sha256::new());
+    #[allow(
+        clippy::let_underscore_must_use,
+        reason = "serializing a State cannot fail (string keys, plain data) and the hasher never errors"
+    )]
     let _ = serde_json::to_writer(&mut hasher, state);
     format!("{CHECKSUM_PREFIX}{}", hex::encode(hasher.0.finalize()))
 }

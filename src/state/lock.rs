@@ -141,6 +141,10 @@ impl Drop for StateLock {
         // Only remove the file if it is still ours: after a force-unlock it may be someone else's.
         if let Ok(Some(h)) = read_holder(&self.path) {
             if h.id == self.holder.id {
+                #[allow(
+                    clippy::let_underscore_must_use,
+                    reason = "a lock file that cannot be removed is reported as stale by the next run"
+                )]
                 let _ = fs::remove_file(&self.path);
             }
         }
@@ -241,10 +245,18 @@ fn try_create(path: &Path, holder: &LockHolder) -> Result<bool, StateError> {
     let written = fs::File::create_new(&temp)
         .and_then(|mut f| f.write_all(&content).and_then(|()| f.sync_all()));
     if let Err(e) = written {
+        #[allow(
+            clippy::let_underscore_must_use,
+            reason = "the write already failed; the error returned says why"
+        )]
         let _ = fs::remove_file(&temp);
         return Err(StateError::io("write a lock file", &temp, e));
     }
     let linked = fs::hard_link(&temp, path);
+    #[allow(
+        clippy::let_underscore_must_use,
+        reason = "the link decides; a leftover temp file is swept by the next lock attempt"
+    )]
     let _ = fs::remove_file(&temp);
     match linked {
         Ok(()) => {
@@ -270,6 +282,10 @@ fn remove_dead_temps(path: &Path) {
         };
         let pid = rest.split('.').next().and_then(|p| p.parse::<u32>().ok());
         if name.ends_with(".tmp") && pid.is_some_and(|pid| !process_exists(pid)) {
+            #[allow(
+                clippy::let_underscore_must_use,
+                reason = "sweeping a dead writer's temp file is best effort"
+            )]
             let _ = fs::remove_file(entry.path());
         }
     }
@@ -292,8 +308,16 @@ fn remove_if_same(path: &Path, expected: &LockHolder) -> Result<bool, StateError
     let same = moved.as_ref() == Some(expected);
     if !same {
         // We moved a lock someone took in the meantime: put it back unless a third one exists.
+        #[allow(
+            clippy::let_underscore_must_use,
+            reason = "a third holder took the lock meanwhile: theirs stands"
+        )]
         let _ = fs::hard_link(&aside, path);
     }
+    #[allow(
+        clippy::let_underscore_must_use,
+        reason = "the moved-aside copy is ours; a leftover is harmless"
+    )]
     let _ = fs::remove_file(&aside);
     Ok(same)
 }

@@ -134,6 +134,10 @@ pub(crate) async fn sdk_http_client(config: &aws_config::SdkConfig) -> Option<Sh
             .build(),
     );
     // The call always fails: the interceptor stops it once it has looked.
+    #[allow(
+        clippy::let_underscore_must_use,
+        reason = "the probe call is stopped by the interceptor and always fails; only what it captured matters"
+    )]
     let _ = probe.describe_regions().send().await;
     let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
     found.take()

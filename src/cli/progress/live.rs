@@ -150,6 +150,10 @@ impl EventSink for LiveView {
                     failed: *failed,
                     rolled_back: *rolled_back,
                 };
+                #[allow(
+                    clippy::let_underscore_must_use,
+                    reason = "a terminal that went away cannot be told anything"
+                )]
                 let _ = shared.multi.println(line::summary(
                     counts,
                     *interrupted,
@@ -216,6 +220,10 @@ impl Shared {
     /// Print the permanent line of an event above the running lines.
     fn println(&self, event: &Event) {
         if let Some(text) = line::finished(event, self.palette) {
+            #[allow(
+                clippy::let_underscore_must_use,
+                reason = "a terminal that went away cannot be told anything"
+            )]
             let _ = self.multi.println(text);
         }
     }
@@ -285,6 +293,10 @@ fn step_style(palette: Palette, retry: Arc<Mutex<Retry>>) -> ProgressStyle {
     };
     let note = move |_: &ProgressState, w: &mut dyn std::fmt::Write| {
         if let Some(text) = retry.lock().ok().and_then(|r| r.text(Instant::now())) {
+            #[allow(
+                clippy::let_underscore_must_use,
+                reason = "writing into the progress line buffer cannot fail"
+            )]
             let _ = w.write_str(&palette.yellow(&text));
         }
     };
@@ -293,6 +305,10 @@ fn step_style(palette: Palette, retry: Arc<Mutex<Retry>>) -> ProgressStyle {
         .with_key(
             "secs",
             |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                #[allow(
+                    clippy::let_underscore_must_use,
+                    reason = "writing into the progress line buffer cannot fail"
+                )]
                 let _ = write!(w, "{:.1}s", state.elapsed().as_secs_f64());
             },
         )
@@ -311,6 +327,10 @@ fn footer_style(palette: Palette, since: Instant) -> ProgressStyle {
         .with_key(
             "total",
             move |_: &ProgressState, w: &mut dyn std::fmt::Write| {
+                #[allow(
+                    clippy::let_underscore_must_use,
+                    reason = "writing into the progress line buffer cannot fail"
+                )]
                 let _ = write!(w, "{:.1}s", since.elapsed().as_secs_f64());
             },
         )

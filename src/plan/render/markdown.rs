@@ -5,6 +5,10 @@
 //! 65,535 characters, so the renderer fills a character budget section by section and, when
 //! something does not fit, stops before it and says so. Sections are whole, so a cut never falls
 //! inside a code block or a `<details>` element.
+#![allow(
+    clippy::let_underscore_must_use,
+    reason = "every `write!` here goes into a String, which cannot fail"
+)]
 
 use super::attr_diff::{self, AttrLine, AttrValue, DiffLine};
 use super::summary::{self, Outcome};

@@ -1,4 +1,8 @@
 //! The text renderer: a Terraform-like plan for terminals and CI logs.
+#![allow(
+    clippy::let_underscore_must_use,
+    reason = "every `write!` here goes into a String, which cannot fail"
+)]
 
 use super::attr_diff::{self, AttrLine, AttrValue, DiffLine, Marker};
 use super::summary::{self, Outcome};

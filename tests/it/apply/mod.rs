@@ -1,0 +1,7 @@
+//! `strata apply` and `destroy` through the binary: against the emulator, under faults and
+//! kills, with health waits, and how progress is shown.
+
+mod crash;
+mod emulator;
+mod progress_view;
+mod wait_healthy;

@@ -1,0 +1,16 @@
+//! The AWS resource kinds against the emulator, through the real SDK: create, read, update,
+//! replace, drift, errors, pagination, pacing, settings and batched refresh.
+
+mod compute;
+mod drift_rules;
+mod elb_cloudfront;
+mod error_diagnostics;
+mod iam_efs;
+mod network;
+mod pacing;
+mod pagination;
+mod refresh_scale;
+mod replace;
+mod settings;
+mod update_in_place;
+mod vpc;

@@ -1,0 +1,6 @@
+//! Black-box tests of the command line: commands, `list`/`show`, refresh and `state`.
+
+mod commands;
+mod list;
+mod refresh;
+mod state;

@@ -1,0 +1,409 @@
+//! The resource-kind schemas: completeness, the names other code relies on, AWS semantics, and
+//! the generated reference in docs/resource-kinds.md.
+
+use std::collections::BTreeSet;
+use strata::aws::docs::kinds_markdown;
+use strata::aws::registry;
+use strata::config::json_schema::META_KEYS;
+use strata::provider::{AttrSchema, AttrType, KindSchema, OnChange, Registry};
+
+const ALL_KINDS: [&str; 19] = [
+    "distribution",
+    "efs_file_system",
+    "efs_mount_target",
+    "elastic_ip",
+    "iam_role",
+    "instance",
+    "instance_profile",
+    "internet_gateway",
+    "key_pair",
+    "listener",
+    "load_balancer",
+    "route_table",
+    "security_group",
+    "subnet",
+    "target_attachment",
+    "target_group",
+    "volume",
+    "volume_attachment",
+    "vpc",
+];
+
+fn kinds(registry: &Registry) -> Vec<&KindSchema> {
+    registry
+        .names()
+        .map(|n| registry.schema(n).expect("registered kind has a schema"))
+        .collect()
+}
+
+fn attr<'a>(registry: &'a Registry, kind: &str, name: &str) -> &'a AttrSchema {
+    registry
+        .schema(kind)
+        .unwrap_or_else(|| panic!("kind {kind} missing"))
+        .get(name)
+        .unwrap_or_else(|| panic!("attribute {kind}.{name} missing"))
+}
+
+fn string_list() -> AttrType {
+    AttrType::List(Box::new(AttrType::String))
+}
+
+#[test]
+fn registry_has_exactly_the_nineteen_kinds() {
+    let registry = registry();
+    let names: Vec<&str> = registry.names().collect();
+    assert_eq!(names, ALL_KINDS);
+}
+
+#[test]
+fn every_kind_has_a_computed_string_id() {
+    let registry = registry();
+    for kind in kinds(&registry) {
+        let id = kind
+            .get("id")
+            .unwrap_or_else(|| panic!("{} has no id", kind.kind));
+        assert_eq!(id.ty, AttrType::String, "{}.id", kind.kind);
+        assert!(
+            id.computed && !id.settable(),
+            "{}.id must be computed only",
+            kind.kind
+        );
+    }
+}
+
+#[test]
+fn attribute_names_are_unique_lowercase_and_not_meta_keys() {
+    let registry = registry();
+    for kind in kinds(&registry) {
+        let mut seen = BTreeSet::new();
+        for a in &kind.attrs {
+            assert!(
+                seen.insert(a.name),
+                "{}.{} declared twice",
+                kind.kind,
+                a.name
+            );
+            assert!(
+                !META_KEYS.contains(&a.name),
+                "{}.{} collides with a meta key",
+                kind.kind,
+                a.name
+            );
+            assert!(
+                !a.name.is_empty()
+                    && a.name
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                "{}.{} is not snake_case",
+                kind.kind,
+                a.name
+            );
+        }
+    }
+}
+
+#[test]
+fn every_kind_and_attribute_is_documented() {
+    let registry = registry();
+    for kind in kinds(&registry) {
+        assert!(
+            !kind.description.is_empty(),
+            "{} has no description",
+            kind.kind
+        );
+        for a in &kind.attrs {
+            assert!(
+                !a.description.is_empty(),
+                "{}.{} has no doc",
+                kind.kind,
+                a.name
+            );
+            assert!(
+                !a.description.contains('\n'),
+                "{}.{} doc spans lines",
+                kind.kind,
+                a.name
+            );
+        }
+    }
+}
+
+#[test]
+fn required_attributes_are_settable_and_not_computed() {
+    let registry = registry();
+    for kind in kinds(&registry) {
+        for a in kind.attrs.iter().filter(|a| a.required) {
+            assert!(a.settable() && !a.computed, "{}.{}", kind.kind, a.name);
+        }
+    }
+}
+
+#[test]
+fn taggable_kinds_and_only_those_have_tags() {
+    let registry = registry();
+    for kind in kinds(&registry) {
+        assert_eq!(kind.taggable, kind.get("tags").is_some(), "{}", kind.kind);
+    }
+    // Attachments and mount targets take no tags in AWS.
+    for untaggable in ["volume_attachment", "target_attachment", "efs_mount_target"] {
+        assert!(
+            !registry.schema(untaggable).unwrap().taggable,
+            "{untaggable}"
+        );
+    }
+    for taggable in [
+        "vpc",
+        "instance",
+        "security_group",
+        "distribution",
+        "iam_role",
+    ] {
+        assert!(registry.schema(taggable).unwrap().taggable, "{taggable}");
+    }
+}
+
+#[test]
+fn names_other_code_generates_exist_with_their_types() {
+    let registry = registry();
+    let settable = [
+        ("vpc", "cidr_block", AttrType::String),
+        ("subnet", "vpc_id", AttrType::String),
+        ("subnet", "cidr_block", AttrType::String),
+        ("subnet", "availability_zone", AttrType::String),
+        ("security_group", "vpc_id", AttrType::String),
+        ("security_group", "name", AttrType::String),
+        ("security_group", "description", AttrType::String),
+        ("instance", "ami", AttrType::String),
+        ("instance", "instance_type", AttrType::String),
+        ("instance", "subnet_id", AttrType::String),
+        ("instance", "vpc_security_group_ids", string_list()),
+        ("instance", "market", AttrType::String),
+        ("iam_role", "name", AttrType::String),
+        ("iam_role", "assume_role_policy", AttrType::Any),
+        ("internet_gateway", "vpc_id", AttrType::String),
+        ("route_table", "vpc_id", AttrType::String),
+        ("route_table", "subnet_ids", string_list()),
+        ("key_pair", "public_key", AttrType::String),
+    ];
+    for (kind, name, ty) in settable {
+        let a = attr(&registry, kind, name);
+        assert_eq!(a.ty, ty, "{kind}.{name}");
+        assert!(a.settable(), "{kind}.{name} must be settable");
+    }
+    // Lists of tables: each rule or route is a table.
+    for (kind, name) in [("security_group", "ingress"), ("route_table", "routes")] {
+        let a = attr(&registry, kind, name);
+        assert!(
+            matches!(&a.ty, AttrType::List(inner) if matches!(**inner, AttrType::Map(_))),
+            "{kind}.{name} is {:?}",
+            a.ty
+        );
+        assert!(a.settable());
+    }
+    // user_data is a script string or a { template, vars } table.
+    let user_data = attr(&registry, "instance", "user_data");
+    assert!(user_data.settable());
+    assert!(user_data.ty.accepts(&strata::Value::str("#!/bin/sh")));
+    assert!(user_data
+        .ty
+        .accepts(&strata::Value::Map(Default::default())));
+}
+
+#[test]
+fn computed_attributes_readable_in_references() {
+    let registry = registry();
+    let computed = [
+        ("instance", "public_ip"),
+        ("instance", "private_ip"),
+        ("instance", "arn"),
+        ("key_pair", "fingerprint"),
+        ("iam_role", "arn"),
+        ("iam_role", "unique_id"),
+        ("instance_profile", "arn"),
+        ("load_balancer", "dns_name"),
+        ("load_balancer", "zone_id"),
+        ("target_group", "arn"),
+        ("listener", "arn"),
+        ("distribution", "domain_name"),
+        ("distribution", "etag"),
+        ("efs_file_system", "dns_name"),
+        ("efs_mount_target", "ip_address"),
+        ("elastic_ip", "public_ip"),
+        ("elastic_ip", "allocation_id"),
+    ];
+    for (kind, name) in computed {
+        assert!(attr(&registry, kind, name).computed, "{kind}.{name}");
+    }
+}
+
+#[test]
+fn instance_public_ip_is_computed_and_not_settable() {
+    let registry = registry();
+    let public_ip = attr(&registry, "instance", "public_ip");
+    assert!(public_ip.computed);
+    assert!(!public_ip.settable());
+    let settable: Vec<&str> = registry
+        .schema("instance")
+        .unwrap()
+        .settable_names()
+        .collect();
+    assert!(!settable.contains(&"public_ip"));
+    assert!(!settable.contains(&"id"));
+    assert!(settable.contains(&"ami"));
+}
+
+#[test]
+fn idempotency_tokens_and_generated_names_are_optional_computed() {
+    let registry = registry();
+    for (kind, name) in [
+        ("distribution", "caller_reference"),
+        ("efs_file_system", "creation_token"),
+        ("security_group", "name"),
+        ("iam_role", "name"),
+        ("load_balancer", "name"),
+    ] {
+        let a = attr(&registry, kind, name);
+        assert!(a.computed && a.optional && !a.required, "{kind}.{name}");
+    }
+}
+
+#[test]
+fn replacement_follows_aws_semantics() {
+    let registry = registry();
+    let replaces = [
+        ("vpc", "cidr_block"),
+        ("subnet", "vpc_id"),
+        ("subnet", "cidr_block"),
+        ("subnet", "availability_zone"),
+        ("instance", "ami"),
+        ("instance", "subnet_id"),
+        ("instance", "market"),
+        ("key_pair", "public_key"),
+        ("efs_file_system", "encrypted"),
+        ("efs_file_system", "performance_mode"),
+        ("volume", "availability_zone"),
+        ("volume", "encrypted"),
+        ("security_group", "vpc_id"),
+        ("security_group", "description"),
+        ("target_group", "port"),
+        ("load_balancer", "internal"),
+        ("iam_role", "path"),
+        ("volume_attachment", "device_name"),
+    ];
+    for (kind, name) in replaces {
+        assert_eq!(
+            attr(&registry, kind, name).on_change,
+            OnChange::Replace,
+            "{kind}.{name} should force replacement"
+        );
+    }
+    let updates = [
+        ("security_group", "ingress"),
+        ("security_group", "egress"),
+        ("instance", "vpc_security_group_ids"),
+        ("instance", "iam_instance_profile"),
+        ("instance", "tags"),
+        ("vpc", "tags"),
+        ("vpc", "enable_dns_hostnames"),
+        ("subnet", "map_public_ip_on_launch"),
+        ("listener", "default_action"),
+        ("listener", "certificate_arn"),
+        ("route_table", "routes"),
+        ("route_table", "subnet_ids"),
+        ("iam_role", "assume_role_policy"),
+        ("iam_role", "inline_policies"),
+        ("volume", "size_gb"),
+        ("efs_file_system", "throughput_mode"),
+        ("efs_mount_target", "security_groups"),
+        ("internet_gateway", "vpc_id"),
+        ("elastic_ip", "instance_id"),
+        ("distribution", "default_cache_behavior"),
+    ];
+    for (kind, name) in updates {
+        assert_eq!(
+            attr(&registry, kind, name).on_change,
+            OnChange::Update,
+            "{kind}.{name} should update in place"
+        );
+    }
+}
+
+#[test]
+fn required_attributes_match_what_aws_requires() {
+    let registry = registry();
+    for (kind, name) in [
+        ("vpc", "cidr_block"),
+        ("subnet", "vpc_id"),
+        ("subnet", "cidr_block"),
+        ("key_pair", "public_key"),
+        ("iam_role", "assume_role_policy"),
+        ("volume_attachment", "volume_id"),
+        ("volume_attachment", "instance_id"),
+        ("listener", "default_action"),
+        ("efs_mount_target", "file_system_id"),
+        ("distribution", "origins"),
+    ] {
+        assert!(
+            attr(&registry, kind, name).required,
+            "{kind}.{name} required"
+        );
+    }
+    // AWS picks these when unset.
+    for (kind, name) in [
+        ("subnet", "availability_zone"),
+        ("instance", "subnet_id"),
+        ("security_group", "vpc_id"),
+        ("efs_file_system", "encrypted"),
+    ] {
+        assert!(
+            !attr(&registry, kind, name).required,
+            "{kind}.{name} optional"
+        );
+    }
+}
+
+#[test]
+fn markdown_reference_lists_every_kind_and_attribute() {
+    let registry = registry();
+    let md = kinds_markdown(&registry);
+    for kind in kinds(&registry) {
+        assert!(
+            md.contains(&format!("\n## {}\n", kind.kind)),
+            "{}",
+            kind.kind
+        );
+        for a in &kind.attrs {
+            assert!(
+                md.contains(&format!("| `{}` |", a.name)),
+                "{}.{}",
+                kind.kind,
+                a.name
+            );
+        }
+    }
+    assert!(md.contains("| `public_ip` | string | no | yes |  | "));
+    assert!(md.contains("| `cidr_block` | string | required |  | **replace** | "));
+    assert_eq!(md, kinds_markdown(&registry), "rendering is deterministic");
+}
+
+/// The shipped reference is what `strata schema kinds` prints for this build.
+#[test]
+fn docs_resource_kinds_md_is_up_to_date() {
+    let root = crate::support::repo_root();
+    let actual = std::fs::read_to_string(root.join("docs/resource-kinds.md")).unwrap_or_default();
+    let printed = crate::support::strata(&root)
+        .args(["schema", "kinds"])
+        .run()
+        .expect_code(0)
+        .stdout;
+    assert_eq!(
+        printed,
+        kinds_markdown(&registry()),
+        "the command prints the generated reference"
+    );
+    assert!(
+        actual == printed,
+        "docs/resource-kinds.md is stale; regenerate it with: \
+         cargo run -q -- schema kinds > docs/resource-kinds.md"
+    );
+}
