@@ -6,6 +6,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod fake_apply;
+pub mod fake_kind;
 pub mod project;
 pub mod run;
 
