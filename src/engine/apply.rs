@@ -12,7 +12,7 @@ use crate::address::Address;
 use crate::plan::diff::{apply_attrs, output_values};
 use crate::plan::{Action, Plan, ResourceChange};
 use crate::provider::retry::RetryPolicy;
-use crate::provider::{Attrs, ProviderError};
+use crate::provider::{Attrs, ErrorClass, ProviderError};
 use crate::state::{now_rfc3339, OutputState, Provenance, ResourceState, State};
 use crate::value::Value;
 use sha2::{Digest, Sha256};
@@ -384,7 +384,21 @@ pub(crate) async fn delete_phase(
     let mut start = |address: &Address| -> Option<Step> {
         let guard = state_cell.lock().ok()?;
         let rs = guard.resources.get(address)?;
-        let kind = ctx.registry.get(&address.kind).cloned()?;
+        let Some(kind) = ctx.registry.get(&address.kind).cloned() else {
+            // Not starting stops the run; without a failure it would count as done and the
+            // resource, still in the account, would be reported deleted by omission.
+            if let Ok(mut f) = failures.lock() {
+                f.push(
+                    ProviderError::new(
+                        ErrorClass::Unsupported,
+                        "delete",
+                        format!("this build does not know the kind `{}`", address.kind),
+                    )
+                    .at(address),
+                );
+            }
+            return None;
+        };
         Some(Step {
             address: address.clone(),
             kind,
