@@ -198,36 +198,37 @@ pub async fn apply(
             // Recorded like any other result below, so the state saved by the next flush
             // holds what exists; the run stops and returns the journal error after that.
             let journal_ok = journal_written(&halt, done.journal_error);
-            let ok = match done.result {
-                Ok(Some(live)) => {
-                    let desired = apply_attrs(ctx.deployment, &done.address, state, ctx.registry)
-                        .unwrap_or_default();
-                    let deps: Vec<Address> = config_deps(&done.address).into_iter().collect();
-                    let previous = state.resources.get(&done.address).cloned();
-                    let rs = recorded(
-                        &done.address,
-                        &live,
-                        &desired,
-                        deps,
-                        ctx.registry,
-                        previous.as_ref(),
-                    );
-                    state.resources.insert(done.address.clone(), rs);
-                    match done.work {
-                        Work::Create { .. } => created.push(done.address.clone()),
-                        _ => updated.push(done.address.clone()),
-                    }
-                    commits.borrow_mut().push(done.seq);
-                    true
-                }
-                Ok(None) => true,
+            let (ok, live) = match done.result {
+                Ok(live) => (true, live),
                 Err(e) => {
                     if let Ok(mut f) = failures.lock() {
                         f.push(e);
                     }
-                    false
+                    // Created but never ready: it exists, so the state must list it (what
+                    // rollback and destroy delete); the failure still stops the run.
+                    (false, done.leftover)
                 }
             };
+            if let Some(live) = live {
+                let desired = apply_attrs(ctx.deployment, &done.address, state, ctx.registry)
+                    .unwrap_or_default();
+                let deps: Vec<Address> = config_deps(&done.address).into_iter().collect();
+                let previous = state.resources.get(&done.address).cloned();
+                let rs = recorded(
+                    &done.address,
+                    &live,
+                    &desired,
+                    deps,
+                    ctx.registry,
+                    previous.as_ref(),
+                );
+                state.resources.insert(done.address.clone(), rs);
+                match done.work {
+                    Work::Create { .. } => created.push(done.address.clone()),
+                    _ => updated.push(done.address.clone()),
+                }
+                commits.borrow_mut().push(done.seq);
+            }
             ok && journal_ok
         };
         let mut flush = || save_and_commit(ctx, &state_cell, &journal, &commits, &halt);

@@ -65,6 +65,9 @@ pub struct Done {
     pub work: Work,
     /// The live resource after create/update; `None` after delete.
     pub result: Result<Option<LiveResource>, ProviderError>,
+    /// A resource the step created although it failed (it never became ready): it exists, so
+    /// the coordinator records it like a success, and rollback or destroy can delete it.
+    pub leftover: Option<LiveResource>,
     /// The journal could not record this step's intent or outcome. The result above still
     /// says what happened in the account; the coordinator records it and then stops the run.
     pub journal_error: Option<std::io::Error>,
@@ -126,6 +129,7 @@ impl Step {
                     )
                     .at(&self.address)),
                     work: self.work,
+                    leftover: None,
                     journal_error: Some(e),
                 }
             }
@@ -146,6 +150,7 @@ impl Step {
             });
         };
         let kind = self.kind.clone();
+        let mut leftover = None;
         let result: Result<Option<LiveResource>, ProviderError> = match &self.work {
             Work::Create { attrs, tags } => {
                 let req = CreateRequest {
@@ -204,7 +209,10 @@ impl Step {
                                 })
                                 .unwrap_or(live),
                         )),
-                        Err(e) => Err(e),
+                        Err(e) => {
+                            leftover = Some(live);
+                            Err(e)
+                        }
                     },
                     Err(e) => Err(e),
                 }
@@ -244,6 +252,7 @@ impl Step {
         });
         let new_id = match (&result, &self.work) {
             (Ok(Some(live)), _) => Some(live.id.clone()),
+            (Err(_), Work::Create { .. }) => leftover.as_ref().map(|l| l.id.clone()),
             (_, Work::Update { id, .. } | Work::Delete { id, .. }) => Some(id.clone()),
             _ => None,
         };
@@ -274,6 +283,7 @@ impl Step {
             seq,
             work: self.work,
             result,
+            leftover,
             journal_error,
         }
     }
