@@ -60,6 +60,10 @@ fn resource(out: &mut String, name: &str, parents: &[String]) {
         .iter()
         .map(|p| format!("\"${{bench_node.{p}.id}}\""))
         .collect();
+    #[allow(
+        clippy::let_underscore_must_use,
+        reason = "writing into a String cannot fail"
+    )]
     let _ = write!(
         out,
         "\n[resource.bench_node.{name}]\nlabel = \"{name}\"\nparents = [{}]\n",

@@ -199,7 +199,16 @@ pub(super) fn execute(
                     for e in &report.failed {
                         super::diagnostics::print_error(ui, e);
                     }
-                    if !report.rolled_back.is_empty() {
+                    if !report.rollback_left.is_empty() {
+                        let left: Vec<String> =
+                            report.rollback_left.iter().map(|a| a.to_string()).collect();
+                        ui.note(&format!(
+                            "Rollback was partial: {} resource(s) deleted, {} still exist and stay in state ({}). Fix the cause, then run `strata rollback` or `strata destroy`.",
+                            report.rolled_back.len(),
+                            left.len(),
+                            left.join(", ")
+                        ));
+                    } else if !report.rolled_back.is_empty() {
                         ui.note(&format!(
                             "Rolled back: the {} resource(s) this first deployment created were deleted.",
                             report.rolled_back.len()

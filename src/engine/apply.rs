@@ -12,7 +12,7 @@ use crate::address::Address;
 use crate::plan::diff::{apply_attrs, output_values};
 use crate::plan::{Action, Plan, ResourceChange};
 use crate::provider::retry::RetryPolicy;
-use crate::provider::{Attrs, ProviderError};
+use crate::provider::{Attrs, ErrorClass, ProviderError};
 use crate::state::{now_rfc3339, OutputState, Provenance, ResourceState, State};
 use crate::value::Value;
 use sha2::{Digest, Sha256};
@@ -189,44 +189,49 @@ pub async fn apply(
         let mut created = Vec::new();
         let mut updated = Vec::new();
         let commits: RefCell<Vec<u64>> = RefCell::new(Vec::new());
+        let halt: RefCell<Option<EngineError>> = RefCell::new(None);
         let mut finish = |done: Done| -> bool {
             let Ok(mut guard) = state_cell.lock() else {
                 return false;
             };
             let state: &mut State = &mut guard;
-            match done.result {
-                Ok(Some(live)) => {
-                    let desired = apply_attrs(ctx.deployment, &done.address, state, ctx.registry)
-                        .unwrap_or_default();
-                    let deps: Vec<Address> = config_deps(&done.address).into_iter().collect();
-                    let previous = state.resources.get(&done.address).cloned();
-                    let rs = recorded(
-                        &done.address,
-                        &live,
-                        &desired,
-                        deps,
-                        ctx.registry,
-                        previous.as_ref(),
-                    );
-                    state.resources.insert(done.address.clone(), rs);
-                    match done.work {
-                        Work::Create { .. } => created.push(done.address.clone()),
-                        _ => updated.push(done.address.clone()),
-                    }
-                    commits.borrow_mut().push(done.seq);
-                    true
-                }
-                Ok(None) => true,
+            // Recorded like any other result below, so the state saved by the next flush
+            // holds what exists; the run stops and returns the journal error after that.
+            let journal_ok = journal_written(&halt, done.journal_error);
+            let (ok, live) = match done.result {
+                Ok(live) => (true, live),
                 Err(e) => {
                     if let Ok(mut f) = failures.lock() {
                         f.push(e);
                     }
-                    false
+                    // Created but never ready: it exists, so the state must list it (what
+                    // rollback and destroy delete); the failure still stops the run.
+                    (false, done.leftover)
                 }
+            };
+            if let Some(live) = live {
+                let desired = apply_attrs(ctx.deployment, &done.address, state, ctx.registry)
+                    .unwrap_or_default();
+                let deps: Vec<Address> = config_deps(&done.address).into_iter().collect();
+                let previous = state.resources.get(&done.address).cloned();
+                let rs = recorded(
+                    &done.address,
+                    &live,
+                    &desired,
+                    deps,
+                    ctx.registry,
+                    previous.as_ref(),
+                );
+                state.resources.insert(done.address.clone(), rs);
+                match done.work {
+                    Work::Create { .. } => created.push(done.address.clone()),
+                    _ => updated.push(done.address.clone()),
+                }
+                commits.borrow_mut().push(done.seq);
             }
+            ok && journal_ok
         };
-        let mut save_error: Option<EngineError> = None;
-        let mut flush = || save_and_commit(ctx, &state_cell, &journal, &commits, &mut save_error);
+        let mut flush = || save_and_commit(ctx, &state_cell, &journal, &commits, &halt);
         schedule::run(
             waits,
             opts.parallelism,
@@ -241,7 +246,9 @@ pub async fn apply(
         report
             .failed
             .extend(failures.into_inner().unwrap_or_default());
-        if let Some(e) = save_error {
+        // No rollback after a state or journal failure: rollback's deletes would need both,
+        // and the state as last saved holds what exists.
+        if let Some(e) = halt.into_inner() {
             return Err(e);
         }
     }
@@ -374,10 +381,25 @@ pub(crate) async fn delete_phase(
     let failures: Mutex<Vec<ProviderError>> = Mutex::new(Vec::new());
     let mut deleted = Vec::new();
     let commits: RefCell<Vec<u64>> = RefCell::new(Vec::new());
+    let halt: RefCell<Option<EngineError>> = RefCell::new(None);
     let mut start = |address: &Address| -> Option<Step> {
         let guard = state_cell.lock().ok()?;
         let rs = guard.resources.get(address)?;
-        let kind = ctx.registry.get(&address.kind).cloned()?;
+        let Some(kind) = ctx.registry.get(&address.kind).cloned() else {
+            // Not starting stops the run; without a failure it would count as done and the
+            // resource, still in the account, would be reported deleted by omission.
+            if let Ok(mut f) = failures.lock() {
+                f.push(
+                    ProviderError::new(
+                        ErrorClass::Unsupported,
+                        "delete",
+                        format!("this build does not know the kind `{}`", address.kind),
+                    )
+                    .at(address),
+                );
+            }
+            return None;
+        };
         Some(Step {
             address: address.clone(),
             kind,
@@ -396,7 +418,10 @@ pub(crate) async fn delete_phase(
         let Ok(mut guard) = state_cell.lock() else {
             return false;
         };
-        match done.result {
+        // As for creations: a deletion that happened is recorded even if the journal missed
+        // its outcome, then the run stops with the journal error.
+        let journal_ok = journal_written(&halt, done.journal_error);
+        let ok = match done.result {
             Ok(_) => {
                 guard.resources.remove(&done.address);
                 if rolling_back {
@@ -414,13 +439,13 @@ pub(crate) async fn delete_phase(
                 }
                 false
             }
-        }
+        };
+        ok && journal_ok
     };
     let never = std::sync::atomic::AtomicBool::new(false);
     // A rollback runs to the end even after Ctrl-C: stopping half-way would orphan resources.
     let cancel = if rolling_back { &never } else { &*ctx.cancel };
-    let mut save_error: Option<EngineError> = None;
-    let mut flush = || save_and_commit(ctx, &state_cell, journal, &commits, &mut save_error);
+    let mut flush = || save_and_commit(ctx, &state_cell, journal, &commits, &halt);
     schedule::run(
         waits,
         opts.parallelism,
@@ -430,7 +455,7 @@ pub(crate) async fn delete_phase(
         &mut flush,
     )
     .await;
-    if let Some(e) = save_error {
+    if let Some(e) = halt.into_inner() {
         return Err(e);
     }
     let failed = failures.into_inner().unwrap_or_default();
@@ -446,12 +471,13 @@ pub(crate) async fn delete_phase(
 
 /// Save the state holding the results recorded since the last save, then commit their journal
 /// intents (one save and one journal sync for every step that ended in the same batch).
+/// Returns false, with the reason in `halt`, when the run must stop.
 fn save_and_commit(
     ctx: &RunContext<'_>,
     state: &Mutex<&mut State>,
     journal: &Mutex<Journal>,
     commits: &RefCell<Vec<u64>>,
-    save_error: &mut Option<EngineError>,
+    halt: &RefCell<Option<EngineError>>,
 ) -> bool {
     let seqs = std::mem::take(&mut *commits.borrow_mut());
     if seqs.is_empty() {
@@ -461,15 +487,32 @@ fn save_and_commit(
         return false;
     };
     if let Err(e) = ctx.backend.save(ctx.lock, &mut guard) {
-        *save_error = Some(e.into());
+        // Worse than any journal failure before it: results are now missing from the state.
+        *halt.borrow_mut() = Some(e.into());
         return false;
     }
-    if let Ok(mut j) = journal.lock() {
-        // A commit that does not reach the disk only makes the next run check the resource
-        // by its tags again: the state already holds it.
-        let _ = j.committed_all(&seqs);
+    // A commit that does not reach the disk is safe in itself (the state holds the results;
+    // the next run only checks them again by their tags), but a journal that cannot be
+    // written cannot announce the next calls either: stop and say so.
+    let committed = match journal.lock() {
+        Ok(mut j) => j.committed_all(&seqs),
+        Err(_) => Err(std::io::Error::other(
+            "the journal was left unusable by a panic in a step",
+        )),
+    };
+    journal_written(halt, committed.err())
+}
+
+/// Note a failed journal write as the reason the run stops (the first reason is kept: later
+/// writes to a broken journal fail for the same cause). Returns whether the write worked.
+fn journal_written(halt: &RefCell<Option<EngineError>>, error: Option<std::io::Error>) -> bool {
+    match error {
+        None => true,
+        Some(e) => {
+            halt.borrow_mut().get_or_insert(EngineError::Journal(e));
+            false
+        }
     }
-    true
 }
 
 /// Delete every resource this first deployment created, dependents first.
@@ -504,6 +547,11 @@ async fn rollback(
         })
         .collect();
     delete_phase(ctx, waits, state, journal, opts, report, run_id, true).await?;
+    report.rollback_left = created
+        .iter()
+        .filter(|a| state.resources.contains_key(*a))
+        .cloned()
+        .collect();
     // Reused resources were only read: forget them, keep nothing half-done in state.
     if report.rolled_back.len() == created.len() {
         state

@@ -14,7 +14,8 @@ pub fn outcome_of(report: &Report) -> RunOutcome {
         RunOutcome::Interrupted
     } else if report.failed.is_empty() {
         RunOutcome::Succeeded
-    } else if !report.rolled_back.is_empty() {
+    } else if !report.rolled_back.is_empty() && report.rollback_left.is_empty() {
+        // A partial rollback is a failure: resources of the failed run still exist.
         RunOutcome::RolledBack
     } else {
         RunOutcome::Failed

@@ -52,6 +52,9 @@ pub struct Report {
     pub failed: Vec<crate::provider::ProviderError>,
     /// Resources deleted again by rollback.
     pub rolled_back: Vec<crate::Address>,
+    /// Resources a rollback should have deleted but could not: they still exist and stay in
+    /// state. Non-empty means the rollback was partial.
+    pub rollback_left: Vec<crate::Address>,
     /// Resources kept (reused ones on destroy).
     pub kept: Vec<crate::Address>,
     /// Stopped early on Ctrl-C.

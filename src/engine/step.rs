@@ -65,6 +65,12 @@ pub struct Done {
     pub work: Work,
     /// The live resource after create/update; `None` after delete.
     pub result: Result<Option<LiveResource>, ProviderError>,
+    /// A resource the step created although it failed (it never became ready): it exists, so
+    /// the coordinator records it like a success, and rollback or destroy can delete it.
+    pub leftover: Option<LiveResource>,
+    /// The journal could not record this step's intent or outcome. The result above still
+    /// says what happened in the account; the coordinator records it and then stops the run.
+    pub journal_error: Option<std::io::Error>,
 }
 
 /// Everything a step task needs, owned so that the task is `'static`.
@@ -97,29 +103,36 @@ impl Step {
             Work::Update { id, tags, .. } => (Op::Update, Some(id.clone()), tags.clone()),
             Work::Delete { id, .. } => (Op::Delete, Some(id.clone()), BTreeMap::new()),
         };
-        let intent = self.journal.lock().map_err(|_| ()).and_then(|mut j| {
-            j.intent(
+        let intent = match self.journal.lock() {
+            Ok(mut j) => j.intent(
                 op,
                 &self.address,
                 self.kind.schema().kind,
                 id.as_deref(),
                 &self.token,
                 &tags,
-            )
-            .map_err(|_| ())
-        });
-        let Ok(seq) = intent else {
-            return Done {
-                address: self.address.clone(),
-                seq: 0,
-                result: Err(ProviderError::new(
-                    crate::provider::ErrorClass::Other,
-                    "journal",
-                    "cannot write the journal beside the state; nothing was called",
-                )
-                .at(&self.address)),
-                work: self.work,
-            };
+            ),
+            Err(_) => Err(poisoned()),
+        };
+        let seq = match intent {
+            Ok(seq) => seq,
+            Err(e) => {
+                return Done {
+                    address: self.address.clone(),
+                    seq: 0,
+                    result: Err(ProviderError::new(
+                        crate::provider::ErrorClass::Other,
+                        "journal",
+                        format!(
+                            "cannot write the journal beside the state ({e}); nothing was called"
+                        ),
+                    )
+                    .at(&self.address)),
+                    work: self.work,
+                    leftover: None,
+                    journal_error: Some(e),
+                }
+            }
         };
         self.events.emit(&Event::Started {
             address: address_s.clone(),
@@ -137,6 +150,7 @@ impl Step {
             });
         };
         let kind = self.kind.clone();
+        let mut leftover = None;
         let result: Result<Option<LiveResource>, ProviderError> = match &self.work {
             Work::Create { attrs, tags } => {
                 let req = CreateRequest {
@@ -195,7 +209,10 @@ impl Step {
                                 })
                                 .unwrap_or(live),
                         )),
-                        Err(e) => Err(e),
+                        Err(e) => {
+                            leftover = Some(live);
+                            Err(e)
+                        }
                     },
                     Err(e) => Err(e),
                 }
@@ -235,12 +252,18 @@ impl Step {
         });
         let new_id = match (&result, &self.work) {
             (Ok(Some(live)), _) => Some(live.id.clone()),
+            (Err(_), Work::Create { .. }) => leftover.as_ref().map(|l| l.id.clone()),
             (_, Work::Update { id, .. } | Work::Delete { id, .. }) => Some(id.clone()),
             _ => None,
         };
-        if let Ok(mut j) = self.journal.lock() {
-            let _ = j.outcome(seq, result.is_ok(), new_id.as_deref());
-        }
+        // The call has happened whether or not its outcome reaches the journal, so a failed
+        // write does not change the result: the coordinator still records the resource in
+        // state (it exists), then stops the run and reports the journal error. The intent
+        // left without an answer only makes the next run check the resource again.
+        let journal_error = match self.journal.lock() {
+            Ok(mut j) => j.outcome(seq, result.is_ok(), new_id.as_deref()).err(),
+            Err(_) => Some(poisoned()),
+        };
         match &result {
             Ok(_) => self.events.emit(&Event::Succeeded {
                 address: address_s,
@@ -260,6 +283,14 @@ impl Step {
             seq,
             work: self.work,
             result,
+            leftover,
+            journal_error,
         }
     }
+}
+
+/// The journal's mutex was poisoned by a panic while another step held it: treat it as a
+/// journal that cannot be written.
+fn poisoned() -> std::io::Error {
+    std::io::Error::other("the journal was left unusable by a panic in another step")
 }
