@@ -86,6 +86,23 @@ pub trait ResourceKind: Send + Sync {
     /// Delete the resource. Deleting one that is already gone succeeds.
     async fn delete(&self, id: &str, recorded: &Attrs) -> Result<(), ProviderError>;
 
+    /// For kinds whose resources cannot carry tags: what identifies the resource that `attrs`
+    /// would create (a volume attachment's volume, instance and device; a mount target's file
+    /// system and subnet), recorded in the create intent so that a retried or killed create is
+    /// found again instead of made twice. `None` (the default) for kinds found by their tags.
+    fn identity(&self, _attrs: &Attrs) -> Option<BTreeMap<String, String>> {
+        None
+    }
+
+    /// Find the resources with this identity (see [`ResourceKind::identity`]) in as few calls
+    /// as the API allows. Kinds without an identity keep the default, which finds nothing.
+    async fn find_by_identity(
+        &self,
+        _identity: &BTreeMap<String, String>,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        Ok(Vec::new())
+    }
+
     /// Wait until the resource is usable (instance running, load balancer active…). Kinds that
     /// are usable as soon as they exist keep the default.
     async fn wait_ready(&self, _id: &str) -> Result<(), ProviderError> {
