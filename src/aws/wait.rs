@@ -83,7 +83,7 @@ impl Poll {
             }
             if Instant::now() + delay > deadline {
                 return Err(ProviderError::new(
-                    ErrorClass::Transient,
+                    ErrorClass::WaitTimeout,
                     op,
                     format!(
                         "gave up waiting for {what} after {} s",
@@ -122,7 +122,7 @@ mod tests {
             .until("ec2:DescribeInstances", "running", || async { Ok(false) })
             .await
             .expect_err("never done");
-        assert_eq!(err.class, ErrorClass::Transient);
+        assert_eq!(err.class, ErrorClass::WaitTimeout);
         assert!(err.message.contains("running"), "{err}");
 
         let err = fast

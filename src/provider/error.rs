@@ -26,6 +26,9 @@ pub enum ErrorClass {
     InvalidInput,
     /// The resource does not exist.
     NotFound,
+    /// A readiness or deletion wait ran out of time: the resource exists but did not reach the
+    /// awaited state. Retrying the call that started it would not help.
+    WaitTimeout,
     /// strata cannot talk to AWS here (no provider connected, an operation the kind lacks).
     Unsupported,
     /// Anything else.
@@ -45,6 +48,7 @@ impl ErrorClass {
             ErrorClass::AccessDenied => "access_denied",
             ErrorClass::InvalidInput => "invalid_input",
             ErrorClass::NotFound => "not_found",
+            ErrorClass::WaitTimeout => "wait_timeout",
             ErrorClass::Unsupported => "unsupported",
             ErrorClass::Other => "other",
         }
@@ -70,6 +74,7 @@ impl ErrorClass {
             ErrorClass::AccessDenied => "check the credentials (`--profile`, AWS_PROFILE, SSO login) and that the role allows this operation",
             ErrorClass::InvalidInput => "AWS rejected a value; check the attribute in the stack or tier against docs/resource-kinds.md",
             ErrorClass::NotFound => "the resource no longer exists; `strata plan` will offer to create it again",
+            ErrorClass::WaitTimeout => "the resource did not reach the awaited state in time; it is recorded, so `strata plan` shows it and rollback or destroy can delete it. Check it in the AWS console, then run again",
             ErrorClass::Unsupported => "this operation is not available in this build or configuration",
             ErrorClass::Other => "see AWS's message above",
         }
