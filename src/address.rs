@@ -24,6 +24,22 @@ impl Address {
     }
 }
 
+/// What a replaced resource's name gets in state while its replacement exists and it waits to
+/// be deleted (`vpc.main~replaced`). `~` never occurs in a configured name.
+pub const REPLACED_SUFFIX: &str = "~replaced";
+
+impl Address {
+    /// The address the old half of a create-before-destroy replacement is kept under.
+    pub fn replaced(&self) -> Address {
+        Address::new(self.kind.clone(), format!("{}{REPLACED_SUFFIX}", self.name))
+    }
+
+    /// Whether this is the old half of a replacement, waiting to be deleted.
+    pub fn is_replaced(&self) -> bool {
+        self.name.ends_with(REPLACED_SUFFIX)
+    }
+}
+
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}.{}", self.kind, self.name)

@@ -1,6 +1,8 @@
 //! `apply`: carry out a plan. Deletions (removed resources and the old half of replacements)
 //! run first, dependents before what they depend on; then creations and updates, each the
-//! moment its dependencies are done. State is saved after every resource.
+//! moment its dependencies are done; last, the old halves of replacements made
+//! create-before-destroy, because something updated in place pointed at them. State is saved
+//! after every resource.
 
 use super::events::Event;
 use super::journal::Journal;
@@ -64,6 +66,7 @@ pub async fn apply(
         .values()
         .all(|r| r.provenance == Provenance::Reused);
     let dir = ctx.backend.deployment_dir(&ctx.deployment.name)?;
+    let carried = carried_tokens(&dir)?;
     let journal = Arc::new(Mutex::new(Journal::open(&dir)?));
     let run_id = uuid::Uuid::new_v4().to_string();
     let changes: BTreeMap<Address, &ResourceChange> = plan
@@ -125,11 +128,29 @@ pub async fn apply(
             .unwrap_or_default()
     };
 
+    // A replaced resource that something updated in place will point at (the internet
+    // gateway of a replaced VPC, the instance of a replaced security group) is replaced
+    // create-before-destroy: AWS refuses to delete the old one while it is still used, and
+    // the dependent can only move once the new one exists. The old one waits in state under
+    // its `~replaced` address and is deleted last.
+    let before_destroy: BTreeSet<Address> = plan
+        .resource_changes
+        .iter()
+        .filter(|c| c.action == Action::Replace)
+        .filter(|c| {
+            plan.resource_changes
+                .iter()
+                .any(|d| d.action == Action::Update && config_deps(&d.address).contains(&c.address))
+        })
+        .map(|c| c.address.clone())
+        .collect();
+
     // Phase 1: deletions, dependents first.
     let deleting: BTreeSet<Address> = plan
         .resource_changes
         .iter()
         .filter(|c| matches!(c.action, Action::Delete | Action::Replace))
+        .filter(|c| !before_destroy.contains(&c.address) && !c.address.is_replaced())
         .map(|c| c.address.clone())
         .collect();
     let mut waits: BTreeMap<Address, BTreeSet<Address>> = BTreeMap::new();
@@ -152,6 +173,19 @@ pub async fn apply(
         false,
     )
     .await?;
+
+    // Old halves a stopped run left, and the ones set aside now, are deleted in phase 3.
+    let mut replaced: BTreeSet<Address> = plan
+        .resource_changes
+        .iter()
+        .filter(|c| c.action == Action::Delete && c.address.is_replaced())
+        .map(|c| c.address.clone())
+        .collect();
+    if ok && !report.interrupted && !before_destroy.is_empty() {
+        set_aside(&mut state, &before_destroy);
+        ctx.backend.save(ctx.lock, &mut state)?;
+        replaced.extend(before_destroy.iter().map(Address::replaced));
+    }
 
     // Phase 2: creations and updates, dependencies first.
     if ok && !report.interrupted {
@@ -176,7 +210,15 @@ pub async fn apply(
         let mut start = |address: &Address| -> Option<Step> {
             let guard = state_cell.lock().ok()?;
             let change = changes.get(address)?;
-            match build_step(ctx, address, change, &guard, &journal, opts, &run_id) {
+            let op = match change.action {
+                Action::Update => "update",
+                _ => "create",
+            };
+            let token = match carried.get(address) {
+                Some(t) if op == "create" => t.clone(),
+                _ => token(&guard.lineage, address, op, &run_id),
+            };
+            match build_step(ctx, address, change, &guard, &journal, opts, token) {
                 Ok(step) => Some(step),
                 Err(e) => {
                     if let Ok(mut f) = failures.lock() {
@@ -254,6 +296,24 @@ pub async fn apply(
     }
     report.interrupted = ctx.cancel.load(std::sync::atomic::Ordering::SeqCst);
 
+    // Phase 3: the old halves of create-before-destroy replacements, once everything that
+    // used them points at their replacements. After a failure they stay in state (the next
+    // plan deletes them), since a dependent may still use them.
+    if report.failed.is_empty() && !report.interrupted && !replaced.is_empty() {
+        let waits = dependents_first(&state, &replaced);
+        delete_phase(
+            ctx,
+            waits,
+            &mut state,
+            &journal,
+            opts,
+            &mut report,
+            &run_id,
+            false,
+        )
+        .await?;
+    }
+
     if !report.failed.is_empty() && first_deployment && opts.on_failure == OnFailure::Rollback {
         rollback(ctx, &mut state, &journal, opts, &mut report, &run_id).await?;
     } else if report.succeeded() {
@@ -292,6 +352,47 @@ fn action_name(a: Action) -> &'static str {
     }
 }
 
+/// For deleting `addresses`: each waits for those among them that the state records as
+/// depending on it.
+pub(crate) fn dependents_first(
+    state: &State,
+    addresses: &BTreeSet<Address>,
+) -> BTreeMap<Address, BTreeSet<Address>> {
+    addresses
+        .iter()
+        .map(|x| {
+            let dependents = addresses
+                .iter()
+                .filter(|y| {
+                    state
+                        .resources
+                        .get(*y)
+                        .is_some_and(|r| r.dependencies.contains(x))
+                })
+                .cloned()
+                .collect();
+            (x.clone(), dependents)
+        })
+        .collect()
+}
+
+/// Move the state entries of `addresses` to their `~replaced` addresses, so that their
+/// replacements can be recorded beside them. Dependencies among them follow them.
+fn set_aside(state: &mut State, addresses: &BTreeSet<Address>) {
+    for address in addresses {
+        let Some(mut old) = state.resources.remove(address) else {
+            continue;
+        };
+        old.address = address.replaced();
+        for d in old.dependencies.iter_mut() {
+            if addresses.contains(d) {
+                *d = d.replaced();
+            }
+        }
+        state.resources.insert(old.address.clone(), old);
+    }
+}
+
 /// What a resource depends on: recorded dependencies and configured ones.
 fn deps_of(
     state: &State,
@@ -305,13 +406,27 @@ fn deps_of(
     deps
 }
 
-/// A deterministic idempotency token for this run and resource (≤ 64 characters, as
-/// RunInstances' ClientToken requires).
-fn token(lineage: &str, run_id: &str, address: &Address) -> String {
+/// The idempotency token of an intent (≤ 64 characters, as RunInstances' ClientToken
+/// requires): derived from the state's lineage, the address, the operation and the run that
+/// first announced the intent. Retries within a run send the same token; a run finishing an
+/// interrupted create reuses the token its journal recorded (see [`carried_tokens`]), so AWS
+/// answers with the resource already made. A later, new create of the same address gets a
+/// token of its own: a token reused after a delete would hand back the deleted resource.
+pub fn token(lineage: &str, address: &Address, op: &str, run_id: &str) -> String {
     let digest = hex::encode(Sha256::digest(
-        format!("{lineage}/{run_id}/{address}").as_bytes(),
+        format!("{lineage}/{address}/{op}/{run_id}").as_bytes(),
     ));
     format!("strata-{}", &digest[..40])
+}
+
+/// The tokens of creates an interrupted run announced and reconcile could not settle: the
+/// next create of each address sends the same token.
+fn carried_tokens(dir: &std::path::Path) -> Result<BTreeMap<Address, String>, EngineError> {
+    Ok(super::journal::pending(dir)?
+        .into_iter()
+        .filter(|p| p.op == super::journal::Op::Create)
+        .map(|p| (p.address, p.token))
+        .collect())
 }
 
 fn build_step(
@@ -321,7 +436,7 @@ fn build_step(
     state: &State,
     journal: &Arc<Mutex<Journal>>,
     opts: &ApplyOptions,
-    run_id: &str,
+    token: String,
 ) -> Result<Step, ProviderError> {
     let kind = ctx.registry.get(&address.kind).cloned().ok_or_else(|| {
         ProviderError::invalid("apply", format!("unknown kind `{}`", address.kind))
@@ -355,7 +470,7 @@ fn build_step(
         kind,
         deployment: ctx.deployment.name.clone(),
         work,
-        token: token(&state.lineage, run_id, address),
+        token,
         retry: opts.retry,
         journal: journal.clone(),
         events: ctx.events.clone(),
@@ -408,7 +523,7 @@ pub(crate) async fn delete_phase(
                 id: rs.id.clone().unwrap_or_default(),
                 recorded: rs.attributes.clone(),
             },
-            token: token(&guard.lineage, run_id, address),
+            token: token(&guard.lineage, address, "delete", run_id),
             retry: opts.retry,
             journal: journal.clone(),
             events: ctx.events.clone(),
@@ -530,22 +645,7 @@ async fn rollback(
         .filter(|r| r.provenance == Provenance::Created)
         .map(|r| r.address.clone())
         .collect();
-    let waits = created
-        .iter()
-        .map(|x| {
-            let dependents = created
-                .iter()
-                .filter(|y| {
-                    state
-                        .resources
-                        .get(*y)
-                        .is_some_and(|r| r.dependencies.contains(x))
-                })
-                .cloned()
-                .collect();
-            (x.clone(), dependents)
-        })
-        .collect();
+    let waits = dependents_first(state, &created);
     delete_phase(ctx, waits, state, journal, opts, report, run_id, true).await?;
     report.rollback_left = created
         .iter()

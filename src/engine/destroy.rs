@@ -98,22 +98,7 @@ pub async fn destroy(
             action: "delete".into(),
         });
     }
-    let waits: BTreeMap<Address, BTreeSet<Address>> = owned
-        .iter()
-        .map(|x| {
-            let dependents = owned
-                .iter()
-                .filter(|y| {
-                    state
-                        .resources
-                        .get(*y)
-                        .is_some_and(|r| r.dependencies.contains(x))
-                })
-                .cloned()
-                .collect();
-            (x.clone(), dependents)
-        })
-        .collect();
+    let waits = super::apply::dependents_first(&state, &owned);
     delete_phase(
         ctx,
         waits,

@@ -64,12 +64,20 @@ pub enum Event {
         /// Resource address.
         address: String,
     },
-    /// A resource an interrupted run created was found by its tags and recorded.
+    /// A resource an earlier attempt or an interrupted run created was found again (by its
+    /// tags or identity), read live, and recorded; the step converges it.
     Adopted {
         /// Resource address.
         address: String,
         /// Provider id.
         id: String,
+    },
+    /// An interrupted step the journal records could not be settled; its intent is kept.
+    Unresolved {
+        /// Resource address.
+        address: String,
+        /// Why it could not be looked up.
+        reason: String,
     },
     /// A resource strata keeps (reused, never deleted).
     Kept {
@@ -166,8 +174,12 @@ impl EventSink for TextLines {
             } => format!("{address}: {action} FAILED [{code}]: {message}"),
             Event::RolledBack { address } => format!("{address}: rolled back (deleted)"),
             Event::Adopted { address, id } => {
-                format!("{address}: found {id} from an interrupted run; recorded it")
+                format!("{address}: found {id} left by an earlier attempt; recorded it")
             }
+            Event::Unresolved { address, reason } => format!(
+                "{address}: an interrupted create could not be checked ({reason}); its journal \
+                 entry is kept"
+            ),
             Event::Kept { address, reason } => format!("{address}: kept ({reason})"),
             Event::Summary {
                 created,

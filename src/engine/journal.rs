@@ -42,6 +42,10 @@ pub enum Entry {
         token: String,
         /// Tags the resource is created with.
         tags: BTreeMap<String, String>,
+        /// For a create of a kind that cannot be tagged: what identifies the resource (a
+        /// volume attachment's volume and instance), so the next run can look it up.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        identity: BTreeMap<String, String>,
         /// When.
         at: String,
     },
@@ -74,12 +78,35 @@ pub struct Pending {
     pub id: Option<String>,
     /// Tags it was created with.
     pub tags: BTreeMap<String, String>,
+    /// What identifies a resource of an untaggable kind (empty otherwise).
+    pub identity: BTreeMap<String, String>,
+    /// The idempotency token the call was sent with.
+    pub token: String,
     /// Whether the call is known to have failed (nothing to find).
     pub failed: bool,
     /// Whether the call's answer was recorded (otherwise it may still be on its way).
     pub answered: bool,
     /// When the intent was written (RFC 3339).
     pub at: String,
+}
+
+/// What an intent announces.
+#[derive(Debug, Clone, Copy)]
+pub struct Announce<'a> {
+    /// Operation.
+    pub op: Op,
+    /// Resource address.
+    pub address: &'a Address,
+    /// Resource kind.
+    pub kind: &'a str,
+    /// Provider id (update and delete).
+    pub id: Option<&'a str>,
+    /// Idempotency token sent with the call.
+    pub token: &'a str,
+    /// Tags the resource is created with.
+    pub tags: &'a BTreeMap<String, String>,
+    /// Identity of a resource of an untaggable kind (empty otherwise).
+    pub identity: &'a BTreeMap<String, String>,
 }
 
 /// An open journal.
@@ -145,16 +172,30 @@ impl Journal {
         token: &str,
         tags: &BTreeMap<String, String>,
     ) -> std::io::Result<u64> {
+        self.announce(Announce {
+            op,
+            address,
+            kind,
+            id,
+            token,
+            tags,
+            identity: &BTreeMap::new(),
+        })
+    }
+
+    /// Record an intent with everything it announces; returns its sequence number.
+    pub fn announce(&mut self, a: Announce<'_>) -> std::io::Result<u64> {
         let seq = self.next;
         self.next += 1;
         self.append(&Entry::Intent {
             seq,
-            op,
-            address: address.clone(),
-            kind: kind.to_string(),
-            id: id.map(str::to_string),
-            token: token.to_string(),
-            tags: tags.clone(),
+            op: a.op,
+            address: a.address.clone(),
+            kind: a.kind.to_string(),
+            id: a.id.map(str::to_string),
+            token: a.token.to_string(),
+            tags: a.tags.clone(),
+            identity: a.identity.clone(),
             at: crate::state::now_rfc3339(),
         })?;
         Ok(seq)
@@ -191,6 +232,39 @@ impl Journal {
         self.file = OpenOptions::new().append(true).open(&self.path)?;
         Ok(())
     }
+
+    /// Empty the journal but for `keep`: intents the state does not settle yet (a create
+    /// that could not be looked up), written again as they were, answers included.
+    pub fn retain(&mut self, keep: &[Pending]) -> std::io::Result<()> {
+        self.clear()?;
+        let mut entries = Vec::new();
+        for p in keep {
+            let seq = self.next;
+            self.next += 1;
+            entries.push(Entry::Intent {
+                seq,
+                op: p.op,
+                address: p.address.clone(),
+                kind: p.kind.clone(),
+                id: if p.answered { None } else { p.id.clone() },
+                token: p.token.clone(),
+                tags: p.tags.clone(),
+                identity: p.identity.clone(),
+                at: p.at.clone(),
+            });
+            if p.answered {
+                entries.push(Entry::Outcome {
+                    seq,
+                    ok: !p.failed,
+                    id: p.id.clone(),
+                });
+            }
+        }
+        if entries.is_empty() {
+            return Ok(());
+        }
+        self.append_all(&entries)
+    }
 }
 
 /// Every entry of a journal file (a torn last line, from a kill mid-write, is ignored: its
@@ -224,8 +298,9 @@ pub fn pending(dir: &Path) -> std::io::Result<Vec<Pending>> {
                 kind,
                 id,
                 tags,
+                identity,
+                token,
                 at,
-                ..
             } => {
                 open.insert(
                     seq,
@@ -235,6 +310,8 @@ pub fn pending(dir: &Path) -> std::io::Result<Vec<Pending>> {
                         kind,
                         id,
                         tags,
+                        identity,
+                        token,
                         failed: false,
                         answered: false,
                         at,
@@ -317,5 +394,35 @@ mod tests {
             .filter(|e| matches!(e, Entry::Committed { .. }))
             .count();
         assert_eq!(commits, 2);
+    }
+
+    #[test]
+    fn retained_intents_survive_a_clear_with_their_token_identity_and_answer() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::open(dir.path()).unwrap();
+        let a = Address::new("volume_attachment", "a");
+        let identity = BTreeMap::from([("volume".to_string(), "vol-1".to_string())]);
+        let s = j
+            .announce(Announce {
+                op: Op::Create,
+                address: &a,
+                kind: "volume_attachment",
+                id: None,
+                token: "tok",
+                tags: &BTreeMap::new(),
+                identity: &identity,
+            })
+            .unwrap();
+        j.outcome(s, false, None).unwrap();
+        let kept = pending(dir.path()).unwrap();
+        j.retain(&kept).unwrap();
+        j.retain(&pending(dir.path()).unwrap()).unwrap();
+        let again = pending(dir.path()).unwrap();
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].token, "tok");
+        assert_eq!(again[0].identity, identity);
+        assert!(again[0].answered && again[0].failed);
+        j.retain(&[]).unwrap();
+        assert!(pending(dir.path()).unwrap().is_empty());
     }
 }

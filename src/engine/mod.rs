@@ -3,6 +3,7 @@
 //! rollback of a failed first deployment, and provenance-aware destroy.
 
 pub mod apply;
+mod converge;
 pub mod destroy;
 pub mod events;
 pub mod history;

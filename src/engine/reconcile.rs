@@ -1,15 +1,20 @@
 //! Before any run changes a deployment, settle what an interrupted run left in the journal:
-//! a create whose result never reached the state is looked up by its `strata:*` tags and
-//! adopted (or known never to have happened); a delete or update is checked against the
-//! account. moto ignores RunInstances' ClientToken, and so may a call killed mid-flight:
-//! tags are the backstop that keeps re-runs free of duplicates and orphans.
+//! a create whose result never reached the state is looked up by its `strata:*` tags (or, for
+//! kinds that cannot be tagged, by the identity its intent recorded) and adopted with what is
+//! read live, so the plan that follows finishes what the create had not done; a delete or
+//! update is checked against the account. moto ignores RunInstances' ClientToken, and so may a
+//! call killed mid-flight: tags and identities are the backstop that keeps re-runs free of
+//! duplicates and orphans. An intent that cannot be looked up is kept and reported, never
+//! dropped; so is an unanswered create not found, whose idempotency token the next create of
+//! the same address reuses.
 
 use super::events::Event;
-use super::journal::{self, Journal, Op};
+use super::journal::{self, Journal, Op, Pending};
+use super::record::recorded;
 use super::{EngineError, RunContext};
-use crate::plan::diff::{TAG_ADDRESS, TAG_DEPLOYMENT};
+use crate::plan::diff::{apply_attrs, TAG_ADDRESS, TAG_DEPLOYMENT};
 use crate::plan::refresh::live_attrs;
-use crate::state::{now_rfc3339, Provenance, ResourceState, State};
+use crate::state::{ResourceState, State};
 use std::collections::BTreeMap;
 
 /// Settle the journal's pending intents into `state` (saved if anything changed), then clear
@@ -21,8 +26,11 @@ pub async fn reconcile(ctx: &RunContext<'_>, state: &mut State) -> Result<usize,
         return Ok(0);
     }
     let mut changed = false;
+    let mut kept = Vec::new();
     for p in &pending {
         let Some(kind) = ctx.registry.get(&p.kind) else {
+            // A kind this build lacks cannot be looked up: keep the intent for a build that can.
+            unresolved(ctx, &mut kept, p, "this build does not know its kind");
             continue;
         };
         match p.op {
@@ -34,13 +42,38 @@ pub async fn reconcile(ctx: &RunContext<'_>, state: &mut State) -> Result<usize,
                 {
                     continue;
                 }
-                let wanted = BTreeMap::from([
-                    (TAG_DEPLOYMENT.to_string(), ctx.deployment.name.clone()),
-                    (TAG_ADDRESS.to_string(), p.address.to_string()),
-                ]);
+                let mut wanted: BTreeMap<String, String> = p
+                    .tags
+                    .iter()
+                    .filter(|(k, _)| k.starts_with("strata:"))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                if !wanted.contains_key(TAG_ADDRESS) {
+                    // Journals of older versions did not record the tags of every intent.
+                    wanted.insert(TAG_DEPLOYMENT.to_string(), ctx.deployment.name.clone());
+                    wanted.insert(TAG_ADDRESS.to_string(), p.address.to_string());
+                }
+                let by_tags = kind.schema().taggable;
+                if !by_tags && p.identity.is_empty() && p.id.is_none() {
+                    unresolved(
+                        ctx,
+                        &mut kept,
+                        p,
+                        "its kind cannot be tagged and the intent records neither an id nor an \
+                         identity",
+                    );
+                    continue;
+                }
                 let lookup = || async {
-                    let mut found = kind.find_tagged(&wanted).await?;
-                    // Untaggable kinds (attachments) are found by the id the call returned.
+                    let mut found = if by_tags {
+                        kind.find_tagged(&wanted).await?
+                    } else {
+                        Vec::new()
+                    };
+                    if found.is_empty() && !p.identity.is_empty() {
+                        found = kind.find_by_identity(&p.identity).await?;
+                    }
+                    // Or by the id the call returned, when its answer reached the journal.
                     if found.is_empty() {
                         if let Some(id) = &p.id {
                             found = kind.read(std::slice::from_ref(id)).await?;
@@ -59,33 +92,19 @@ pub async fn reconcile(ctx: &RunContext<'_>, state: &mut State) -> Result<usize,
                     }
                 }
                 if let Some(live) = found.into_iter().next() {
-                    let mut attributes = live_attrs(&live, Some(kind.schema()));
-                    attributes.remove("id");
-                    let dependencies = ctx
-                        .deployment
-                        .resources
-                        .get(&p.address)
-                        .map(|r| r.dependencies().into_iter().map(|(d, _)| d).collect())
-                        .unwrap_or_default();
-                    let now = now_rfc3339();
                     ctx.events.emit(&Event::Adopted {
                         address: p.address.to_string(),
                         id: live.id.clone(),
                     });
-                    state.resources.insert(
-                        p.address.clone(),
-                        ResourceState {
-                            address: p.address.clone(),
-                            kind: p.kind.clone(),
-                            id: Some(live.id),
-                            attributes,
-                            dependencies,
-                            provenance: Provenance::Created,
-                            created_at: now.clone(),
-                            updated_at: now,
-                        },
-                    );
+                    state
+                        .resources
+                        .insert(p.address.clone(), adopted(ctx, state, &p.address, &live));
                     changed = true;
+                } else if !p.answered && ctx.deployment.resources.contains_key(&p.address) {
+                    // Not visible, but the call may have landed where a read cannot see it
+                    // yet: the intent (and its idempotency token, which the next create of
+                    // this address reuses) stays until a create of the address is settled.
+                    kept.push(p.clone());
                 }
             }
             Op::Delete | Op::Update => {
@@ -112,8 +131,36 @@ pub async fn reconcile(ctx: &RunContext<'_>, state: &mut State) -> Result<usize,
     if changed {
         ctx.backend.save(ctx.lock, state)?;
     }
-    Journal::open(&dir)?.clear()?;
+    Journal::open(&dir)?.retain(&kept)?;
     Ok(pending.len())
+}
+
+/// The state entry of a resource an interrupted create made: what is read live (so that the
+/// plan that follows applies whatever the create had not done yet), and the configured values
+/// only of attributes the kind cannot read back.
+fn adopted(
+    ctx: &RunContext<'_>,
+    state: &State,
+    address: &crate::Address,
+    live: &crate::provider::LiveResource,
+) -> ResourceState {
+    let desired = apply_attrs(ctx.deployment, address, state, ctx.registry).unwrap_or_default();
+    let dependencies = ctx
+        .deployment
+        .resources
+        .get(address)
+        .map(|r| r.dependencies().into_iter().map(|(d, _)| d).collect())
+        .unwrap_or_default();
+    recorded(address, live, &desired, dependencies, ctx.registry, None)
+}
+
+/// Keep an intent that cannot be settled now, and say why.
+fn unresolved(ctx: &RunContext<'_>, kept: &mut Vec<Pending>, p: &Pending, why: &str) {
+    ctx.events.emit(&Event::Unresolved {
+        address: p.address.to_string(),
+        reason: why.to_string(),
+    });
+    kept.push(p.clone());
 }
 
 /// How long a call announced at `at` may still be on its way to AWS.

@@ -8,8 +8,10 @@ use crate::provider::{LiveResource, Registry};
 use crate::state::{now_rfc3339, Provenance, ResourceState};
 use std::collections::BTreeMap;
 
-/// The state entry of a resource just created or updated: what AWS reported, overlaid with
-/// the configured values (redacted where sensitive), so that the next plan finds no change.
+/// The state entry of a resource just created or updated: what AWS reported, read back after
+/// the step, so that the next plan compares the configuration with what is really there. Only
+/// attributes the kind cannot read back (write-only ones, such as a key pair's public key)
+/// are recorded as configured; read values that are sensitive are kept as digests.
 pub fn recorded(
     address: &Address,
     live: &LiveResource,
@@ -18,10 +20,18 @@ pub fn recorded(
     registry: &Registry,
     previous: Option<&ResourceState>,
 ) -> ResourceState {
-    let mut attributes = live_attrs(live, registry.schema(&address.kind));
+    let schema = registry.schema(&address.kind);
+    let mut attributes = live_attrs(live, schema);
     attributes.remove("id");
+    for (k, v) in attributes.iter_mut() {
+        let sensitive = desired.get(k).is_some_and(|d| d.sensitive)
+            || schema.and_then(|s| s.get(k)).is_some_and(|a| a.sensitive);
+        if sensitive {
+            *v = v.redact();
+        }
+    }
     for (k, v) in desired {
-        attributes.insert(k.clone(), shown(v));
+        attributes.entry(k.clone()).or_insert_with(|| shown(v));
     }
     let now = now_rfc3339();
     ResourceState {

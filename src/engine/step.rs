@@ -1,10 +1,11 @@
 //! One mutating step on one resource, as a task: journal the intent, call the provider with the
 //! retry policy (reporting each retry), journal the outcome.
 
+use super::converge::{converge, read_back};
 use super::events::{Event, EventSink};
-use super::journal::{Journal, Op};
+use super::journal::{Announce, Journal, Op};
 use crate::address::Address;
-use crate::provider::retry::RetryPolicy;
+use crate::provider::retry::{Call, RetryPolicy};
 use crate::provider::{
     Attrs, CreateRequest, LiveResource, ProviderError, ResourceKind, UpdateRequest,
 };
@@ -103,15 +104,21 @@ impl Step {
             Work::Update { id, tags, .. } => (Op::Update, Some(id.clone()), tags.clone()),
             Work::Delete { id, .. } => (Op::Delete, Some(id.clone()), BTreeMap::new()),
         };
+        let kind = self.kind.clone();
+        let identity = match &self.work {
+            Work::Create { attrs, .. } => kind.identity(attrs).unwrap_or_default(),
+            _ => BTreeMap::new(),
+        };
         let intent = match self.journal.lock() {
-            Ok(mut j) => j.intent(
+            Ok(mut j) => j.announce(Announce {
                 op,
-                &self.address,
-                self.kind.schema().kind,
-                id.as_deref(),
-                &self.token,
-                &tags,
-            ),
+                address: &self.address,
+                kind: kind.schema().kind,
+                id: id.as_deref(),
+                token: &self.token,
+                tags: &tags,
+                identity: &identity,
+            }),
             Err(_) => Err(poisoned()),
         };
         let seq = match intent {
@@ -140,7 +147,7 @@ impl Step {
         });
         let started = Instant::now();
         let events = self.events.clone();
-        let on_retry = |e: &ProviderError, delay: std::time::Duration| {
+        let mut on_retry = |e: &ProviderError, delay: std::time::Duration| {
             events.emit(&Event::Retrying {
                 address: address_s.clone(),
                 action: verb.into(),
@@ -149,7 +156,6 @@ impl Step {
                 delay_ms: delay.as_millis() as u64,
             });
         };
-        let kind = self.kind.clone();
         let mut leftover = None;
         let result: Result<Option<LiveResource>, ProviderError> = match &self.work {
             Work::Create { attrs, tags } => {
@@ -160,60 +166,69 @@ impl Step {
                     tags,
                     token: &self.token,
                 };
-                // A create is several calls for some kinds (CreateSubnet, then
-                // ModifySubnetAttribute): when a later one fails and the step is retried, the
-                // resource may already exist. Look for it by its tags before creating again,
-                // so a retry never makes a duplicate.
+                // A create is several calls for some kinds (CreateSecurityGroup, then
+                // AuthorizeSecurityGroupIngress): when a later one fails and the step is
+                // retried, the resource may already exist. Look for it (by its tags, or by
+                // its identity for kinds that cannot be tagged) before creating again, so a
+                // retry never makes a duplicate; what is found is converged below.
                 let attempts = std::sync::atomic::AtomicU32::new(0);
-                let own_tags: BTreeMap<String, String> = tags
-                    .iter()
-                    .filter(|(k, _)| k.starts_with("strata:"))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect();
-                let taggable = kind.schema().taggable && own_tags.len() == 2;
-                let created = self
+                let lookup = Lookup::of(kind.as_ref(), tags, identity);
+                let made = self
                     .retry
                     .run(
                         || async {
                             let n = attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                            if n > 0 && taggable {
+                            if n > 0 {
                                 // A lookup that fails (throttled, say) must fail the attempt:
                                 // creating blindly could make the resource twice.
-                                let found = kind.find_tagged(&own_tags).await?;
-                                if let Some(existing) = found.into_iter().next() {
-                                    return Ok(existing);
+                                if let Some(found) = lookup.find(kind.as_ref()).await? {
+                                    return Ok((found, true));
                                 }
                             }
-                            kind.create(&req).await
+                            kind.create(&req).await.map(|live| (live, false))
                         },
-                        on_retry,
+                        &mut on_retry,
                     )
                     .await;
-                match created {
-                    Ok(live) => match self
-                        .retry
-                        .run(|| kind.wait_ready(&live.id), |_, _| {})
-                        .await
-                    {
-                        // Read again once ready: some attributes (a public IP) exist only then.
-                        Ok(()) => Ok(Some(
-                            kind.read(std::slice::from_ref(&live.id))
+                match made {
+                    Ok((live, found)) => {
+                        let id = live.id.clone();
+                        let converged = if found {
+                            self.events.emit(&Event::Adopted {
+                                address: address_s.clone(),
+                                id: id.clone(),
+                            });
+                            converge(
+                                kind.as_ref(),
+                                &self.address,
+                                live.clone(),
+                                attrs,
+                                tags,
+                                &self.retry,
+                                &mut on_retry,
+                            )
+                            .await
+                        } else {
+                            Ok(live.clone())
+                        };
+                        let ready = match converged {
+                            Ok(done) => self
+                                .retry
+                                .run(|| kind.wait_ready(&id), |_, _| {})
                                 .await
-                                .ok()
-                                .and_then(|mut v| v.pop())
-                                .map(|mut fresh| {
-                                    for (k, v) in live.attrs.iter() {
-                                        fresh.attrs.entry(k.clone()).or_insert(v.clone());
-                                    }
-                                    fresh
-                                })
-                                .unwrap_or(live),
-                        )),
-                        Err(e) => {
-                            leftover = Some(live);
-                            Err(e)
+                                .map(|()| done),
+                            Err(e) => Err(e),
+                        };
+                        match ready {
+                            // Read again once ready: some attributes (a public IP) exist only
+                            // then, and the state records what was read, not what was asked.
+                            Ok(done) => Ok(Some(read_back(kind.as_ref(), done, &self.retry).await)),
+                            Err(e) => {
+                                leftover = Some(read_back(kind.as_ref(), live, &self.retry).await);
+                                Err(e)
+                            }
                         }
-                    },
+                    }
                     Err(e) => Err(e),
                 }
             }
@@ -232,14 +247,41 @@ impl Step {
                     changed,
                     tags,
                 };
-                self.retry
-                    .run(|| kind.update(&req), on_retry)
-                    .await
-                    .map(Some)
+                // A retried update starts again from what the account holds: the first
+                // attempt may have made some of its calls.
+                let attempts = std::sync::atomic::AtomicU32::new(0);
+                let updated = self
+                    .retry
+                    .run(
+                        || async {
+                            if attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0 {
+                                if let Some(live) = kind.read(std::slice::from_ref(id)).await?.pop()
+                                {
+                                    return converge(
+                                        kind.as_ref(),
+                                        &self.address,
+                                        live,
+                                        after,
+                                        tags,
+                                        &RetryPolicy::once(),
+                                        &mut |_, _| {},
+                                    )
+                                    .await;
+                                }
+                            }
+                            kind.update(&req).await
+                        },
+                        &mut on_retry,
+                    )
+                    .await;
+                match updated {
+                    Ok(live) => Ok(Some(read_back(kind.as_ref(), live, &self.retry).await)),
+                    Err(e) => Err(e),
+                }
             }
             Work::Delete { id, recorded } => self
                 .retry
-                .run(|| kind.delete(id, recorded), on_retry)
+                .run_call(Call::Delete, || kind.delete(id, recorded), &mut on_retry)
                 .await
                 .map(|()| None),
         };
@@ -286,6 +328,46 @@ impl Step {
             leftover,
             journal_error,
         }
+    }
+}
+
+/// How a create that may already have happened finds its resource again.
+enum Lookup {
+    /// By the `strata:*` tags it was created with.
+    Tags(BTreeMap<String, String>),
+    /// By the identity of an untaggable kind.
+    Identity(BTreeMap<String, String>),
+    /// It cannot be found again (its kind neither tags nor has an identity).
+    None,
+}
+
+impl Lookup {
+    fn of(
+        kind: &dyn ResourceKind,
+        tags: &BTreeMap<String, String>,
+        identity: BTreeMap<String, String>,
+    ) -> Lookup {
+        let own: BTreeMap<String, String> = tags
+            .iter()
+            .filter(|(k, _)| k.starts_with("strata:"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if kind.schema().taggable && own.contains_key(crate::plan::diff::TAG_ADDRESS) {
+            Lookup::Tags(own)
+        } else if !identity.is_empty() {
+            Lookup::Identity(identity)
+        } else {
+            Lookup::None
+        }
+    }
+
+    async fn find(&self, kind: &dyn ResourceKind) -> Result<Option<LiveResource>, ProviderError> {
+        let found = match self {
+            Lookup::Tags(tags) => kind.find_tagged(tags).await?,
+            Lookup::Identity(identity) => kind.find_by_identity(identity).await?,
+            Lookup::None => Vec::new(),
+        };
+        Ok(found.into_iter().next())
     }
 }
 

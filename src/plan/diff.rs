@@ -313,6 +313,8 @@ fn plan_inner(
                     Some(tier) => format!("disabled in tier `{}`", tier.name),
                     None => "switched off by its `enabled` setting".to_string(),
                 }
+            } else if address.is_replaced() {
+                "replaced; a run stopped before deleting the old one".to_string()
             } else {
                 "no longer in the configuration".to_string()
             };

@@ -285,6 +285,7 @@ async fn retry_policy_rides_out_thirty_percent_throttling() {
         max_attempts: 12,
         base: Duration::from_millis(1),
         cap: Duration::from_millis(5),
+        ..RetryPolicy::default()
     };
     let ids = vec!["vpc-0123456789abcdef0".to_string()];
     proxy.throttle(0.3, 42);

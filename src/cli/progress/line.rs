@@ -106,7 +106,12 @@ pub fn finished(event: &Event, p: Palette) -> Option<String> {
             "{} {address} {} {}",
             p.green("= adopted"),
             p.dim(&format!("({id})")),
-            p.dim("left by an interrupted run")
+            p.dim("left by an earlier attempt; converged")
+        ),
+        Event::Unresolved { address, reason } => format!(
+            "{} {address}: an interrupted create could not be checked {}",
+            p.bold_red("? unresolved"),
+            p.dim(&format!("({reason}); its journal entry is kept"))
         ),
         Event::Kept { address, reason } => {
             format!("  kept {address} {}", p.dim(&format!("({reason})")))
@@ -219,7 +224,7 @@ mod tests {
         };
         assert_eq!(
             finished(&adopted, PLAIN).as_deref(),
-            Some("= adopted vpc.main (vpc-9) left by an interrupted run")
+            Some("= adopted vpc.main (vpc-9) left by an earlier attempt; converged")
         );
         let kept = Event::Kept {
             address: "vpc.shared".into(),

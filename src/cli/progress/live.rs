@@ -130,7 +130,10 @@ impl EventSink for LiveView {
                 shared.println(event);
                 shared.update_footer(&mut view);
             }
-            Event::RolledBack { .. } | Event::Adopted { .. } | Event::Kept { .. } => {
+            Event::RolledBack { .. }
+            | Event::Adopted { .. }
+            | Event::Unresolved { .. }
+            | Event::Kept { .. } => {
                 shared.println(event);
             }
             Event::Summary {

@@ -2,9 +2,11 @@
 //! fake kind in a registry, a real `LocalBackend` in a temp folder with its lock, and a
 //! collecting event sink; each area's tests live in their own module.
 
+mod converge;
 mod destroy;
 mod journal;
 mod reconcile;
+mod replace;
 mod requests;
 mod retry;
 mod rollback;
@@ -72,6 +74,8 @@ pub fn opts(parallelism: usize, on_failure: OnFailure) -> ApplyOptions {
             max_attempts: 3,
             base: Duration::from_millis(1),
             cap: Duration::from_millis(2),
+            consistency_budget: Duration::ZERO,
+            dependency_budget: Duration::ZERO,
         },
     }
 }
@@ -155,6 +159,11 @@ impl Harness {
         let fake = FakeKind::new(KIND);
         let mut registry = Registry::new();
         registry.register(fake.clone());
+        Self::with_kind(resources, fake, registry)
+    }
+
+    /// Like [`Harness::new`], with a fake kind of another schema (registered in `registry`).
+    pub fn with_kind(resources: &str, fake: Arc<FakeKind>, registry: Registry) -> Self {
         let project = tempfile::tempdir().expect("a temp project");
         write_stack(project.path(), resources);
         let deployment = load_stack(project.path(), &registry);
@@ -202,6 +211,42 @@ impl Harness {
     /// The offline plan of the deployment against `state`.
     pub fn plan(&self, state: Option<&State>) -> Plan {
         plan(&self.deployment, state, &self.registry, false).expect("the stack plans")
+    }
+
+    /// The plan `strata plan` would make against `state`: refreshed from the fake account.
+    pub async fn refreshed_plan(&self, state: &State) -> Plan {
+        let refreshed =
+            strata::plan::refresh::refresh(&self.deployment, Some(state), &self.registry, 4)
+                .await
+                .expect("the refresh reads the account");
+        strata::plan::diff::plan_refreshed(
+            &self.deployment,
+            Some(state),
+            &self.registry,
+            &refreshed,
+        )
+        .expect("the stack plans")
+    }
+
+    /// The convergence property: after an apply, the next refreshed plan changes nothing and
+    /// finds nothing changed outside strata (`plan --detailed-exitcode` would exit 0).
+    pub async fn assert_converged(&self, state: &State) {
+        let plan = self.refreshed_plan(state).await;
+        let changes: Vec<String> = plan
+            .resource_changes
+            .iter()
+            .filter(|c| c.action.is_change() || c.drift.is_some())
+            .map(|c| {
+                format!(
+                    "{} {:?} {:?} drift={:?}",
+                    c.address, c.action, c.changes, c.drift
+                )
+            })
+            .collect();
+        assert!(
+            changes.is_empty(),
+            "the next plan is not empty: {changes:#?}"
+        );
     }
 
     /// Plan against `state` and apply.

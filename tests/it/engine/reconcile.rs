@@ -6,6 +6,7 @@ use super::{addr, cloud_ids, ids, names, opts, stack, Harness, STACK};
 use crate::support::fake_kind::{FakeOp, Proceed};
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use strata::engine::journal::{self as journal_file, Entry, Journal, Op};
 use strata::engine::{reconcile, OnFailure};
@@ -31,6 +32,7 @@ fn old_unanswered_create(h: &Harness, seq: u64, name: &str) {
         id: None,
         token: format!("token-{name}"),
         tags: tags_of(name),
+        identity: BTreeMap::new(),
         at: "2020-01-01T00:00:00Z".into(),
     })
     .expect("an entry serializes");
@@ -102,7 +104,43 @@ async fn an_old_unanswered_create_that_never_happened_records_nothing() {
         BTreeMap::from([("fake_thing.b".to_string(), b_id)])
     );
     assert_eq!(ids(&h.saved()), ids(&state));
-    assert!(h.journal().is_empty());
+    // `a`'s intent stays: on AWS its call may yet become visible, and the next create of
+    // `a` must send the same idempotency token.
+    assert_eq!(kept_tokens(&h), ["token-a"]);
+}
+
+/// The tokens of the intents the journal still holds.
+fn kept_tokens(h: &Harness) -> Vec<String> {
+    h.journal()
+        .into_iter()
+        .filter_map(|e| match e {
+            Entry::Intent { token, .. } => Some(token),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_next_create_of_an_unsettled_intent_reuses_its_token_and_settles_it() {
+    let h = Harness::new(&stack(&[("a", &[])]));
+    old_unanswered_create(&h, 1, "a");
+    let mut state = h.fresh_state();
+    reconcile(&h.ctx(), &mut state).await.expect("reconciles");
+    let tokens: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = tokens.clone();
+    h.fake.on_create(move |r| {
+        seen.lock().expect("tokens").push(r.args.token.clone());
+        let answer = r.proceed();
+        async move { answer }
+    });
+    let (report, state) = h
+        .apply_from(state, &opts(1, OnFailure::Keep))
+        .await
+        .expect("the apply runs");
+    assert!(report.succeeded(), "{:?}", report.failed);
+    assert_eq!(*tokens.lock().expect("tokens"), ["token-a"]);
+    assert_eq!(ids(&state), cloud_ids(&h.fake));
+    assert!(h.journal().is_empty(), "{:?}", h.journal());
 }
 
 #[tokio::test]
@@ -115,7 +153,7 @@ async fn nothing_found_and_nothing_changed_saves_nothing() {
     assert!(state.resources.is_empty());
     assert_eq!(state.serial, 0);
     assert!(!h.backend.exists(&h.deployment.name));
-    assert!(h.journal().is_empty());
+    assert_eq!(kept_tokens(&h), ["token-a"]);
 }
 
 #[tokio::test(start_paused = true)]

@@ -249,25 +249,50 @@ async fn updates_and_deletes_are_retried_by_class_as_creates_are() {
 }
 
 #[tokio::test]
-async fn a_delete_refused_for_a_dependency_is_not_retried() {
-    let mut h = Harness::new(&stack(&[("a", &[]), ("b", &[])]));
-    let (_, state) = h
-        .apply_fresh(&opts(2, OnFailure::Keep))
-        .await
-        .expect("the first apply runs");
-    h.rewrite(&stack(&[("b", &[])]));
-    h.fake.log().reset();
+async fn a_delete_refused_for_a_dependency_is_retried_while_dependents_drain() {
+    for (refusals, deleted) in [(2, true), (3, false)] {
+        let mut h = Harness::new(&stack(&[("a", &[]), ("b", &[])]));
+        let (_, state) = h
+            .apply_fresh(&opts(2, OnFailure::Keep))
+            .await
+            .expect("the first apply runs");
+        h.rewrite(&stack(&[("b", &[])]));
+        h.fake.log().reset();
+        h.fake.fail_calls(
+            FakeOp::Delete,
+            move |n| n <= refusals,
+            ErrorClass::DependencyViolation,
+        );
+        let (report, state) = h
+            .apply_from(state, &opts(2, OnFailure::Keep))
+            .await
+            .expect("the apply runs");
+        // The policy's three attempts (its dependency budget is zero here).
+        assert_eq!(h.fake.count(FakeOp::Delete), 3, "{refusals} refusals");
+        if deleted {
+            assert!(report.succeeded(), "{:?}", report.failed);
+            assert_eq!(listed(&report.deleted), names(&["a"]));
+            assert_eq!(h.fake.cloud().addresses(), names(&["b"]));
+        } else {
+            assert_eq!(report.failed.len(), 1);
+            assert_eq!(report.failed[0].class, ErrorClass::DependencyViolation);
+            assert!(report.deleted.is_empty());
+            assert_eq!(h.fake.cloud().addresses(), names(&["a", "b"]));
+        }
+        assert_eq!(ids(&state), cloud_ids(&h.fake));
+        assert_eq!(ids(&h.saved()), cloud_ids(&h.fake));
+    }
+}
+
+#[tokio::test]
+async fn a_dependency_violation_on_create_is_not_retried() {
+    let h = one();
     h.fake
-        .fail_calls(FakeOp::Delete, |n| n <= 3, ErrorClass::DependencyViolation);
-    let (report, state) = h
-        .apply_from(state, &opts(2, OnFailure::Keep))
+        .fail_calls(FakeOp::Create, |n| n == 1, ErrorClass::DependencyViolation);
+    let (report, _) = h
+        .apply_fresh(&opts(1, OnFailure::Keep))
         .await
         .expect("the apply runs");
-    assert_eq!(h.fake.count(FakeOp::Delete), 1);
-    assert_eq!(report.failed.len(), 1);
+    assert_eq!(h.fake.count(FakeOp::Create), 1);
     assert_eq!(report.failed[0].class, ErrorClass::DependencyViolation);
-    assert!(report.deleted.is_empty());
-    assert_eq!(h.fake.cloud().addresses(), names(&["a", "b"]));
-    assert_eq!(ids(&state), cloud_ids(&h.fake));
-    assert_eq!(ids(&h.saved()), cloud_ids(&h.fake));
 }

@@ -11,6 +11,8 @@ pub enum FakeOp {
     Read,
     /// `find_tagged`.
     FindTagged,
+    /// `find_by_identity`.
+    FindByIdentity,
     /// `create`.
     Create,
     /// `update`.
@@ -104,6 +106,7 @@ impl CallLog {
                 let name = match c.op {
                     FakeOp::Read => "read",
                     FakeOp::FindTagged => "find_tagged",
+                    FakeOp::FindByIdentity => "find_by_identity",
                     FakeOp::Create => "create",
                     FakeOp::Update => "update",
                     FakeOp::Delete => "delete",

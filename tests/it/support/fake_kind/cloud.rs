@@ -94,6 +94,20 @@ impl Cloud {
             .collect()
     }
 
+    /// The resources whose attributes hold every one of these string values.
+    pub fn find_by_attrs(&self, wanted: &BTreeMap<String, String>) -> Vec<LiveResource> {
+        self.inner()
+            .resources
+            .values()
+            .filter(|r| {
+                wanted
+                    .iter()
+                    .all(|(k, v)| r.attrs.get(k).and_then(|a| a.as_str()) == Some(v.as_str()))
+            })
+            .cloned()
+            .collect()
+    }
+
     /// Put a resource in the account as is (something created outside this run).
     pub fn insert(&self, live: LiveResource) {
         self.inner().resources.insert(live.id.clone(), live);

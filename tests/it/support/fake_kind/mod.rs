@@ -20,7 +20,8 @@ pub use calls::{Call, CallLog, FakeOp};
 pub use cloud::{arn_of, Cloud, ADDRESS_TAG};
 pub use ops::{Filter, Handler};
 pub use request::{
-    error, CreateArgs, DeleteArgs, FindArgs, Proceed, ReadArgs, Request, UpdateArgs, WaitArgs,
+    error, CreateArgs, DeleteArgs, FindArgs, IdentityArgs, Proceed, ReadArgs, Request, UpdateArgs,
+    WaitArgs,
 };
 
 use async_trait::async_trait;
@@ -189,6 +190,7 @@ impl FakeKind {
         match op {
             FakeOp::Read => ops.read = failing(when, class),
             FakeOp::FindTagged => ops.find_tagged = failing(when, class),
+            FakeOp::FindByIdentity => ops.find_by_identity = failing(when, class),
             FakeOp::Create => ops.create = failing(when, class),
             FakeOp::Update => ops.update = failing(when, class),
             FakeOp::Delete => ops.delete = failing(when, class),
@@ -205,6 +207,7 @@ impl FakeKind {
         match op {
             FakeOp::Read => ops.read = gated(gate),
             FakeOp::FindTagged => ops.find_tagged = gated(gate),
+            FakeOp::FindByIdentity => ops.find_by_identity = gated(gate),
             FakeOp::Create => ops.create = gated(gate),
             FakeOp::Update => ops.update = gated(gate),
             FakeOp::Delete => ops.delete = gated(gate),
@@ -272,6 +275,31 @@ impl ResourceKind for FakeKind {
         };
         let args = FindArgs { tags: tags.clone() };
         self.call(call, args, |o| o.find_tagged.clone()).await
+    }
+
+    /// Untaggable fake kinds are identified by their `name`, as an attachment is by what it
+    /// attaches; taggable ones are found by their tags.
+    fn identity(&self, attrs: &Attrs) -> Option<BTreeMap<String, String>> {
+        if self.schema.taggable {
+            return None;
+        }
+        let name = attrs.get("name")?.as_str()?;
+        Some(BTreeMap::from([("name".to_string(), name.to_string())]))
+    }
+
+    async fn find_by_identity(
+        &self,
+        identity: &BTreeMap<String, String>,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        let call = Call {
+            op: FakeOp::FindByIdentity,
+            address: None,
+            id: identity.get("name").cloned(),
+        };
+        let args = IdentityArgs {
+            identity: identity.clone(),
+        };
+        self.call(call, args, |o| o.find_by_identity.clone()).await
     }
 
     async fn create(&self, req: &CreateRequest<'_>) -> Result<LiveResource, ProviderError> {

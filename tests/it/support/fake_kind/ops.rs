@@ -1,7 +1,8 @@
 //! The operations' closures: their types, and the stock ones (proceed, fail, wait).
 
 use super::request::{
-    CreateArgs, DeleteArgs, FindArgs, Proceed, ReadArgs, Request, UpdateArgs, WaitArgs,
+    CreateArgs, DeleteArgs, FindArgs, IdentityArgs, Proceed, ReadArgs, Request, UpdateArgs,
+    WaitArgs,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -23,6 +24,7 @@ pub type Filter = Arc<dyn Fn(usize, Option<&str>) -> bool + Send + Sync>;
 pub(super) struct Ops {
     pub(super) read: Handler<ReadArgs, Vec<LiveResource>>,
     pub(super) find_tagged: Handler<FindArgs, Vec<LiveResource>>,
+    pub(super) find_by_identity: Handler<IdentityArgs, Vec<LiveResource>>,
     pub(super) create: Handler<CreateArgs, LiveResource>,
     pub(super) update: Handler<UpdateArgs, LiveResource>,
     pub(super) delete: Handler<DeleteArgs, ()>,
@@ -34,6 +36,7 @@ impl Default for Ops {
         Ops {
             read: proceeding(),
             find_tagged: proceeding(),
+            find_by_identity: proceeding(),
             create: proceeding(),
             update: proceeding(),
             delete: proceeding(),

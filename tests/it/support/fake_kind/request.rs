@@ -30,6 +30,12 @@ pub struct FindArgs {
     pub tags: BTreeMap<String, String>,
 }
 
+/// Arguments of `find_by_identity`.
+pub struct IdentityArgs {
+    /// The identity looked for: attribute name → value.
+    pub identity: BTreeMap<String, String>,
+}
+
 /// Arguments of `create`.
 pub struct CreateArgs {
     /// The resource address.
@@ -97,6 +103,14 @@ impl Proceed for Request<FindArgs> {
     const OPERATION: &'static str = "fake:FindTagged";
     fn proceed(&self) -> Result<Self::Output, ProviderError> {
         Ok(self.cloud.find_tagged(&self.args.tags))
+    }
+}
+
+impl Proceed for Request<IdentityArgs> {
+    type Output = Vec<LiveResource>;
+    const OPERATION: &'static str = "fake:FindByIdentity";
+    fn proceed(&self) -> Result<Self::Output, ProviderError> {
+        Ok(self.cloud.find_by_attrs(&self.args.identity))
     }
 }
 

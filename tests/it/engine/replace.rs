@@ -1,0 +1,150 @@
+//! Replacement ordering AWS accepts: a replaced resource that a dependent, updated in place,
+//! points at is created before the old one is deleted, and the old one goes only once the
+//! dependent has moved (AWS refuses to delete a VPC with its gateway attached). Without such
+//! a dependent, the old one is deleted first, so that names can be reused.
+
+use super::{addr, opts, Harness};
+use crate::support::fake_kind::FakeOp;
+use strata::engine::OnFailure;
+use strata::plan::Action;
+use strata::provider::ErrorClass;
+
+fn pair(zone: &str) -> String {
+    format!(
+        "\n[resource.fake_thing.a]\nname = \"a\"\nzone = \"{zone}\"\n\
+         \n[resource.fake_thing.b]\nname = \"b-${{fake_thing.a.arn}}\"\n"
+    )
+}
+
+fn position(lines: &[String], line: &str) -> usize {
+    lines
+        .iter()
+        .position(|l| l == line)
+        .unwrap_or_else(|| panic!("no `{line}` in {lines:#?}"))
+}
+
+#[tokio::test]
+async fn a_dependent_updated_in_place_moves_before_the_old_resource_is_deleted() {
+    let mut h = Harness::new(&pair("z1"));
+    let (_, state) = h
+        .apply_fresh(&opts(4, OnFailure::Keep))
+        .await
+        .expect("the first apply runs");
+    let old = state.resources[&addr("a")].id.clone().expect("an id");
+    h.rewrite(&pair("z2"));
+    let plan = h.plan(Some(&state));
+    let action = |name: &str| {
+        plan.resource_changes
+            .iter()
+            .find(|c| c.address == addr(name))
+            .map(|c| c.action)
+    };
+    assert_eq!(action("a"), Some(Action::Replace));
+    assert_eq!(action("b"), Some(Action::Update));
+    h.fake.log().reset();
+    // The old resource is busy while b still points at it, as a VPC with its gateway is.
+    let busy_old = old.clone();
+    let cloud = h.fake.cloud().clone();
+    h.fake.on_delete(move |r| {
+        let still_used = r.args.id == busy_old
+            && cloud.resources().values().any(|x| {
+                x.attrs
+                    .get("name")
+                    .and_then(|n| n.as_str())
+                    .is_some_and(|n| n.contains(&busy_old))
+            });
+        let answer = if still_used {
+            Err(crate::support::fake_kind::error(
+                ErrorClass::DependencyViolation,
+                "fake:Delete",
+            ))
+        } else {
+            r.cloud.delete(&r.args.id);
+            Ok(())
+        };
+        async move { answer }
+    });
+    let (report, state) = h
+        .apply_from(state, &opts(4, OnFailure::Keep))
+        .await
+        .expect("the apply runs");
+    assert!(report.succeeded(), "{:?}", report.failed);
+    let lines = h.fake.log().lines();
+    assert_eq!(h.fake.count(FakeOp::Delete), 1, "{lines:#?}");
+    let created = position(&lines, "create fake_thing.a");
+    let moved = position(&lines, "update fake_thing.b");
+    let deleted = position(&lines, "delete fake_thing.a");
+    assert!(created < moved && moved < deleted, "{lines:#?}");
+    assert!(h.fake.cloud().get(&old).is_none(), "the old one is gone");
+    assert_eq!(state.resources.len(), 2, "{:?}", state.resources.keys());
+    h.assert_converged(&state).await;
+}
+
+#[tokio::test]
+async fn an_old_half_a_failed_run_left_is_deleted_by_the_next_run_after_the_dependent_moves() {
+    let mut h = Harness::new(&pair("z1"));
+    let (_, state) = h
+        .apply_fresh(&opts(4, OnFailure::Keep))
+        .await
+        .expect("the first apply runs");
+    h.rewrite(&pair("z2"));
+    // b cannot move this time: the old a must stay, recorded, for the next run.
+    h.fake
+        .fail_at(FakeOp::Update, "fake_thing.b", ErrorClass::InvalidInput);
+    let (report, state) = h
+        .apply_from(state, &opts(4, OnFailure::Keep))
+        .await
+        .expect("the apply runs");
+    assert_eq!(report.failed.len(), 1);
+    let kept = addr("a").replaced();
+    assert!(
+        state.resources.contains_key(&kept),
+        "{:?}",
+        state.resources.keys()
+    );
+    assert_eq!(h.fake.count(FakeOp::Delete), 0);
+    let plan = h.plan(Some(&state));
+    let left = plan
+        .resource_changes
+        .iter()
+        .find(|c| c.address == kept)
+        .expect("the old half is planned");
+    assert_eq!(left.action, Action::Delete);
+
+    h.fake.restore();
+    h.fake.log().reset();
+    let (report, state) = h
+        .apply_from(state, &opts(4, OnFailure::Keep))
+        .await
+        .expect("the apply runs");
+    assert!(report.succeeded(), "{:?}", report.failed);
+    let lines = h.fake.log().lines();
+    assert!(
+        position(&lines, "update fake_thing.b") < position(&lines, "delete fake_thing.a"),
+        "{lines:#?}"
+    );
+    assert_eq!(state.resources.len(), 2, "{:?}", state.resources.keys());
+    h.assert_converged(&state).await;
+}
+
+#[tokio::test]
+async fn without_a_dependent_updated_in_place_the_old_one_is_deleted_first() {
+    let mut h = Harness::new("\n[resource.fake_thing.a]\nname = \"a\"\nzone = \"z1\"\n");
+    let (_, state) = h
+        .apply_fresh(&opts(1, OnFailure::Keep))
+        .await
+        .expect("the first apply runs");
+    h.rewrite("\n[resource.fake_thing.a]\nname = \"a\"\nzone = \"z2\"\n");
+    h.fake.log().reset();
+    let (report, state) = h
+        .apply_from(state, &opts(1, OnFailure::Keep))
+        .await
+        .expect("the apply runs");
+    assert!(report.succeeded(), "{:?}", report.failed);
+    let lines = h.fake.log().lines();
+    assert!(
+        position(&lines, "delete fake_thing.a") < position(&lines, "create fake_thing.a"),
+        "{lines:#?}"
+    );
+    h.assert_converged(&state).await;
+}
