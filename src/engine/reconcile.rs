@@ -7,7 +7,7 @@
 use super::events::Event;
 use super::journal::{self, Journal, Op};
 use super::{EngineError, RunContext};
-use crate::plan::diff::{TAG_ADDRESS, TAG_DEPLOYMENT};
+use crate::plan::diff::{TAG_ADDRESS, TAG_DEPLOYMENT, TAG_LINEAGE};
 use crate::plan::refresh::live_attrs;
 use crate::state::{now_rfc3339, Provenance, ResourceState, State};
 use std::collections::BTreeMap;
@@ -34,10 +34,17 @@ pub async fn reconcile(ctx: &RunContext<'_>, state: &mut State) -> Result<usize,
                 {
                     continue;
                 }
-                let wanted = BTreeMap::from([
+                let mut wanted = BTreeMap::from([
                     (TAG_DEPLOYMENT.to_string(), ctx.deployment.name.clone()),
                     (TAG_ADDRESS.to_string(), p.address.to_string()),
                 ]);
+                // Only this state's own resources are adopted: another state with the same
+                // deployment name has another lineage. An intent journaled by a strata from
+                // before lineage tags created its resource without one, so it is looked up
+                // without one (the journal beside this state vouches that the call was ours).
+                if p.tags.is_empty() || p.tags.contains_key(TAG_LINEAGE) {
+                    wanted.insert(TAG_LINEAGE.to_string(), state.lineage.clone());
+                }
                 let lookup = || async {
                     let mut found = kind.find_tagged(&wanted).await?;
                     // Untaggable kinds (attachments) are found by the id the call returned.

@@ -170,7 +170,7 @@ impl Step {
                     .filter(|(k, _)| k.starts_with("strata:"))
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect();
-                let taggable = kind.schema().taggable && own_tags.len() == 2;
+                let taggable = kind.schema().taggable && own_tags.len() >= 2;
                 let created = self
                     .retry
                     .run(

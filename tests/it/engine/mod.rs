@@ -3,6 +3,7 @@
 //! collecting event sink; each area's tests live in their own module.
 
 mod destroy;
+mod identity;
 mod journal;
 mod reconcile;
 mod requests;
