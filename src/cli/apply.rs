@@ -5,7 +5,9 @@ use super::exit::ExitStatus;
 use super::ui::Ui;
 use super::{confirm, live, target};
 use crate::config::Deployment;
-use crate::engine::{apply, history, reconcile, ApplyOptions, OnFailure, RunContext};
+use crate::engine::{
+    adopt, apply, history, reconcile, refuse_foreign, ApplyOptions, OnFailure, RunContext,
+};
 use crate::plan::diff;
 use crate::plan::model::{InputFile, StateRef};
 use crate::plan::saved;
@@ -111,11 +113,37 @@ pub(super) fn execute(
     };
     runtime.block_on(async {
         live::watch_ctrl_c(cancel.clone());
+        // Before anything changes, not even the journal's settling: another state's resources
+        // under this name are refused, or adopted with --adopt-foreign.
+        let foreign = match refuse_foreign(&ctx, &state, job.run.adopt_foreign, job.command).await {
+            Ok(tagged) => tagged.foreign,
+            Err(e) => return target::fail(ui, &e),
+        };
         match reconcile(&ctx, &mut state).await {
             Ok(0) => {}
             Ok(n) => ui.note(&format!("Settled {n} step(s) an interrupted run left in the journal.")),
             Err(e) => return target::fail(ui, &e),
         }
+        if !foreign.is_empty() {
+            match adopt(&ctx, &mut state, &foreign) {
+                Ok(adopted) => ui.note(&format!(
+                    "--adopt-foreign: {} resource(s) of another state found, {} recorded as imported{}.",
+                    foreign.len(),
+                    adopted.len(),
+                    if adopted.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " ({})",
+                            adopted.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
+                        )
+                    }
+                )),
+                Err(e) => return target::fail(ui, &e),
+            }
+        }
+        // A state that now records something (adopted) is planned against like a saved one.
+        let had_state = had_state || !state.resources.is_empty();
         let plan = match job.saved_plan {
             Some(path) => {
                 let plan = match saved::read_plan(path) {

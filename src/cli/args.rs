@@ -234,7 +234,8 @@ pub struct ApplyArgs {
     #[arg(long, short = 'y')]
     pub yes: bool,
     /// Apply a plan saved with `strata plan --out FILE` (refused if it has gone stale).
-    #[arg(long, value_name = "FILE")]
+    /// Not with `--adopt-foreign`: adopting changes the state the plan was made against.
+    #[arg(long, value_name = "FILE", conflicts_with = "adopt_foreign")]
     pub plan: Option<PathBuf>,
     /// Parallelism, failure policy, retries.
     #[command(flatten)]
@@ -261,6 +262,13 @@ pub struct RunArgs {
     /// Attempts per AWS call for throttling, transient and eventual-consistency errors.
     #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=20))]
     pub max_attempts: u32,
+    /// Resources tagged with this deployment's name but another state's lineage (or none,
+    /// with an id this state does not record) stop the run before it changes anything. With
+    /// this flag they are taken as this state's: each one whose `strata:address` is a managed
+    /// resource of the configuration, not yet recorded, is recorded as imported and then
+    /// converged (its tags, lineage included, become this state's); the rest are left alone.
+    #[arg(long)]
+    pub adopt_foreign: bool,
 }
 
 /// `strata rollback`.
@@ -304,9 +312,16 @@ pub struct DestroyArgs {
     /// Destroy without asking for the deployment name (needed when not on a terminal).
     #[arg(long, short = 'y')]
     pub yes: bool,
-    /// Also delete resources tagged with this deployment that the state does not know.
+    /// Also delete resources tagged with this deployment and this state's lineage that the
+    /// state does not know.
     #[arg(long)]
     pub include_orphans: bool,
+    /// Resources tagged with this deployment's name but another state's lineage (or none,
+    /// with an id this state does not record) stop destroy before it deletes anything. With
+    /// this flag they are taken as this state's orphans: listed, and deleted with
+    /// `--include-orphans`.
+    #[arg(long)]
+    pub adopt_foreign: bool,
     /// Resources worked on at once.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub parallelism: u16,
@@ -384,6 +399,12 @@ pub enum StateCommand {
     },
     /// Remove a lock left by a strata process that no longer runs.
     Unlock,
+    /// Remove one resource from the state without touching AWS: strata stops tracking it
+    /// (never deletes it), and a configuration that still declares it plans to create it anew.
+    Forget {
+        /// Resource address, e.g. vpc.main.
+        address: String,
+    },
 }
 
 /// `strata health`.

@@ -5,7 +5,7 @@ use super::args::DestroyArgs;
 use super::exit::ExitStatus;
 use super::ui::Ui;
 use super::{confirm, live, target};
-use crate::engine::{destroy, reconcile, ApplyOptions, RunContext};
+use crate::engine::{destroy, reconcile, refuse_foreign, ApplyOptions, RunContext, Unrecorded};
 use crate::state::Provenance;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -50,6 +50,11 @@ pub fn run(ui: &Ui, args: &DestroyArgs) -> ExitStatus {
     };
     runtime.block_on(async {
         live::watch_ctrl_c(cancel.clone());
+        // Refused before the journal is settled or the question asked; destroy checks again
+        // itself, right before it deletes.
+        if let Err(e) = refuse_foreign(&ctx, &state, args.adopt_foreign, "destroy").await {
+            return target::fail(ui, &e);
+        }
         if let Err(e) = reconcile(&ctx, &mut state).await {
             return target::fail(ui, &e);
         }
@@ -82,7 +87,11 @@ pub fn run(ui: &Ui, args: &DestroyArgs) -> ExitStatus {
             parallelism: usize::from(args.parallelism),
             ..ApplyOptions::default()
         };
-        match destroy(&ctx, state, args.include_orphans, &opts).await {
+        let unrecorded = Unrecorded {
+            delete_orphans: args.include_orphans,
+            adopt_foreign: args.adopt_foreign,
+        };
+        match destroy(&ctx, state, unrecorded, &opts).await {
             Ok((report, _state, orphans)) => {
                 if !orphans.is_empty() && !args.include_orphans {
                     let list: Vec<String> = orphans
@@ -90,7 +99,8 @@ pub fn run(ui: &Ui, args: &DestroyArgs) -> ExitStatus {
                         .map(|o| format!("{} ({})", o.address, o.id))
                         .collect();
                     ui.note(&format!(
-                        "Orphans tagged with this deployment but not in state (kept; pass --include-orphans to delete them): {}",
+                        "Orphans tagged with this deployment but not in state{} (kept; pass --include-orphans to delete them): {}",
+                        if args.adopt_foreign { ", another state's adopted among them" } else { "" },
                         list.join(", ")
                     ));
                 }

@@ -2,12 +2,16 @@
 //! batched refresh shared by `plan` and `refresh`.
 
 use super::args::AwsArgs;
+use super::diagnostics::render_text;
 use super::exit::ExitStatus;
 use super::target;
 use super::ui::Ui;
 use crate::aws::{Aws, AwsSettings};
 use crate::config::Deployment;
+use crate::engine::tagged::scan;
+use crate::engine::ForeignDeployment;
 use crate::plan::refresh::{refresh, Refreshed};
+use crate::provider::retry::RetryPolicy;
 use crate::provider::{CallStats, Registry};
 use crate::state::State;
 use std::collections::BTreeMap;
@@ -92,4 +96,34 @@ pub fn watch_ctrl_c(cancel: std::sync::Arc<std::sync::atomic::AtomicBool>) {
             }
         }
     });
+}
+
+/// `plan`'s look for another state's resources under this deployment's name: a warning on
+/// stderr when there are some (apply and destroy refuse them). Best effort and without
+/// retries: plan only reads, and apply checks again before it changes anything.
+pub fn warn_foreign(ui: &Ui, deployment: &Deployment, state: Option<&State>, registry: &Registry) {
+    let runtime = match runtime() {
+        Ok(rt) => rt,
+        Err(_) => return,
+    };
+    let once = RetryPolicy {
+        max_attempts: 1,
+        ..RetryPolicy::default()
+    };
+    match runtime.block_on(scan(registry, &deployment.name, state, once)) {
+        Ok(tagged) if tagged.foreign.is_empty() => {}
+        Ok(tagged) => {
+            let warning = ForeignDeployment {
+                command: "plan",
+                deployment: deployment.name.clone(),
+                lineage: state.map(|s| s.lineage.clone()),
+                found: tagged.foreign,
+            };
+            eprint!("{}", render_text(&warning, ui.color_err));
+        }
+        Err(e) => ui.note(&format!(
+            "warning: could not look for other states' resources tagged `strata:deployment={}` ({e}); `strata apply` checks again",
+            deployment.name
+        )),
+    }
 }

@@ -37,6 +37,15 @@ pub fn run(ui: &Ui, args: &PlanArgs) -> ExitStatus {
             refreshed.live.len(),
             refreshed.reused.len()
         ));
+        live::warn_foreign(ui, &deployment, state.as_ref(), &live_registry);
+        // Every call this plan made: the refresh's and the look for other states' resources.
+        let mut refreshed = refreshed;
+        refreshed.calls = live_registry
+            .stats()
+            .snapshot()
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .collect();
         if args.stats {
             live::print_stats(ui, &refreshed.calls);
         }

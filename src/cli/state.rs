@@ -28,6 +28,7 @@ pub fn run(ui: &Ui, args: &StateCommandArgs) -> ExitStatus {
         StateCommand::Backups => backups(ui, &backend, &name),
         StateCommand::Restore { backup } => restore(ui, &backend, &name, backup, args),
         StateCommand::Unlock => unlock(ui, &backend, &name),
+        StateCommand::Forget { address } => forget(ui, &backend, &name, address, args),
     }
 }
 
@@ -106,24 +107,7 @@ fn show(ui: &Ui, state: &State, address: &str) -> ExitStatus {
         .ok()
         .and_then(|a| state.resources.get(&a));
     let Some(r) = found else {
-        let known: Vec<String> = state.resources.keys().map(|a| a.to_string()).collect();
-        let hint =
-            crate::config::diagnostic::did_you_mean(address, known.iter().map(String::as_str))
-                .map(|s| format!("did you mean `{s}`? "))
-                .unwrap_or_default();
-        return target::fail(
-            ui,
-            &CliError::new(
-                "strata::state::no_such_resource",
-                format!(
-                    "the state of `{}` has no resource `{address}`",
-                    state.deployment
-                ),
-                format!("{hint}`strata state list` shows what is recorded")
-                    .trim_start()
-                    .to_string(),
-            ),
-        );
+        return no_such_resource(ui, state, address);
     };
     if ui.json() {
         ui.print(&pretty(&serde_json::to_value(r).unwrap_or_default()));
@@ -155,6 +139,27 @@ fn show(ui: &Ui, state: &State, address: &str) -> ExitStatus {
     }
     ui.print(&out);
     ExitStatus::Ok
+}
+
+/// `address` is not recorded: say so, with the closest recorded address.
+fn no_such_resource(ui: &Ui, state: &State, address: &str) -> ExitStatus {
+    let known: Vec<String> = state.resources.keys().map(|a| a.to_string()).collect();
+    let hint = crate::config::diagnostic::did_you_mean(address, known.iter().map(String::as_str))
+        .map(|s| format!("did you mean `{s}`? "))
+        .unwrap_or_default();
+    target::fail(
+        ui,
+        &CliError::new(
+            "strata::state::no_such_resource",
+            format!(
+                "the state of `{}` has no resource `{address}`",
+                state.deployment
+            ),
+            format!("{hint}`strata state list` shows what is recorded")
+                .trim_start()
+                .to_string(),
+        ),
+    )
 }
 
 fn verify(ui: &Ui, backend: &LocalBackend, name: &str) -> ExitStatus {
@@ -293,6 +298,60 @@ fn restore(
         }
         Err(e) => target::fail(ui, &e),
     }
+}
+
+/// Remove `address` from the state, under the lock; AWS is not contacted.
+fn forget(
+    ui: &Ui,
+    backend: &LocalBackend,
+    name: &str,
+    address: &str,
+    args: &StateCommandArgs,
+) -> ExitStatus {
+    let lock = match backend.lock(name, "strata state forget", args.state.lock_timeout) {
+        Ok(l) => l,
+        Err(e) => return target::fail(ui, &e),
+    };
+    let mut state = match backend.load(name) {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            return target::fail(
+                ui,
+                &CliError::new(
+                    "strata::state::no_state",
+                    format!("deployment `{name}` has no state: there is nothing to forget"),
+                    "check `--tier`/`--stack`/`--name` and `--state-dir`".into(),
+                ),
+            )
+        }
+        Err(e) => return target::fail(ui, &e),
+    };
+    let removed = address
+        .parse::<Address>()
+        .ok()
+        .and_then(|a| state.resources.remove(&a));
+    let Some(gone) = removed else {
+        return no_such_resource(ui, &state, address);
+    };
+    if let Err(e) = backend.save(&lock, &mut state) {
+        return target::fail(ui, &e);
+    }
+    let id = gone.id.as_deref().unwrap_or("-");
+    if ui.json() {
+        ui.print(&pretty(&json!({
+            "deployment": name,
+            "forgotten": gone.address.to_string(),
+            "id": gone.id,
+            "provenance": gone.provenance,
+            "serial": state.serial,
+        })));
+    } else {
+        ui.print(&format!(
+            "Forgot `{}` ({id}, {}): the state no longer records it; nothing in AWS was changed.",
+            gone.address, gone.provenance
+        ));
+    }
+    ExitStatus::Ok
 }
 
 fn unlock(ui: &Ui, backend: &LocalBackend, name: &str) -> ExitStatus {

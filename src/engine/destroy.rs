@@ -1,32 +1,38 @@
 //! `destroy`: delete what strata created, dependents first. Reused resources are kept;
-//! resources tagged with the deployment but missing from state (orphans) are listed, and
-//! deleted too when asked.
+//! resources tagged with the deployment and this state's lineage but missing from state
+//! (orphans) are listed, and deleted too when asked. Another state's resources under the same
+//! deployment name stop destroy before it deletes anything, unless adopted.
 
 use super::apply::{delete_phase, ApplyOptions};
 use super::events::Event;
+use super::foreign::refuse_foreign;
 use super::journal::Journal;
+use super::tagged::Orphan;
 use super::{EngineError, Report, RunContext};
 use crate::address::Address;
-use crate::plan::diff::{TAG_ADDRESS, TAG_DEPLOYMENT};
 use crate::state::{Provenance, ResourceState, State};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
-/// A resource tagged with this deployment that the state does not know.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Orphan {
-    /// Its `strata:address` tag (or `kind.orphan-<id>` without one).
-    pub address: Address,
-    /// Provider id.
-    pub id: String,
+/// What destroy does with resources tagged with the deployment that the state does not
+/// record (see [`super::tagged`] for how they are told apart).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Unrecorded {
+    /// Delete orphans (this state's lineage) too, before the recorded resources.
+    pub delete_orphans: bool,
+    /// Take another state's resources as orphans of this one (`--adopt-foreign`) instead of
+    /// refusing to run: listed with the orphans, deleted with them when `delete_orphans`.
+    pub adopt_foreign: bool,
 }
 
-/// Destroy the deployment recorded in `state`. With `include_orphans`, orphans are deleted
-/// first (they are leaves left by interrupted runs).
+/// Destroy the deployment recorded in `state`. Refused before anything is deleted when
+/// another state's resources carry the deployment's name, unless `unrecorded.adopt_foreign`.
+/// Orphans are returned; with `unrecorded.delete_orphans` they are deleted first (they are
+/// leaves left by interrupted runs).
 pub async fn destroy(
     ctx: &RunContext<'_>,
     mut state: State,
-    include_orphans: bool,
+    unrecorded: Unrecorded,
     opts: &ApplyOptions,
 ) -> Result<(Report, State, Vec<Orphan>), EngineError> {
     let started = std::time::Instant::now();
@@ -34,12 +40,29 @@ pub async fn destroy(
     let journal = Arc::new(Mutex::new(Journal::open(&dir)?));
     let run_id = uuid::Uuid::new_v4().to_string();
     let mut report = Report::default();
+    let tagged = refuse_foreign(ctx, &state, unrecorded.adopt_foreign, "destroy").await?;
 
-    let orphans = find_orphans(ctx, &state).await?;
-    if include_orphans && !orphans.is_empty() {
-        let mut shadow = state.clone();
-        for o in &orphans {
-            shadow.resources.insert(
+    let mut orphans = tagged.orphans;
+    // Adopted foreign resources join the orphans; without adoption there are none (refused).
+    orphans.extend(tagged.foreign.into_iter().map(|f| {
+        Orphan {
+            address: f
+                .address
+                .clone()
+                .unwrap_or_else(|| Address::new(&f.kind, format!("orphan-{}", f.live.id))),
+            id: f.live.id,
+        }
+    }));
+    if unrecorded.delete_orphans && !orphans.is_empty() {
+        // Orphans are deleted one kind after another, most dependent kinds first.
+        let mut by_rank: Vec<&Orphan> = orphans.iter().collect();
+        by_rank.sort_by_key(|o| kind_rank(&o.address.kind));
+        for o in by_rank {
+            let waits = BTreeMap::from([(o.address.clone(), BTreeSet::new())]);
+            // Orphans are not in the saved state: delete each through a throwaway state
+            // holding only it (an orphan may share its address with a recorded resource).
+            let mut scratch = state.clone();
+            scratch.resources = BTreeMap::from([(
                 o.address.clone(),
                 ResourceState {
                     address: o.address.clone(),
@@ -51,16 +74,7 @@ pub async fn destroy(
                     created_at: String::new(),
                     updated_at: String::new(),
                 },
-            );
-        }
-        // Orphans are deleted one kind after another, most dependent kinds first.
-        let mut by_rank: Vec<&Orphan> = orphans.iter().collect();
-        by_rank.sort_by_key(|o| kind_rank(&o.address.kind));
-        for o in by_rank {
-            let waits = BTreeMap::from([(o.address.clone(), BTreeSet::new())]);
-            // Orphans are not in the saved state: delete them through a throwaway copy.
-            let mut scratch = shadow.clone();
-            scratch.resources.retain(|a, _| a == &o.address);
+            )]);
             let mut throwaway = Report::default();
             delete_orphan(
                 ctx,
@@ -183,53 +197,6 @@ fn tempdir_in(root: &std::path::Path) -> std::io::Result<std::path::PathBuf> {
     let dir = root.join(format!(".orphans-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
-}
-
-/// Resources tagged `strata:deployment = <name>` whose ids the state does not hold.
-async fn find_orphans(ctx: &RunContext<'_>, state: &State) -> Result<Vec<Orphan>, EngineError> {
-    let known: BTreeSet<&str> = state
-        .resources
-        .values()
-        .filter_map(|r| r.id.as_deref())
-        .collect();
-    let wanted = BTreeMap::from([(TAG_DEPLOYMENT.to_string(), ctx.deployment.name.clone())]);
-    let mut out = Vec::new();
-    for name in ctx.registry.names() {
-        let Some(kind) = ctx.registry.get(name) else {
-            continue;
-        };
-        if !kind.schema().taggable {
-            continue;
-        }
-        for live in kind.find_tagged(&wanted).await? {
-            if known.contains(live.id.as_str()) {
-                continue;
-            }
-            // Tags propagated from a known resource (an instance's volumes carry its
-            // `strata:address`) mark a part of that resource, not an orphan.
-            let tagged = live
-                .tags
-                .get(TAG_ADDRESS)
-                .and_then(|a| a.parse::<Address>().ok());
-            if tagged
-                .as_ref()
-                .is_some_and(|a| a.kind != name && state.resources.contains_key(a))
-            {
-                continue;
-            }
-            let address = live
-                .tags
-                .get(TAG_ADDRESS)
-                .and_then(|a| a.parse::<Address>().ok())
-                .filter(|a| a.kind == name)
-                .unwrap_or_else(|| Address::new(name, format!("orphan-{}", live.id)));
-            out.push(Orphan {
-                address,
-                id: live.id,
-            });
-        }
-    }
-    Ok(out)
 }
 
 /// Deletion order of kinds for orphans (things that use others first).

@@ -6,17 +6,21 @@ pub mod apply;
 mod converge;
 pub mod destroy;
 pub mod events;
+pub mod foreign;
 pub mod history;
 pub mod journal;
 pub mod reconcile;
 mod record;
 mod schedule;
 pub mod step;
+pub mod tagged;
 
 pub use apply::{apply, ApplyOptions, OnFailure};
-pub use destroy::{destroy, Orphan};
+pub use destroy::{destroy, Unrecorded};
 pub use events::{Event, EventSink};
+pub use foreign::{adopt, refuse_foreign, ForeignDeployment};
 pub use reconcile::reconcile;
+pub use tagged::{Foreign, Orphan};
 
 use crate::config::Deployment;
 use crate::provider::Registry;
@@ -84,6 +88,9 @@ pub enum EngineError {
     /// A provider call outside a resource step (reconcile, orphan search) failed.
     #[error(transparent)]
     Provider(#[from] crate::provider::ProviderError),
+    /// Another state's resources carry this deployment's name: the run was refused.
+    #[error(transparent)]
+    Foreign(#[from] ForeignDeployment),
 }
 
 impl miette::Diagnostic for EngineError {
@@ -93,6 +100,7 @@ impl miette::Diagnostic for EngineError {
             EngineError::Journal(_) => Some(Box::new("strata::engine::journal")),
             EngineError::Plan(e) => e.code(),
             EngineError::Provider(e) => e.code(),
+            EngineError::Foreign(e) => e.code(),
         }
     }
 
@@ -104,6 +112,7 @@ impl miette::Diagnostic for EngineError {
             )),
             EngineError::Plan(e) => e.help(),
             EngineError::Provider(e) => e.help(),
+            EngineError::Foreign(e) => e.help(),
         }
     }
 }

@@ -12,7 +12,7 @@ use super::events::Event;
 use super::journal::{self, Journal, Op, Pending};
 use super::record::recorded;
 use super::{EngineError, RunContext};
-use crate::plan::diff::{apply_attrs, TAG_ADDRESS, TAG_DEPLOYMENT};
+use crate::plan::diff::{apply_attrs, TAG_ADDRESS, TAG_DEPLOYMENT, TAG_LINEAGE};
 use crate::plan::refresh::live_attrs;
 use crate::state::{ResourceState, State};
 use std::collections::BTreeMap;
@@ -52,6 +52,7 @@ pub async fn reconcile(ctx: &RunContext<'_>, state: &mut State) -> Result<usize,
                     // Journals of older versions did not record the tags of every intent.
                     wanted.insert(TAG_DEPLOYMENT.to_string(), ctx.deployment.name.clone());
                     wanted.insert(TAG_ADDRESS.to_string(), p.address.to_string());
+                    wanted.insert(TAG_LINEAGE.to_string(), state.lineage.clone());
                 }
                 let by_tags = kind.schema().taggable;
                 if !by_tags && p.identity.is_empty() && p.id.is_none() {

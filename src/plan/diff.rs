@@ -23,6 +23,9 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const TAG_DEPLOYMENT: &str = "strata:deployment";
 /// The tag naming the resource's address on every taggable resource.
 pub const TAG_ADDRESS: &str = "strata:address";
+/// The tag naming the lineage of the state that created the resource: two states that share
+/// a deployment name (two checkouts) tell their resources apart by it.
+pub const TAG_LINEAGE: &str = "strata:lineage";
 
 /// Why planning failed (configuration that loads but cannot be planned).
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -72,6 +75,18 @@ pub enum PlanError {
         attribute: String,
         /// What was compared against, and why it could not confirm.
         compared_with: String,
+    },
+    /// The configuration manages a resource the state records as reused.
+    #[error("`{address}` is recorded as reused (`{id}`), but the configuration now declares it as a resource strata manages: the plan would update, replace or delete what strata never owned")]
+    #[diagnostic(
+        code(strata::plan::reused_is_sacred),
+        help("to keep reusing it, put `existing = \"{id}\"` (or its `lookup`) back on `{address}`; to have strata manage a resource of its own at this address, run `strata state forget {address}` (AWS is not touched) and plan again: strata then creates a new one and leaves `{id}` alone")
+    )]
+    ReusedIsSacred {
+        /// Resource.
+        address: String,
+        /// The reused resource's id (`-` when the state holds none).
+        id: String,
     },
     /// A resource's kind is not in the registry (state written by another strata build).
     #[error(
@@ -510,6 +525,14 @@ fn desired_attrs(
             TAG_ADDRESS.into(),
             Value::String(resource.address.to_string()),
         );
+        // Before the first apply there is no state, so no lineage yet: apply makes the state,
+        // and with it the lineage, before it creates anything.
+        tags.insert(
+            TAG_LINEAGE.into(),
+            scope
+                .state
+                .map_or(Value::Unknown, |s| Value::String(s.lineage.clone())),
+        );
         out.insert(
             "tags".into(),
             Evaluated {
@@ -591,6 +614,14 @@ fn plan_resource(
         });
     }
 
+    // Reused is sacred: a configuration that now manages a resource recorded as reused (its
+    // `existing` removed, the address kept) would have the plan update, replace or delete it.
+    if let Some(rs) = recorded.filter(|r| r.provenance == Provenance::Reused) {
+        return Err(PlanError::ReusedIsSacred {
+            address: address.to_string(),
+            id: rs.id.clone().unwrap_or_else(|| "-".into()),
+        });
+    }
     let mut after: BTreeMap<String, Value> =
         desired.iter().map(|(k, v)| (k.clone(), shown(v))).collect();
     let Some(rs) = recorded else {

@@ -350,9 +350,11 @@ impl IamRole {
     async fn ours(&self, name: &str, req: &CreateRequest<'_>) -> Result<bool, ProviderError> {
         let live = self.read(&[name.to_string()]).await?;
         let same = |tags: &BTreeMap<String, String>, key: &str| tags.get(key) == req.tags.get(key);
-        Ok(live
-            .first()
-            .is_some_and(|l| same(&l.tags, "strata:deployment") && same(&l.tags, "strata:address")))
+        Ok(live.first().is_some_and(|l| {
+            same(&l.tags, "strata:deployment")
+                && same(&l.tags, "strata:address")
+                && same(&l.tags, "strata:lineage")
+        }))
     }
 
     async fn put_inline(&self, role: &str, policy: &str, doc: &Value) -> Result<(), ProviderError> {

@@ -109,7 +109,11 @@ impl ResourceKind for InstanceProfile {
             };
             let same = |l: &LiveResource, key: &str| l.tags.get(key) == req.tags.get(key);
             match existing {
-                Some(l) if same(&l, "strata:deployment") && same(&l, "strata:address") => {
+                Some(l)
+                    if same(&l, "strata:deployment")
+                        && same(&l, "strata:address")
+                        && same(&l, "strata:lineage") =>
+                {
                     adopted = str_of(&l.attrs, "role") == str_of(attrs, "role");
                 }
                 _ => return Err(err),

@@ -3,5 +3,6 @@
 
 mod crash;
 mod emulator;
+mod foreign;
 mod progress_view;
 mod wait_healthy;

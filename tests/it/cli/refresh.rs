@@ -43,9 +43,11 @@ fn write(root: &Path, rel: &str, text: &str) {
     std::fs::write(p, text).unwrap();
 }
 
-async fn create_vpc(registry: &Registry, name: &str, cidr: &str) -> LiveResource {
+/// A VPC as the state of `lineage` creates it.
+async fn create_vpc(registry: &Registry, name: &str, cidr: &str, lineage: &str) -> LiveResource {
     let address = Address::new("vpc", name);
-    let tags = own_tags(DEPLOYMENT, &address.to_string());
+    let mut tags = own_tags(DEPLOYMENT, &address.to_string());
+    tags.insert("strata:lineage".into(), lineage.into());
     let attrs = attrs(&[("cidr_block", Value::str(cidr))]);
     create_tagged(kind(registry, "vpc"), &address, &attrs, &tags).await
 }
@@ -75,8 +77,9 @@ struct Setup {
 
 async fn setup(moto: &MotoSession, shared_extra: &str) -> Setup {
     let registry = moto.registry();
-    let a = create_vpc(&registry, "a", "10.1.0.0/16").await;
-    let b = create_vpc(&registry, "b", "10.2.0.0/16").await;
+    let mut state = State::new(DEPLOYMENT, "drift", Some("dev"));
+    let a = create_vpc(&registry, "a", "10.1.0.0/16", &state.lineage).await;
+    let b = create_vpc(&registry, "b", "10.2.0.0/16", &state.lineage).await;
     let ec2 = moto.ec2();
     let shared = ec2
         .create_vpc()
@@ -100,7 +103,6 @@ async fn setup(moto: &MotoSession, shared_extra: &str) -> Setup {
     let lock = backend
         .lock(DEPLOYMENT, "test", std::time::Duration::ZERO)
         .unwrap();
-    let mut state = State::new(DEPLOYMENT, "drift", Some("dev"));
     for (name, live) in [("a", &a), ("b", &b)] {
         state
             .resources
@@ -143,8 +145,15 @@ async fn matching_account_plans_no_changes_with_one_batched_read() {
     let run = plan(&moto, &s, &["-o", "json"]).expect_code(0);
     let j = run.json();
     assert_eq!(j["refreshed"], true);
-    assert_eq!(j["calls"]["ec2:DescribeVpcs"], 1, "{}", j["calls"]);
-    assert_eq!(j["calls"].as_object().unwrap().len(), 1, "{}", j["calls"]);
+    // One DescribeVpcs reads all three; the look for other states' resources under this
+    // deployment name adds one tagged lookup per taggable kind, a DescribeVpcs among them.
+    assert_eq!(j["calls"]["ec2:DescribeVpcs"], 2, "{}", j["calls"]);
+    let calls = j["calls"].as_object().unwrap();
+    assert!(
+        calls.values().all(|n| n.as_u64().is_some_and(|n| n <= 2)),
+        "{}",
+        j["calls"]
+    );
     let shared = j["resource_changes"]
         .as_array()
         .unwrap()

@@ -436,3 +436,44 @@ fn unknown_address_is_a_coded_diagnostic() {
         "{j}"
     );
 }
+
+#[test]
+fn forget_removes_one_resource_from_the_state_and_nothing_else() {
+    let (dir, saved) = applied();
+    let run = state(dir.path(), &["forget", "subnet.public_a"]).expect_code(0);
+    assert!(
+        run.stdout.contains("Forgot `subnet.public_a`"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("subnet-fake-public_a"),
+        "{}",
+        run.stdout
+    );
+    let after = LocalBackend::new(dir.path())
+        .load(DEPLOYMENT)
+        .expect("the state reads")
+        .expect("a state");
+    let mut expected = saved.resources.clone();
+    expected.remove(
+        &"subnet.public_a"
+            .parse::<strata::Address>()
+            .expect("an address"),
+    );
+    assert_eq!(after.resources, expected);
+    assert_eq!(after.serial, saved.serial + 1);
+    assert_eq!(after.lineage, saved.lineage);
+
+    // Gone already, or never there: a coded error that changes nothing.
+    let run = state(dir.path(), &["forget", "subnet.public_a", "-o", "json"]).expect_code(1);
+    assert_eq!(
+        run.json()["error"]["code"],
+        "strata::state::no_such_resource"
+    );
+    let again = LocalBackend::new(dir.path())
+        .load(DEPLOYMENT)
+        .expect("the state reads")
+        .expect("a state");
+    assert_eq!(again.serial, after.serial);
+}

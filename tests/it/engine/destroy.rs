@@ -5,10 +5,16 @@ use super::{addr, ids, listed, names, opts, stack, Harness, STACK};
 use crate::support::fake_kind::FakeOp;
 use std::collections::BTreeMap;
 use strata::engine::events::Event;
-use strata::engine::{destroy, OnFailure};
+use strata::engine::{destroy, OnFailure, Unrecorded};
 use strata::provider::{ErrorClass, LiveResource};
 use strata::state::{Provenance, ResourceState};
 use strata::Value;
+
+/// `--include-orphans`.
+const DELETE_ORPHANS: Unrecorded = Unrecorded {
+    delete_orphans: true,
+    adopt_foreign: false,
+};
 
 #[tokio::test]
 async fn destroy_deletes_dependents_first_and_keeps_reused_resources() {
@@ -42,9 +48,14 @@ async fn destroy_deletes_dependents_first_and_keeps_reused_resources() {
     );
     h.fake.log().reset();
 
-    let (report, state, orphans) = destroy(&h.ctx(), state, false, &opts(4, OnFailure::Rollback))
-        .await
-        .expect("destroy runs");
+    let (report, state, orphans) = destroy(
+        &h.ctx(),
+        state,
+        Unrecorded::default(),
+        &opts(4, OnFailure::Rollback),
+    )
+    .await
+    .expect("destroy runs");
     assert!(report.succeeded(), "{:?}", report.failed);
     assert!(orphans.is_empty(), "{orphans:?}");
     assert_eq!(
@@ -74,16 +85,22 @@ async fn orphans_are_listed_and_deleted_only_when_asked() {
         .apply_fresh(&opts(4, OnFailure::Rollback))
         .await
         .expect("the apply runs");
-    // Left by a run killed before it could record it.
+    // Left by a run of this state killed before it could record it.
     let tags = BTreeMap::from([
         ("strata:deployment".to_string(), STACK.to_string()),
         ("strata:address".to_string(), "fake_thing.lost".to_string()),
+        ("strata:lineage".to_string(), state.lineage.clone()),
     ]);
     let lost = h.fake.cloud().create(&BTreeMap::new(), &tags).id;
 
-    let (report, state, orphans) = destroy(&h.ctx(), state, false, &opts(4, OnFailure::Rollback))
-        .await
-        .expect("destroy runs");
+    let (report, state, orphans) = destroy(
+        &h.ctx(),
+        state,
+        Unrecorded::default(),
+        &opts(4, OnFailure::Rollback),
+    )
+    .await
+    .expect("destroy runs");
     assert!(report.succeeded(), "{:?}", report.failed);
     assert_eq!(listed(&report.deleted), names(&["a"]));
     assert_eq!(orphans.len(), 1);
@@ -91,9 +108,14 @@ async fn orphans_are_listed_and_deleted_only_when_asked() {
     assert_eq!(orphans[0].id, lost);
     assert_eq!(h.fake.cloud().addresses(), names(&["lost"]));
 
-    let (report, _, orphans) = destroy(&h.ctx(), state, true, &opts(4, OnFailure::Rollback))
-        .await
-        .expect("destroy runs");
+    let (report, _, orphans) = destroy(
+        &h.ctx(),
+        state,
+        DELETE_ORPHANS,
+        &opts(4, OnFailure::Rollback),
+    )
+    .await
+    .expect("destroy runs");
     assert!(report.succeeded(), "{:?}", report.failed);
     assert_eq!(orphans.len(), 1);
     assert_eq!(listed(&report.deleted), names(&["lost"]));
@@ -127,9 +149,14 @@ async fn a_resource_of_a_kind_this_build_lacks_is_reported_not_silently_kept() {
     h.backend.save(&h.lock, &mut state).expect("state saved");
     let recorded = ids(&state);
 
-    let (report, state, _) = destroy(&h.ctx(), state, false, &opts(1, OnFailure::Rollback))
-        .await
-        .expect("destroy runs");
+    let (report, state, _) = destroy(
+        &h.ctx(),
+        state,
+        Unrecorded::default(),
+        &opts(1, OnFailure::Rollback),
+    )
+    .await
+    .expect("destroy runs");
     assert!(!report.succeeded(), "a resource was left: {report:?}");
     assert_eq!(report.failed.len(), 1, "{:?}", report.failed);
     assert_eq!(report.failed[0].class, ErrorClass::Unsupported);

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use strata::engine::events::Event;
 use strata::engine::journal::{self as journal_file, Entry, Op};
-use strata::engine::{reconcile, EngineError, OnFailure};
+use strata::engine::{reconcile, EngineError, OnFailure, Unrecorded};
 use strata::state::State;
 use tokio::sync::Barrier;
 
@@ -352,9 +352,14 @@ async fn a_lost_intent_calls_nothing_and_stops_the_run() {
             r.proceed()
         }
     });
-    let err = strata::engine::destroy(&h.ctx(), state, false, &opts(4, OnFailure::Rollback))
-        .await
-        .expect_err("the journal cannot be written");
+    let err = strata::engine::destroy(
+        &h.ctx(),
+        state,
+        Unrecorded::default(),
+        &opts(4, OnFailure::Rollback),
+    )
+    .await
+    .expect_err("the journal cannot be written");
     assert!(is_disk_full(&err), "{err:?}");
     assert_eq!(
         h.fake.count(FakeOp::Delete),

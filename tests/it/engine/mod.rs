@@ -4,6 +4,7 @@
 
 mod converge;
 mod destroy;
+mod identity;
 mod journal;
 mod reconcile;
 mod replace;

@@ -24,6 +24,16 @@ fn tags_of(name: &str) -> BTreeMap<String, String> {
 
 /// Append an intent written long ago (past the in-flight grace), never answered.
 fn old_unanswered_create(h: &Harness, seq: u64, name: &str) {
+    old_unanswered_create_tagged(h, seq, name, tags_of(name));
+}
+
+/// [`old_unanswered_create`], journaled with these tags.
+pub(super) fn old_unanswered_create_tagged(
+    h: &Harness,
+    seq: u64,
+    name: &str,
+    tags: BTreeMap<String, String>,
+) {
     let line = serde_json::to_string(&Entry::Intent {
         seq,
         op: Op::Create,
@@ -31,7 +41,7 @@ fn old_unanswered_create(h: &Harness, seq: u64, name: &str) {
         kind: "fake_thing".into(),
         id: None,
         token: format!("token-{name}"),
-        tags: tags_of(name),
+        tags,
         identity: BTreeMap::new(),
         at: "2020-01-01T00:00:00Z".into(),
     })

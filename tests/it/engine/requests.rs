@@ -7,7 +7,7 @@
 use super::{addr, ids, names, opts, Harness};
 use crate::support::fake_kind::{error, FakeOp, Proceed};
 use std::sync::{Arc, Mutex};
-use strata::engine::{destroy, OnFailure};
+use strata::engine::{destroy, OnFailure, Unrecorded};
 use strata::provider::ErrorClass;
 use strata::Value;
 use tokio::sync::Notify;
@@ -112,9 +112,14 @@ async fn destroy_asks_for_the_recorded_id_and_attributes() {
         let answer = r.proceed();
         async move { answer }
     });
-    let (report, state, _) = destroy(&h.ctx(), state, false, &opts(1, OnFailure::Keep))
-        .await
-        .expect("destroy runs");
+    let (report, state, _) = destroy(
+        &h.ctx(),
+        state,
+        Unrecorded::default(),
+        &opts(1, OnFailure::Keep),
+    )
+    .await
+    .expect("destroy runs");
     assert!(report.succeeded(), "{:?}", report.failed);
     assert!(state.resources.is_empty());
     assert_eq!(

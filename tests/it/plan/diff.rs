@@ -99,9 +99,13 @@ fn action(p: &Plan, address: &str) -> Action {
 }
 
 /// What a successful apply of `p` would have recorded: every planned `after`, unknowns filled
-/// with values derived from the address, ids `id-<address>`.
+/// with values derived from the address, ids `id-<address>`, in the state the plan was made
+/// against (its lineage kept), or a new one.
 fn applied(d: &Deployment, p: &Plan) -> State {
     let mut state = State::new(&d.name, &d.stack.name, Some("dev"));
+    if let Some(planned_against) = &p.state {
+        state.lineage = planned_against.lineage.clone();
+    }
     for c in &p.resource_changes {
         let Some(after) = &c.after else { continue };
         let fill = |k: &str, v: &Value| match v {
@@ -172,7 +176,38 @@ fn first_plan_creates_everything_and_reads_reused_resources() {
     assert_eq!(tags["strata:deployment"], Value::str("app-dev"));
     assert_eq!(tags["strata:address"], Value::str("subnet.a"));
     assert_eq!(tags["Project"], Value::str("app"));
+    // No state yet, so no lineage yet: apply makes both before it creates anything.
+    assert_eq!(tags["strata:lineage"], Value::Unknown);
     assert!(text(&p).contains("Plan: 5 to add, 0 to change, 0 to replace, 0 to destroy."));
+}
+
+#[test]
+fn created_resources_are_tagged_with_the_state_lineage() {
+    let d = load_with(STACK, TIER);
+    let state = State::new(&d.name, &d.stack.name, Some("dev"));
+    let p = run(&d, Some(&state));
+    for c in p
+        .resource_changes
+        .iter()
+        .filter(|c| c.action == Action::Create)
+    {
+        let Some(Value::Map(tags)) = c.after.as_ref().and_then(|a| a.get("tags")) else {
+            panic!("{} has no tags", c.address)
+        };
+        assert_eq!(
+            tags["strata:lineage"],
+            Value::str(&state.lineage),
+            "{}",
+            c.address
+        );
+    }
+    // Reused resources are only read: strata tags nothing it does not own.
+    let shared = p
+        .resource_changes
+        .iter()
+        .find(|c| c.address == Address::new("vpc", "shared"))
+        .unwrap();
+    assert!(!shared.after.as_ref().unwrap().contains_key("tags"));
 }
 
 #[test]
@@ -300,6 +335,31 @@ fn reused_resources_are_never_deleted() {
     assert_eq!(shared.action, Action::NoOp);
     assert!(shared.reason.as_deref().unwrap().contains("never deleted"));
     assert_eq!(p.summary.destroy, 0);
+}
+
+#[test]
+fn a_reused_resource_the_configuration_now_manages_is_refused_not_updated_or_replaced() {
+    let d = load_with(STACK, TIER);
+    let state = converge(&d);
+    assert_eq!(
+        state.resources[&Address::new("vpc", "shared")].provenance,
+        Provenance::Reused
+    );
+    // `existing` removed, the address kept: without the rule this plans a replace (a new
+    // cidr_block) or an update of what strata never owned.
+    for settings in [
+        "cidr_block = \"10.9.0.0/16\"\n",
+        "cidr_block = \"10.9.0.0/16\"\nenable_dns_hostnames = true\n",
+    ] {
+        let managed = STACK.replace("existing = \"vpc-0shared\"\n", settings);
+        let (code, text) = plan_error(&load_with(&managed, TIER), Some(&state));
+        assert_eq!(code, "strata::plan::reused_is_sacred", "{text}");
+        assert!(
+            text.contains("`vpc.shared` is recorded as reused (`vpc-0shared`)"),
+            "{text}"
+        );
+        assert!(text.contains("strata state forget vpc.shared"), "{text}");
+    }
 }
 
 #[test]
