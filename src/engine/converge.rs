@@ -23,17 +23,23 @@ pub struct Differences {
     pub replace: Vec<String>,
 }
 
-/// What of `desired` the live resource does not hold. Attributes the kind cannot read back
-/// (absent from the live read: write-only ones) are taken as holding: they went with the
-/// create call, and nothing can tell otherwise.
+/// What of `desired` the live resource does not hold. An attribute absent from the live read
+/// is one the kind's batched read cannot return (a VPC's DNS settings) or an empty value it
+/// leaves out: an in-place one is applied again, since the call that sets it may be the one
+/// that failed, and setting it to what it is costs nothing; a replace-forcing one went with the
+/// create call itself (an image, a key's material) and is taken as holding.
 pub fn differences(schema: &KindSchema, live: &LiveResource, desired: &Attrs) -> Differences {
     let have = live_attrs(live, Some(schema));
     let mut out = Differences::default();
     for attr in schema.attrs.iter().filter(|a| a.settable()) {
-        let (Some(want), Some(have)) = (desired.get(attr.name), have.get(attr.name)) else {
+        let Some(want) = desired.get(attr.name) else {
             continue;
         };
-        if have.covers(want) {
+        let holds = match have.get(attr.name) {
+            Some(have) => have.covers(want),
+            None => attr.on_change == OnChange::Replace,
+        };
+        if holds {
             continue;
         }
         match attr.on_change {

@@ -1,7 +1,9 @@
 //! Kill -9 at any instant: `strata apply` is SIGKILLed at 20+ points across a run (between a
 //! create call and its state write included), then run again; the account must end with each
-//! planned resource exactly once, and destroy must leave nothing tagged with the deployment.
+//! planned resource exactly once, converged (the next plan is empty and the live account matches
+//! the configuration), and destroy must leave nothing tagged with the deployment.
 
+use crate::support::live::assert_dev_tier_converged;
 use crate::support::moto::{http, moto, MotoSession};
 use crate::support::proxy::Proxy;
 use crate::support::TempProject;
@@ -158,6 +160,15 @@ async fn killed_applies_are_finished_by_the_next_run_without_duplicates_or_orpha
         for (address, n) in counts(&moto).await {
             assert_eq!(n, 1, "kill {i} after {delay:?}: {address} exists {n} times");
         }
+        // Finished, and finished right: the next plan is empty and the account is as
+        // configured (rules, associations, attributes), not merely populated.
+        assert_dev_tier_converged(
+            &moto,
+            project.path(),
+            state.path(),
+            &format!("kill {i} after {delay:?}"),
+        )
+        .await;
         run_to_end(&project, state.path(), &moto.endpoint, "destroy");
         for (address, n) in counts(&moto).await {
             assert_eq!(n, 0, "kill {i}: {address} left after destroy");

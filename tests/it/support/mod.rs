@@ -9,6 +9,7 @@ pub mod fake_apply;
 pub mod fake_kind;
 pub mod fixtures;
 pub mod kinds;
+pub mod live;
 pub mod moto;
 pub mod project;
 pub mod proxy;
