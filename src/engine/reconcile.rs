@@ -8,12 +8,15 @@
 //! dropped; so is an unanswered create not found, whose idempotency token the next create of
 //! the same address reuses.
 
+use super::converge::{converge, read_back};
 use super::events::Event;
 use super::journal::{self, Journal, Op, Pending};
 use super::record::recorded;
 use super::{EngineError, RunContext};
 use crate::plan::diff::{apply_attrs, TAG_ADDRESS, TAG_DEPLOYMENT, TAG_LINEAGE};
 use crate::plan::refresh::live_attrs;
+use crate::provider::retry::RetryPolicy;
+use crate::provider::{Attrs, LiveResource, ResourceKind};
 use crate::state::{ResourceState, State};
 use std::collections::BTreeMap;
 
@@ -97,9 +100,8 @@ pub async fn reconcile(ctx: &RunContext<'_>, state: &mut State) -> Result<usize,
                         address: p.address.to_string(),
                         id: live.id.clone(),
                     });
-                    state
-                        .resources
-                        .insert(p.address.clone(), adopted(ctx, state, &p.address, &live));
+                    let entry = adopted(ctx, state, &p.address, kind.as_ref(), live).await?;
+                    state.resources.insert(p.address.clone(), entry);
                     changed = true;
                 } else if !p.answered && ctx.deployment.resources.contains_key(&p.address) {
                     // Not visible, but the call may have landed where a read cannot see it
@@ -136,23 +138,62 @@ pub async fn reconcile(ctx: &RunContext<'_>, state: &mut State) -> Result<usize,
     Ok(pending.len())
 }
 
-/// The state entry of a resource an interrupted create made: what is read live (so that the
-/// plan that follows applies whatever the create had not done yet), and the configured values
-/// only of attributes the kind cannot read back.
-fn adopted(
+/// The state entry of a resource an interrupted create made, converged first: the calls the
+/// create had not made yet (rules, associations, attributes its read cannot return) are made
+/// now, then the resource is read back. When the configuration cannot be evaluated yet (a
+/// dependency is missing), it is recorded as read and the plan that follows finishes it.
+async fn adopted(
     ctx: &RunContext<'_>,
     state: &State,
     address: &crate::Address,
-    live: &crate::provider::LiveResource,
-) -> ResourceState {
-    let desired = apply_attrs(ctx.deployment, address, state, ctx.registry).unwrap_or_default();
+    kind: &dyn ResourceKind,
+    live: LiveResource,
+) -> Result<ResourceState, EngineError> {
     let dependencies = ctx
         .deployment
         .resources
         .get(address)
         .map(|r| r.dependencies().into_iter().map(|(d, _)| d).collect())
         .unwrap_or_default();
-    recorded(address, live, &desired, dependencies, ctx.registry, None)
+    let Ok(desired) = apply_attrs(ctx.deployment, address, state, ctx.registry) else {
+        let mut attributes = live_attrs(&live, Some(kind.schema()));
+        attributes.remove("id");
+        let now = crate::state::now_rfc3339();
+        return Ok(ResourceState {
+            address: address.clone(),
+            kind: address.kind.clone(),
+            id: Some(live.id),
+            attributes,
+            dependencies,
+            provenance: crate::state::Provenance::Created,
+            created_at: now.clone(),
+            updated_at: now,
+        });
+    };
+    let attrs: Attrs = desired
+        .iter()
+        .map(|(k, v)| (k.clone(), v.value.clone()))
+        .collect();
+    let tags: BTreeMap<String, String> = match attrs.get("tags") {
+        Some(crate::Value::Map(m)) => m
+            .iter()
+            .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+            .collect(),
+        _ => BTreeMap::new(),
+    };
+    let retry = RetryPolicy::default();
+    let converged = converge(kind, address, live, &attrs, &tags, &retry, &mut |_, _| {})
+        .await
+        .map_err(EngineError::Provider)?;
+    let fresh = read_back(kind, converged, &retry).await;
+    Ok(recorded(
+        address,
+        &fresh,
+        &desired,
+        dependencies,
+        ctx.registry,
+        None,
+    ))
 }
 
 /// Keep an intent that cannot be settled now, and say why.

@@ -82,7 +82,15 @@ async fn an_answered_create_missing_from_state_is_found_by_tags_and_adopted() {
     let mut state = h.fresh_state();
     let settled = reconcile(&h.ctx(), &mut state).await.expect("reconciles");
     assert_eq!(settled, 1);
-    assert_eq!(h.fake.log().lines(), ["find_tagged fake_thing.a"]);
+    // Adopted, then converged: it lacks the lineage tag the create would have set.
+    assert_eq!(
+        h.fake.log().lines(),
+        [
+            "find_tagged fake_thing.a",
+            "update fake_thing.a",
+            "read fake_thing.a"
+        ]
+    );
     let rs = &state.resources[&addr("a")];
     assert_eq!(rs.id.as_deref(), Some(id.as_str()));
     assert_eq!(rs.provenance, Provenance::Created);
@@ -106,7 +114,12 @@ async fn an_old_unanswered_create_that_never_happened_records_nothing() {
     assert_eq!(settled, 2);
     assert_eq!(
         h.fake.log().lines(),
-        ["find_tagged fake_thing.a", "find_tagged fake_thing.b"]
+        [
+            "find_tagged fake_thing.a",
+            "find_tagged fake_thing.b",
+            "update fake_thing.b",
+            "read fake_thing.b"
+        ]
     );
     // `b`'s call landed, `a`'s never did.
     assert_eq!(
