@@ -1,7 +1,8 @@
 //! Every shipped tier of the AI stack applies, plans clean and destroys cleanly against the
-//! emulator, through the real SDK. (`tests/apply_moto.rs` covers the dev tier in depth.)
+//! emulator, through the real SDK and a strict proxy (`moto_strict`) that refuses what AWS
+//! would. (`tests/apply_moto.rs` covers the dev tier in depth.)
 
-use crate::support::moto::{moto, MotoSession};
+use crate::support::moto::{moto_strict, MotoSession};
 use crate::support::{strata, TempProject};
 
 /// Live VPCs, instances, load balancers and file systems tagged with the deployment.
@@ -63,7 +64,7 @@ async fn tagged(moto: &MotoSession, deployment: &str) -> Vec<String> {
 }
 
 async fn tier_round_trip(tier: &str, edit: Option<(&str, &str)>) {
-    let moto = moto();
+    let moto = moto_strict();
     let project = TempProject::new();
     if let Some((from, to)) = edit {
         project.edit(&format!("tiers/{tier}.toml"), from, to);

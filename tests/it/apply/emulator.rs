@@ -1,7 +1,8 @@
 //! `strata apply` and `strata destroy` against the AWS emulator, through the real SDK, with a
-//! fault-injecting proxy where the emulator is silent (throttling, failures, call order).
+//! fault-injecting proxy where the emulator is silent (throttling, failures, call order). The
+//! emulator sits behind a strict proxy (`moto_strict`) that refuses what AWS would refuse.
 
-use crate::support::moto::{moto, MotoSession};
+use crate::support::moto::{moto_strict, MotoSession};
 use crate::support::proxy::{Proxy, Times};
 use crate::support::{strata, Run, TempProject};
 use std::time::Duration;
@@ -107,7 +108,7 @@ async fn hosts(moto: &MotoSession) -> usize {
 
 #[tokio::test]
 async fn apply_then_plan_is_clean_then_destroy_leaves_nothing() {
-    let moto = moto();
+    let moto = moto_strict();
     let project = TempProject::new();
     let state = tempfile::tempdir().unwrap();
     let run = apply(&project, state.path(), &moto.endpoint, &[]).expect_code(0);
@@ -131,7 +132,7 @@ async fn apply_then_plan_is_clean_then_destroy_leaves_nothing() {
 
 #[tokio::test]
 async fn throttled_apply_succeeds_and_reports_retries() {
-    let moto = moto();
+    let moto = moto_strict();
     let proxy = Proxy::start(moto.port);
     proxy.throttle(0.3, 7);
     let project = TempProject::new();
@@ -180,7 +181,7 @@ async fn throttled_apply_succeeds_and_reports_retries() {
 
 #[tokio::test]
 async fn permanent_failure_rolls_back_a_first_deployment() {
-    let moto = moto();
+    let moto = moto_strict();
     let ec2 = moto.ec2();
     // A VPC that exists before strata: the stack reuses it, rollback must not touch it.
     let shared = ec2
@@ -244,7 +245,7 @@ async fn permanent_failure_rolls_back_a_first_deployment() {
 
 #[tokio::test]
 async fn destroy_runs_in_reverse_dependency_order() {
-    let moto = moto();
+    let moto = moto_strict();
     let project = TempProject::new();
     let state = tempfile::tempdir().unwrap();
     apply(&project, state.path(), &moto.endpoint, &[]).expect_code(0);
@@ -256,7 +257,9 @@ async fn destroy_runs_in_reverse_dependency_order() {
             .position(|o| o == op)
             .unwrap_or_else(|| panic!("{op} not called: {ops:?}"))
     };
-    // moto would accept any order: only this record proves it.
+    // moto would accept any order: only this record proves it, and the strict proxy behind
+    // the recording one refused nothing (every delete found its dependents already gone).
+    assert_eq!(moto.refusals(), Vec::<(String, String)>::new());
     assert!(
         at("ec2:TerminateInstances") < at("ec2:DeleteSubnet"),
         "{ops:?}"
@@ -295,7 +298,7 @@ async fn destroy_runs_in_reverse_dependency_order() {
 
 #[tokio::test]
 async fn a_second_apply_is_refused_naming_the_lock_holder() {
-    let moto = moto();
+    let moto = moto_strict();
     let project = TempProject::new();
     let state = tempfile::tempdir().unwrap();
     let backend = strata::state::LocalBackend::new(state.path());
@@ -341,7 +344,7 @@ async fn vpc_owner(moto: &MotoSession) -> Option<String> {
 
 #[tokio::test]
 async fn rollback_returns_to_the_previous_configuration() {
-    let moto = moto();
+    let moto = moto_strict();
     let project = TempProject::new();
     let state = tempfile::tempdir().unwrap();
     let rollback = |extra: &[&str]| {

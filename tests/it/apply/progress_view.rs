@@ -1,8 +1,9 @@
 //! How `strata apply` and `strata destroy` show progress: plain lines when stderr is not a
 //! terminal, the live view (permanent lines above spinners, a summary) on a pseudo-terminal
-//! driven by util-linux `script`, colour only when allowed.
+//! driven by util-linux `script`, colour only when allowed. The emulator sits behind a strict
+//! proxy (`moto_strict`).
 
-use crate::support::moto::moto;
+use crate::support::moto::moto_strict;
 use crate::support::{strata, TempProject};
 use std::path::Path;
 use std::process::Command;
@@ -12,7 +13,7 @@ const COLOURS: [&str; 3] = ["\x1b[32m", "\x1b[31m", "\x1b[1;31m"];
 
 #[test]
 fn off_a_terminal_apply_and_destroy_print_plain_lines() {
-    let moto = moto();
+    let moto = moto_strict();
     let project = TempProject::new();
     let state = tempfile::tempdir().unwrap();
     let run = strata(project.path())
@@ -116,7 +117,7 @@ fn without_escapes(drawn: &str) -> String {
 
 #[test]
 fn on_a_terminal_apply_draws_the_live_view_and_no_colour_honours_no_color() {
-    let moto = moto();
+    let moto = moto_strict();
     let project = TempProject::new();
     let state = tempfile::tempdir().unwrap();
     let drawn = on_terminal(

@@ -1,7 +1,8 @@
 //! `strata apply --wait-healthy` against the emulator: the services' health endpoints are
-//! stand-ins on 127.0.0.1 (the emulator's instance addresses must never be contacted).
+//! stand-ins on 127.0.0.1 (the emulator's instance addresses must never be contacted). The
+//! emulator sits behind a strict proxy (`moto_strict`).
 
-use crate::support::moto::moto;
+use crate::support::moto::moto_strict;
 use crate::support::{strata, Run, TempProject};
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -57,7 +58,7 @@ fn apply(project: &TempProject, state: &std::path::Path, endpoint: &str) -> Run 
 
 #[tokio::test]
 async fn wait_healthy_passes_when_the_services_answer() {
-    let moto = moto();
+    let moto = moto_strict();
     let port = service(200);
     let project = project_checking(&format!("http://127.0.0.1:{port}/healthz"));
     let state = tempfile::tempdir().unwrap();
@@ -67,7 +68,7 @@ async fn wait_healthy_passes_when_the_services_answer() {
 
 #[tokio::test]
 async fn wait_healthy_fails_without_rolling_back() {
-    let moto = moto();
+    let moto = moto_strict();
     let port = service(503);
     let project = project_checking(&format!("http://127.0.0.1:{port}/healthz"));
     let state = tempfile::tempdir().unwrap();

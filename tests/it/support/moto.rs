@@ -4,7 +4,15 @@
 //!
 //! Tests in one process share the server, so [`moto`] also serialises them (under nextest each
 //! test is its own process with its own server).
+//!
+//! [`moto_strict`] puts a strict proxy (see `proxy::strict`) in front of the server: the
+//! session's endpoint and port are then the proxy's, so everything the test points at the
+//! session — the `strata` binary through `AWS_ENDPOINT_URL`, registries, SDK clients, even a
+//! fault proxy started on `moto.port` — is refused what AWS would refuse. Setting
+//! `STRATA_TEST_STRICT=1` makes every [`moto`] session strict, to try a whole area that way
+//! (`STRATA_TEST_STRICT_DELAY_MS=N` also turns on its simulated AWS delays, N ms each).
 
+use super::proxy::{FaultKind, Proxy};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -25,15 +33,50 @@ static SERIAL: Mutex<()> = Mutex::new(());
 
 /// Exclusive use of the emulator for one test, freshly reset.
 pub struct MotoSession {
+    /// The strict proxy in front of the emulator, in a strict session (dropped before the lock).
+    pub strict: Option<Proxy>,
     _guard: MutexGuard<'static, ()>,
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (the strict proxy's in a strict session).
     pub endpoint: String,
-    /// Port on loopback.
+    /// Port on loopback (the strict proxy's in a strict session).
     pub port: u16,
 }
 
-/// Start (once) and reset the emulator, and hold it for the calling test.
+/// Start (once) and reset the emulator, and hold it for the calling test; strict when
+/// `STRATA_TEST_STRICT=1` (see [`moto_strict`]).
 pub fn moto() -> MotoSession {
+    let session = plain_session();
+    if std::env::var("STRATA_TEST_STRICT").is_ok_and(|v| v == "1") {
+        session.into_strict()
+    } else {
+        session
+    }
+}
+
+/// Like [`moto`], behind a strict proxy with its delays off; the proxy is `moto.strict`, to
+/// set delays on or read what it refused.
+pub fn moto_strict() -> MotoSession {
+    plain_session().into_strict()
+}
+
+/// A strict session tells what it refused, so that a failing test's output says why.
+impl Drop for MotoSession {
+    fn drop(&mut self) {
+        let Some(proxy) = &self.strict else { return };
+        for call in proxy.record() {
+            if let Some(fault) = call.fault.filter(|f| f.kind == FaultKind::Strict) {
+                eprintln!(
+                    "strict proxy refused {} with {}: {}",
+                    call.operation,
+                    fault.code.unwrap_or_default(),
+                    fault.message.unwrap_or_default()
+                );
+            }
+        }
+    }
+}
+
+fn plain_session() -> MotoSession {
     let server = match SERVER.get_or_init(start) {
         Ok(s) => s,
         Err(e) => panic!("the AWS emulator could not start: {e}"),
@@ -43,6 +86,7 @@ pub fn moto() -> MotoSession {
         .unwrap_or_else(|e| panic!("moto reset failed: {e}"));
     assert_eq!(status, 200, "moto reset answered {status}: {body}");
     MotoSession {
+        strict: None,
         _guard: guard,
         endpoint: server.endpoint.clone(),
         port: server.port,
@@ -50,6 +94,35 @@ pub fn moto() -> MotoSession {
 }
 
 impl MotoSession {
+    /// The same session with a strict proxy in front of the emulator; its delays are off
+    /// unless `STRATA_TEST_STRICT_DELAY_MS=N` sets them all to N ms.
+    fn into_strict(mut self) -> MotoSession {
+        let proxy = Proxy::start_strict(self.port);
+        if let Some(ms) = std::env::var("STRATA_TEST_STRICT_DELAY_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            let delay = Duration::from_millis(ms);
+            proxy
+                .strict()
+                .not_found_after_create(delay)
+                .profile_propagation(delay)
+                .interfaces_drain(delay);
+        }
+        self.endpoint = proxy.endpoint();
+        self.port = proxy.port();
+        self.strict = Some(proxy);
+        self
+    }
+
+    /// What the strict proxy refused so far, operation and code; empty in a plain session.
+    pub fn refusals(&self) -> Vec<(String, String)> {
+        self.strict
+            .as_ref()
+            .map(|p| p.refusals())
+            .unwrap_or_default()
+    }
+
     /// Settings that point the real SDK at the emulator.
     pub fn settings(&self) -> AwsSettings {
         AwsSettings {

@@ -18,10 +18,12 @@
 mod faults;
 mod http;
 mod operation;
+pub mod strict;
 
 pub use faults::{FaultKind, Injected, ThrottleStyle, Times};
 pub use http::{Request, Response};
 pub use operation::{detect, Protocol};
+pub use strict::Strict;
 
 use super::moto::MotoSession;
 use faults::Rules;
@@ -62,6 +64,14 @@ impl Call {
             .as_ref()
             .is_some_and(|f| f.kind == FaultKind::Throttled)
     }
+
+    /// The code strict mode refused the call with, if it did.
+    pub fn refused(&self) -> Option<&str> {
+        self.fault
+            .as_ref()
+            .filter(|f| f.kind == FaultKind::Strict)
+            .and_then(|f| f.code.as_deref())
+    }
 }
 
 /// Rules and record behind one lock, so the record's order is the order faults were decided.
@@ -75,6 +85,8 @@ struct State {
     response_headers: Vec<Vec<(String, String)>>,
     /// Give every `ETag` answered a value of its own (see [`Proxy::vary_etags`]).
     vary_etags: bool,
+    /// Strict mode's switches and memory (see [`Proxy::strict`]).
+    strict: strict::StrictState,
 }
 
 /// What the accepting and serving threads share with the handle.
@@ -168,6 +180,46 @@ impl Proxy {
             .fail(operation, times.into(), code, status);
     }
 
+    /// Answer the next `n` calls of `operation` (exact, or a prefix ending in `*`) with the
+    /// service's own throttling error, framed as [`Proxy::throttle`] frames it: sugar over
+    /// [`Proxy::fail`] for "throttle the second call of X", e.g.
+    /// `proxy.throttle_op("ec2:AuthorizeSecurityGroupIngress", 1)`.
+    pub fn throttle_op(&self, operation: &str, n: u32) {
+        self.state().rules.throttle_op(operation, Times::Next(n));
+    }
+
+    /// Switch strict mode on: from now on the proxy refuses what AWS refuses and moto forgives
+    /// (see [`strict`] for the rules), recording each refusal as [`FaultKind::Strict`]. The
+    /// returned handle sets the simulated delays (all off by default):
+    /// `proxy.strict().not_found_after_create(Duration::from_millis(300))`.
+    /// `fail` and throttle rules are decided first; strict mode only judges what they let by.
+    pub fn strict(&self) -> Strict<'_> {
+        self.state()
+            .strict
+            .delays
+            .get_or_insert_with(strict::Delays::default);
+        Strict { proxy: self }
+    }
+
+    /// A proxy in front of moto with strict mode on (delays off), e.g. for a whole apply.
+    pub fn start_strict(upstream_port: u16) -> Proxy {
+        let proxy = Proxy::start(upstream_port);
+        proxy.strict();
+        proxy
+    }
+
+    /// The calls strict mode refused so far: operation and code, in order.
+    pub fn refusals(&self) -> Vec<(String, String)> {
+        self.state()
+            .calls
+            .iter()
+            .filter_map(|c| {
+                c.refused()
+                    .map(|code| (c.operation.clone(), code.to_string()))
+            })
+            .collect()
+    }
+
     /// Remove latency, throttling and every `fail` rule (the record stays).
     pub fn clear_faults(&self) {
         self.state().rules.clear();
@@ -208,7 +260,11 @@ impl Proxy {
 
     /// Make every `ETag` response header unique (`"<moto's etag>-<call number>"`), as CloudFront
     /// changes it with every configuration change; moto never does, so without this a caller
-    /// sending a stale ETag cannot be told from one sending the current one.
+    /// sending a stale ETag cannot be told from one sending the current one. The suffix is
+    /// taken off `If-Match` before forwarding, so a strict proxy behind this one still sees
+    /// its own ETags. Ignored while
+    /// strict mode is on: it gives each distribution a new ETag per accepted change and
+    /// refuses stale ones (see [`strict`]), which a new ETag per answer would contradict.
     pub fn vary_etags(&self) {
         self.state().vary_etags = true;
     }
@@ -266,7 +322,7 @@ impl Shared {
     /// Record `request`, apply the rules, and produce its answer.
     fn handle(&self, request: &Request) -> Response {
         let op = detect(request);
-        let (index, latency, fault) = {
+        let (index, latency, mut fault, strict) = {
             let mut state = self.state();
             let fault = state.rules.decide(&op);
             state.calls.push(Call {
@@ -277,14 +333,39 @@ impl Shared {
             });
             state.requests.push(request.clone());
             state.response_headers.push(Vec::new());
-            (state.calls.len() - 1, state.rules.latency, fault)
+            // Strict checks ask moto, so they run on a snapshot, without the lock.
+            let strict = match (&fault, state.strict.delays) {
+                (None, Some(delays)) => Some((delays, state.strict.memory.clone())),
+                _ => None,
+            };
+            (state.calls.len() - 1, state.rules.latency, fault, strict)
         };
         if !latency.is_zero() {
             std::thread::sleep(latency);
         }
+        let mut holds = Vec::new();
+        if let Some((delays, memory)) = strict {
+            let judged = strict::judge(&op, request, delays, &memory, self.upstream_port);
+            if let Some(refusal) = judged.refusal {
+                if let Some(call) = self.state().calls.get_mut(index) {
+                    call.fault = Some(refusal.clone());
+                }
+                fault = Some(refusal);
+            }
+            holds = judged.holds;
+        }
+        let varying = {
+            let state = self.state();
+            state.vary_etags && state.strict.delays.is_none()
+        };
+        let upstream_request = if varying {
+            unvaried_if_match(request)
+        } else {
+            request.clone()
+        };
         let response = match &fault {
             Some(f) => faults::error_response(&op, f),
-            None => self.forward(request).unwrap_or_else(|e| {
+            None => self.forward(&upstream_request).unwrap_or_else(|e| {
                 Response::new(
                     502,
                     "text/plain",
@@ -294,7 +375,11 @@ impl Shared {
         };
         let mut response = response;
         let mut state = self.state();
-        if state.vary_etags {
+        if state.strict.delays.is_some() {
+            if fault.is_none() {
+                strict::observe(&mut state.strict, &op, request, &mut response, holds);
+            }
+        } else if state.vary_etags {
             for (name, value) in response.headers.iter_mut() {
                 if name.eq_ignore_ascii_case("etag") {
                     *value = format!("{value}-{index}");
@@ -319,6 +404,23 @@ impl Shared {
         let mut reader = BufReader::new(upstream);
         http::read_response(&mut reader, request.method.eq_ignore_ascii_case("HEAD"))
     }
+}
+
+/// `request` with the `-<call number>` that [`Proxy::vary_etags`] appended taken off its
+/// `If-Match` again, so that what is upstream (moto, or a strict proxy that checks ETags)
+/// sees the ETag it answered itself.
+fn unvaried_if_match(request: &Request) -> Request {
+    let mut request = request.clone();
+    for (name, value) in request.headers.iter_mut() {
+        if name.eq_ignore_ascii_case("if-match") {
+            if let Some((etag, number)) = value.rsplit_once('-') {
+                if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) {
+                    *value = etag.to_string();
+                }
+            }
+        }
+    }
+    request
 }
 
 /// Accept client connections until the proxy is dropped.

@@ -42,6 +42,8 @@ pub enum FaultKind {
     Throttled,
     /// A `fail` rule matched.
     Failed,
+    /// Strict mode refused the call as AWS would (see `strict`).
+    Strict,
 }
 
 /// A fault the proxy injected instead of forwarding.
@@ -53,6 +55,17 @@ pub struct Injected {
     pub code: Option<String>,
     /// The HTTP status answered.
     pub status: u16,
+    /// The error message, when not the generic one of the kind.
+    pub message: Option<String>,
+}
+
+/// What a `fail` rule answers.
+#[derive(Debug, Clone)]
+enum Answer {
+    /// This code and status.
+    Error { code: String, status: u16 },
+    /// The throttling error of the called service (as [`ThrottleStyle::Protocol`]).
+    Throttling,
 }
 
 /// One `fail` rule.
@@ -60,8 +73,7 @@ pub struct Injected {
 struct FailRule {
     pattern: String,
     remaining: Times,
-    code: String,
-    status: u16,
+    answer: Answer,
 }
 
 /// The throttle setting.
@@ -101,8 +113,19 @@ impl Rules {
         self.fails.push(FailRule {
             pattern: pattern.to_string(),
             remaining: times,
-            code: code.to_string(),
-            status,
+            answer: Answer::Error {
+                code: code.to_string(),
+                status,
+            },
+        });
+    }
+
+    /// Answer calls matching `pattern` with their service's own throttling error.
+    pub fn throttle_op(&mut self, pattern: &str, times: Times) {
+        self.fails.push(FailRule {
+            pattern: pattern.to_string(),
+            remaining: times,
+            answer: Answer::Throttling,
         });
     }
 
@@ -124,10 +147,22 @@ impl Rules {
             if let Times::Next(n) = &mut rule.remaining {
                 *n -= 1;
             }
-            return Some(Injected {
-                kind: FaultKind::Failed,
-                code: Some(rule.code.clone()),
-                status: rule.status,
+            return Some(match &rule.answer {
+                Answer::Error { code, status } => Injected {
+                    kind: FaultKind::Failed,
+                    code: Some(code.clone()),
+                    status: *status,
+                    message: None,
+                },
+                Answer::Throttling => {
+                    let (code, status) = throttling_of(&op.protocol);
+                    Injected {
+                        kind: FaultKind::Throttled,
+                        code: Some(code.to_string()),
+                        status,
+                        message: None,
+                    }
+                }
             });
         }
         let throttle = self.throttle?;
@@ -146,6 +181,7 @@ impl Rules {
             kind: FaultKind::Throttled,
             code,
             status,
+            message: None,
         })
     }
 }
@@ -185,9 +221,10 @@ pub fn error_response(op: &Operation, fault: &Injected) -> Response {
         return Response::new(fault.status, "text/plain", Vec::new())
             .with_header("x-amzn-RequestId", &request_id);
     };
-    let message = match fault.kind {
-        FaultKind::Throttled => "Rate exceeded (injected by the test proxy)".to_string(),
-        FaultKind::Failed => format!("{code} (injected by the test proxy)"),
+    let message = match (&fault.message, fault.kind) {
+        (Some(message), _) => message.clone(),
+        (None, FaultKind::Throttled) => "Rate exceeded (injected by the test proxy)".to_string(),
+        (None, _) => format!("{code} (injected by the test proxy)"),
     };
     let fault_type = if fault.status >= 500 {
         "Receiver"

@@ -1,11 +1,15 @@
 //! The fault-injecting proxy, against moto through the real SDK: calls pass through unchanged,
 //! latency is added, throttling and named failures surface as correctly classified provider
 //! errors in every wire protocol, the retry policy rides out 30% throttling, and the record
-//! lists every call in order.
+//! lists every call in order. `strict` tests strict mode, rule by rule.
+
+mod strict;
 
 use crate::support::kinds::own_tags;
 use crate::support::moto::moto;
 use crate::support::proxy::{detect, FaultKind, Protocol, Proxy, Request, ThrottleStyle, Times};
+use crate::support::sdk::{sdk_config, REGION};
+use aws_config::retry::RetryConfig;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
@@ -369,6 +373,59 @@ async fn named_operation_fails_n_times_then_succeeds() {
     vpc.delete(&created.id, &Attrs::new())
         .await
         .expect("delete once the rule is gone");
+}
+
+#[tokio::test]
+async fn throttle_op_throttles_the_next_n_calls_of_one_operation() {
+    let moto = moto();
+    let proxy = Proxy::start(moto.port);
+    // The shared SDK configuration keeps the SDK's standard retries, which would hide the fault.
+    let config = sdk_config(&proxy.endpoint(), REGION)
+        .into_builder()
+        .retry_config(RetryConfig::disabled())
+        .build();
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    proxy.throttle_op("ec2:CreateVpc", 1);
+    let create = || ec2.create_vpc().cidr_block("10.12.0.0/16").send();
+    let err = classify("ec2:CreateVpc", create().await.expect_err("throttled once"));
+    assert_eq!(err.class, ErrorClass::Throttling, "{err}");
+    assert_eq!(err.code.as_deref(), Some("RequestLimitExceeded"));
+    let created = create().await.expect("the second call is forwarded");
+    ec2.delete_vpc()
+        .vpc_id(created.vpc().and_then(|v| v.vpc_id()).expect("vpc id"))
+        .send()
+        .await
+        .expect("other operations are not throttled");
+    let creates: Vec<_> = proxy
+        .record()
+        .into_iter()
+        .filter(|c| c.operation == "ec2:CreateVpc")
+        .collect();
+    assert_eq!(creates.len(), 2);
+    assert!(creates[0].throttled(), "{:?}", creates[0]);
+    assert_eq!(creates[0].status, Some(503));
+    assert!(!creates[1].faulted());
+
+    // A prefix, in another service's framing: IAM's query `Throttling` (HTTP 400).
+    proxy.throttle_op("iam:List*", 2);
+    let iam = aws_sdk_iam::Client::new(&config);
+    for _ in 0..2 {
+        let err = iam.list_roles().send().await.expect_err("throttled");
+        let err = classify("iam:ListRoles", err);
+        assert_eq!(err.class, ErrorClass::Throttling, "{err}");
+        assert_eq!(err.code.as_deref(), Some("Throttling"));
+    }
+    iam.list_roles().send().await.expect("the rule is spent");
+    let lists: Vec<_> = proxy
+        .record()
+        .into_iter()
+        .filter(|c| c.operation == "iam:ListRoles")
+        .map(|c| (c.throttled(), c.status))
+        .collect();
+    assert_eq!(
+        lists,
+        [(true, Some(400)), (true, Some(400)), (false, Some(200))]
+    );
 }
 
 #[tokio::test]
