@@ -72,6 +72,7 @@ pub struct Aws {
     cloudfront: OnceCell<aws_sdk_cloudfront::Client>,
     efs: OnceCell<aws_sdk_efs::Client>,
     ssm: OnceCell<aws_sdk_ssm::Client>,
+    global_tagging: OnceCell<aws_sdk_resourcegroupstagging::Client>,
     /// Set once the `--profile` named has been found in the shared files.
     profile_found: OnceCell<()>,
 }
@@ -119,6 +120,7 @@ impl Aws {
             cloudfront: OnceCell::new(),
             efs: OnceCell::new(),
             ssm: OnceCell::new(),
+            global_tagging: OnceCell::new(),
             profile_found: OnceCell::new(),
         }
     }
@@ -249,7 +251,29 @@ impl Aws {
     client!(cloudfront, cloudfront, aws_sdk_cloudfront);
     client!(efs, efs, aws_sdk_efs);
     client!(ssm, ssm, aws_sdk_ssm);
+
+    /// The Resource Groups Tagging API client of `us-east-1`, built on first use: AWS reports
+    /// CloudFront's global resources there only, whatever the session's region.
+    pub async fn global_tagging(
+        &self,
+    ) -> Result<&aws_sdk_resourcegroupstagging::Client, ProviderError> {
+        let config = self.sdk_config().await?;
+        let stats = self.stats.clone();
+        Ok(self
+            .global_tagging
+            .get_or_init(|| async move {
+                let conf = aws_sdk_resourcegroupstagging::config::Builder::from(config)
+                    .region(Region::new(GLOBAL_REGION))
+                    .interceptor(CountCalls::new(stats))
+                    .build();
+                aws_sdk_resourcegroupstagging::Client::from_conf(conf)
+            })
+            .await)
+    }
 }
+
+/// The region of AWS's global services (CloudFront, and the tagging API's view of it).
+const GLOBAL_REGION: &str = "us-east-1";
 
 #[cfg(test)]
 mod tests {

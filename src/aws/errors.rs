@@ -18,6 +18,11 @@ const THROTTLING: &[&str] = &[
     "SlowDown",
     "PriorRequestNotComplete",
     "EC2ThrottledException",
+    // IAM: another request is changing the same entity (two roles' policies attached at once,
+    // a profile whose role is being swapped). Waiting and sending again succeeds, as for a
+    // throttle; it says nothing about the request itself.
+    "ConcurrentModification",
+    "ConcurrentModificationException",
 ];
 
 const TRANSIENT: &[&str] = &[
@@ -47,7 +52,7 @@ const TRANSIENT: &[&str] = &[
 /// - other `*.NotFound` codes: the resource is gone (not found), see `NOT_FOUND`.
 ///
 /// The instance-profile propagation error arrives as `InvalidParameterValue` and is recognised
-/// by its message in `refine`.
+/// by its message in `refine` (see `is_profile_not_yet_usable`).
 const EVENTUAL: &[&str] = &[
     "InvalidGroup.NotFound",
     "InvalidInstanceID.NotFound",
@@ -135,9 +140,6 @@ pub fn classify_code(code: Option<&str>, status: Option<u16>) -> ErrorClass {
     } else if is(USER_INPUT_NOT_FOUND) || code.starts_with("InvalidAMIID.") {
         // strata never creates images and imports key pairs synchronously: see `EVENTUAL`.
         ErrorClass::InvalidInput
-    } else if code == "InvalidParameterValue" {
-        // RunInstances with an instance profile IAM has not propagated yet reports this.
-        ErrorClass::InvalidInput
     } else if is(DEPENDENCY) {
         ErrorClass::DependencyViolation
     } else if is(CAPACITY) {
@@ -208,11 +210,7 @@ where
                     Some(s) => format!("HTTP {s} without a message"),
                     None => "no message".to_string(),
                 });
-            let class = refine(
-                classify_code(code.as_deref(), status),
-                code.as_deref(),
-                &message,
-            );
+            let class = classify_message(code.as_deref(), status, &message);
             let mut out = ProviderError::new(class, operation, message);
             if let Some(c) = code {
                 out = out.with_code(c);
@@ -251,17 +249,37 @@ fn causes(err: &(dyn std::error::Error + 'static)) -> String {
     }
 }
 
+/// The class of an AWS error from its code, HTTP status and message: [`classify_code`], then
+/// the few codes whose meaning depends on the message.
+pub fn classify_message(code: Option<&str>, status: Option<u16>, message: &str) -> ErrorClass {
+    refine(classify_code(code, status), code, message)
+}
+
 /// Codes whose meaning depends on the message.
 fn refine(class: ErrorClass, code: Option<&str>, message: &str) -> ErrorClass {
-    let lower = message.to_ascii_lowercase();
     match code {
-        // RunInstances right after CreateInstanceProfile: "Invalid IAM Instance Profile name".
-        Some("InvalidParameterValue") if lower.contains("iam instance profile") => {
+        Some("InvalidParameterValue") if is_profile_not_yet_usable(message) => {
             ErrorClass::EventualConsistency
         }
-        _ if lower.contains("capacity-not-available") => ErrorClass::Capacity,
+        _ if message
+            .to_ascii_lowercase()
+            .contains("capacity-not-available") =>
+        {
+            ErrorClass::Capacity
+        }
         _ => class,
     }
+}
+
+/// Whether an `InvalidParameterValue` message is RunInstances (or AssociateIamInstanceProfile)
+/// refusing an instance profile: "Value (p) for parameter iamInstanceProfile.name is invalid.
+/// Invalid IAM Instance Profile name". IAM makes a new profile usable by EC2 only seconds after
+/// `CreateInstanceProfile` returns, and strata creates the profile in the same run, so this is
+/// eventual consistency; a profile that never appears still fails once the short retry budget
+/// is spent. Every other `InvalidParameterValue` is a wrong value.
+fn is_profile_not_yet_usable(message: &str) -> bool {
+    let lower = message.to_ascii_lowercase();
+    lower.contains("iam instance profile") || lower.contains("iaminstanceprofile")
 }
 
 /// The HTTP status of a raw response, whatever the response type.
@@ -296,14 +314,60 @@ mod tests {
         assert_eq!(c("InvalidParameterValue"), ErrorClass::InvalidInput);
         assert_eq!(c("NoSuchEntity"), ErrorClass::NotFound);
         assert_eq!(c("InvalidRoute.NotFound"), ErrorClass::NotFound);
+    }
+
+    #[test]
+    fn a_new_instance_profile_not_yet_usable_is_eventual_consistency() {
+        let m = |message: &str| classify_message(Some("InvalidParameterValue"), Some(400), message);
+        for message in [
+            "Value (test-dev-host) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name",
+            "Value (arn:aws:iam::123456789012:instance-profile/p) for parameter iamInstanceProfile.arn is invalid. Invalid IAM Instance Profile ARN",
+            "Invalid IAM Instance Profile name",
+            "Value (p) for parameter iamInstanceProfile.name is invalid.",
+        ] {
+            assert_eq!(m(message), ErrorClass::EventualConsistency, "{message}");
+            assert!(m(message).is_retryable(), "{message}");
+        }
+        // Any other bad value stays invalid input, even from RunInstances.
+        for message in [
+            "Value (t9.mega) for parameter instanceType is invalid.",
+            "Invalid value 'abc' for IPv4 address",
+            "",
+        ] {
+            assert_eq!(m(message), ErrorClass::InvalidInput, "{message:?}");
+        }
+        // The message matters only for that code.
         assert_eq!(
-            refine(
-                ErrorClass::InvalidInput,
-                Some("InvalidParameterValue"),
-                "Value (x) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name"
+            classify_message(
+                Some("InvalidParameterCombination"),
+                Some(400),
+                "Invalid IAM Instance Profile name"
+            ),
+            ErrorClass::InvalidInput
+        );
+        // The EC2 ids listed as not yet visible stay so whatever the message says.
+        assert_eq!(
+            classify_message(
+                Some("InvalidGroup.NotFound"),
+                Some(400),
+                "The security group 'sg-1' does not exist"
             ),
             ErrorClass::EventualConsistency
         );
+    }
+
+    #[test]
+    fn iam_concurrent_modification_is_retried_and_delete_conflict_is_a_dependency() {
+        let c = |code: &str| classify_message(Some(code), Some(409), "");
+        assert_eq!(c("ConcurrentModification"), ErrorClass::Throttling);
+        assert!(c("ConcurrentModification").is_retryable());
+        assert_eq!(c("ConcurrentModificationException"), ErrorClass::Throttling);
+        assert_eq!(
+            c("DeleteConflict"),
+            ErrorClass::DependencyViolation,
+            "a role with policies or in a profile"
+        );
+        assert!(!c("DeleteConflict").is_retryable());
     }
 
     #[test]

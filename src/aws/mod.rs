@@ -7,7 +7,13 @@
 //!   optional: when unset, the provider derives one from the deployment and resource names
 //!   (shortened to the service's length limit), so that several tiers of one stack can live in
 //!   the same account. They are therefore "optional + computed".
-//! - Idempotency tokens (`caller_reference`, `creation_token`) are likewise optional + computed.
+//! - Idempotency tokens (`caller_reference`, `creation_token`) are likewise optional + computed:
+//!   when unset, the token is the engine's, derived from the state's lineage, the address and the
+//!   intent, and reused when a run finishes an interrupted one (so a retried create is the same
+//!   request to AWS, and a new intent is a new one).
+//! - Kinds whose resources cannot carry tags (`volume_attachment`, `target_attachment`,
+//!   `efs_mount_target`) say what identifies a resource (`identity`) and find it by that
+//!   (`find_by_identity`), so that a create interrupted by a kill is found again, not repeated.
 //! - `OnChange::Replace` is used exactly where AWS offers no API to change the value of a live
 //!   resource; everything AWS can modify in place is `OnChange::Update`.
 

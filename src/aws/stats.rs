@@ -52,6 +52,7 @@ fn service_prefix(service: &str) -> String {
         }
         s if s.contains("cloudfront") => "cloudfront".into(),
         s if s.contains("efs") || s.contains("elastic file system") => "efs".into(),
+        s if s.contains("resource groups tagging") => "tagging".into(),
         s => s.replace(' ', ""),
     }
 }

@@ -14,6 +14,7 @@ use async_trait::async_trait;
 use aws_sdk_cloudfront::types::{
     DistributionConfig, DistributionConfigWithTags, DistributionSummary, Tag, TagKeys, Tags,
 };
+use aws_sdk_resourcegroupstagging::types::TagFilter;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
@@ -85,7 +86,7 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
         AttrSchema::string("caller_reference")
             .optional_computed()
             .replace()
-            .doc("Idempotency token of the creation request; derived from the deployment and address when unset"),
+            .doc("Idempotency token of the creation request; when unset, derived from the state's lineage, the address and the intent, and reused when a run finishes an interrupted one"),
     )
     .attr(
         AttrSchema::computed("domain_name", AttrType::String)
@@ -108,6 +109,12 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
 
 /// The page sizes ListDistributions accepts.
 const PAGE_LIMITS: std::ops::RangeInclusive<i32> = 1..=1000;
+
+/// The page sizes GetResources accepts.
+const TAGGING_PAGE_LIMITS: std::ops::RangeInclusive<i32> = 1..=100;
+
+/// CloudFront distributions in the Resource Groups Tagging API.
+const DISTRIBUTION_TYPE: &str = "cloudfront:distribution";
 
 /// How long CloudFront may take to deploy a change to every edge location.
 const DEPLOY_TIMEOUT: Duration = Duration::from_secs(45 * 60);
@@ -136,14 +143,25 @@ impl ResourceKind for Distribution {
         Ok(out)
     }
 
+    /// CloudFront reads tags one distribution at a time (`ListTagsForResource`), so the tagged
+    /// ones are found through the Resource Groups Tagging API instead: one `GetResources` call
+    /// per page (tag filters and the resource type in the request, answered with the tags),
+    /// then one `ListDistributions` call per page for the attributes of those found.
     async fn find_tagged(
         &self,
         wanted: &BTreeMap<String, String>,
     ) -> Result<Vec<LiveResource>, ProviderError> {
-        // CloudFront tags can only be read one distribution at a time.
+        let mut tagged = self.tagged(wanted).await?;
+        if tagged.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut out = Vec::new();
         for summary in self.list().await? {
-            let tags = self.tags_of(&summary.arn).await?;
+            let Some(tags) = tagged.remove(&summary.arn) else {
+                continue;
+            };
+            // The tagging API matches values exactly; checked again here so that what is
+            // returned never depends on how the filters were read.
             if common::has_all(&tags, wanted) {
                 out.push(LiveResource {
                     id: summary.id.clone(),
@@ -360,6 +378,43 @@ impl Distribution {
                 Ok(deployed.then(|| got.e_tag().map(str::to_string)))
             })
             .await
+    }
+
+    /// ARN → tags of the distributions carrying every tag of `wanted`, from the Resource Groups
+    /// Tagging API (in us-east-1, where it reports CloudFront): one call per page.
+    async fn tagged(
+        &self,
+        wanted: &BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, BTreeMap<String, String>>, ProviderError> {
+        const OP: &str = "tagging:GetResources";
+        let tagging = self.aws.global_tagging().await?;
+        let filters = wanted
+            .iter()
+            .map(|(k, v)| TagFilter::builder().key(k).values(v).build())
+            .collect();
+        let mut pages = tagging
+            .get_resources()
+            .resource_type_filters(DISTRIBUTION_TYPE)
+            .set_tag_filters(Some(filters))
+            .set_resources_per_page(self.aws.page_size(None, TAGGING_PAGE_LIMITS))
+            .into_paginator()
+            .send();
+        let mut out = BTreeMap::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| classify(OP, e))?;
+            for mapping in page.resource_tag_mapping_list() {
+                let Some(arn) = mapping.resource_arn() else {
+                    continue;
+                };
+                let tags = mapping
+                    .tags()
+                    .iter()
+                    .map(|t| (t.key().to_string(), t.value().to_string()))
+                    .collect();
+                out.insert(arn.to_string(), tags);
+            }
+        }
+        Ok(out)
     }
 
     async fn tags_of(&self, arn: &str) -> Result<BTreeMap<String, String>, ProviderError> {

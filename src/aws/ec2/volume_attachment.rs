@@ -1,7 +1,7 @@
 //! `volume_attachment`: an EBS volume attached to an instance.
 
 use super::tags;
-use crate::aws::attrs::{put_str, required_str};
+use crate::aws::attrs::{put_str, required_str, str_of};
 use crate::aws::errors::classify;
 use crate::aws::wait::Poll;
 use crate::aws::Aws;
@@ -97,6 +97,49 @@ impl ResourceKind for VolumeAttachment {
         Ok(Vec::new())
     }
 
+    /// The volume, the instance and the device: a volume attaches to an instance once, and a
+    /// device of an instance holds one volume.
+    fn identity(&self, attrs: &Attrs) -> Option<BTreeMap<String, String>> {
+        Some(BTreeMap::from([
+            (
+                "volume_id".to_string(),
+                str_of(attrs, "volume_id")?.to_string(),
+            ),
+            (
+                "instance_id".to_string(),
+                str_of(attrs, "instance_id")?.to_string(),
+            ),
+            (
+                "device_name".to_string(),
+                str_of(attrs, "device_name")?.to_string(),
+            ),
+        ]))
+    }
+
+    /// One `DescribeVolumes` call on the identity's volume. An attachment still `attaching`
+    /// counts: it is the create that was interrupted.
+    async fn find_by_identity(
+        &self,
+        identity: &BTreeMap<String, String>,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        let (Some(volume), Some(instance), Some(device)) = (
+            identity.get("volume_id"),
+            identity.get("instance_id"),
+            identity.get("device_name"),
+        ) else {
+            return Ok(Vec::new());
+        };
+        let id = attachment_id(volume, instance);
+        Ok(self
+            .describe(std::slice::from_ref(volume))
+            .await?
+            .into_iter()
+            .filter(|live| {
+                live.id == id && str_of(&live.attrs, "device_name") == Some(device.as_str())
+            })
+            .collect())
+    }
+
     async fn create(&self, req: &CreateRequest<'_>) -> Result<LiveResource, ProviderError> {
         const OP: &str = "ec2:AttachVolume";
         let at = |e: ProviderError| e.at(req.address);
@@ -139,7 +182,7 @@ impl ResourceKind for VolumeAttachment {
         })?;
         let ec2 = self.aws.ec2().await?;
         let mut call = ec2.detach_volume().volume_id(volume).instance_id(instance);
-        if let Some(device) = crate::aws::attrs::str_of(recorded, "device_name") {
+        if let Some(device) = str_of(recorded, "device_name") {
             call = call.device(device);
         }
         if let Err(e) = call.send().await {

@@ -24,6 +24,8 @@ use aws_sdk_efs::types::{
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, LazyLock};
 
+const DESCRIBE: &str = "efs:DescribeFileSystems";
+
 /// An EFS file system (`CreateFileSystem`, `UpdateFileSystem`).
 pub struct EfsFileSystem {
     aws: Arc<Aws>,
@@ -80,7 +82,7 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
         AttrSchema::string("creation_token")
             .optional_computed()
             .replace()
-            .doc("Idempotency token of the creation request; derived from the deployment and address when unset"),
+            .doc("Idempotency token of the creation request; when unset, derived from the state's lineage, the address and the intent, and reused when a run finishes an interrupted one"),
     )
     .attr(
         AttrSchema::computed("dns_name", AttrType::String)
@@ -237,39 +239,42 @@ impl ResourceKind for EfsFileSystem {
     }
 
     /// EFS refuses while mount targets exist (`FileSystemInUse`, a dependency violation): the
-    /// engine deletes those first, in reverse dependency order.
+    /// engine deletes those first, in reverse dependency order. `DeleteFileSystem` returns
+    /// while the file system is still `deleting`; it is awaited until gone, so that what
+    /// follows in the same destroy (its security groups, a KMS key) is not refused as in use.
     async fn delete(&self, id: &str, _recorded: &Attrs) -> Result<(), ProviderError> {
+        const OP: &str = "efs:DeleteFileSystem";
         let efs = self.aws.efs().await?;
-        match efs.delete_file_system().file_system_id(id).send().await {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let err = classify("efs:DeleteFileSystem", e);
-                if err.code.as_deref() == Some("FileSystemNotFound") {
-                    Ok(())
-                } else {
-                    Err(err)
-                }
+        if let Err(e) = efs.delete_file_system().file_system_id(id).send().await {
+            let err = classify(OP, e);
+            if err.code.as_deref() == Some("FileSystemNotFound") {
+                return Ok(());
             }
+            return Err(err);
         }
+        Poll::within(SETTLE_TIMEOUT)
+            .until(
+                DESCRIBE,
+                "the deleted file system to be gone",
+                || async move {
+                    Ok(matches!(
+                        self.life_cycle(id).await?,
+                        None | Some(LifeCycleState::Deleted)
+                    ))
+                },
+            )
+            .await
     }
 
     async fn wait_ready(&self, id: &str) -> Result<(), ProviderError> {
-        const OP: &str = "efs:DescribeFileSystems";
-        let efs = self.aws.efs().await?;
         Poll::within(SETTLE_TIMEOUT)
-            .until_some(OP, "the file system", || async move {
-                let out = efs
-                    .describe_file_systems()
-                    .file_system_id(id)
-                    .send()
-                    .await
-                    .map_err(|e| classify(OP, e))?;
-                match out.file_systems().first().map(|f| f.life_cycle_state()) {
+            .until_some(DESCRIBE, "the file system", || async move {
+                match self.life_cycle(id).await? {
                     Some(LifeCycleState::Available) => Ok(Some(())),
                     Some(LifeCycleState::Creating) | Some(LifeCycleState::Updating) => Ok(None),
                     Some(other) => Err(ProviderError::new(
                         ErrorClass::Other,
-                        OP,
+                        DESCRIBE,
                         format!(
                             "file system {id} is {} instead of available",
                             other.as_str()
@@ -277,7 +282,7 @@ impl ResourceKind for EfsFileSystem {
                     )),
                     None => Err(ProviderError::new(
                         ErrorClass::NotFound,
-                        OP,
+                        DESCRIBE,
                         format!("file system {id} does not exist"),
                     )),
                 }
@@ -346,6 +351,25 @@ impl EfsFileSystem {
             );
         }
         Ok(found.into_values().collect())
+    }
+
+    /// The state of one file system (one call), `None` when it does not exist.
+    async fn life_cycle(&self, id: &str) -> Result<Option<LifeCycleState>, ProviderError> {
+        let efs = self.aws.efs().await?;
+        match efs.describe_file_systems().file_system_id(id).send().await {
+            Ok(out) => Ok(out
+                .file_systems()
+                .first()
+                .map(|f| f.life_cycle_state().clone())),
+            Err(e) => {
+                let err = classify(DESCRIBE, e);
+                if err.code.as_deref() == Some("FileSystemNotFound") {
+                    Ok(None)
+                } else {
+                    Err(err)
+                }
+            }
+        }
     }
 
     /// The id of the file system created with `token`, if any.

@@ -1,14 +1,19 @@
 //! `efs_mount_target`: the address of an EFS file system in one subnet.
 //!
 //! `DescribeMountTargets` takes one file system id or one mount target id per call, and `read`
-//! is not told which file system a mount target belongs to. A batch of n mount targets
-//! therefore costs one `DescribeFileSystems` call per page (to learn which file systems have
-//! mount targets) plus one `DescribeMountTargets` call per page for each such file system: it
-//! grows with the number of file systems, not of mount targets. A single id is read directly
-//! (one call). Security groups need a call per mount target
-//! (`DescribeMountTargetSecurityGroups`), so they are written but not read back.
+//! is given mount target ids only (`fsmt-…`, which do not name their file system). A batch is
+//! therefore read by hops: one call by mount target id names the file system, and one call per
+//! page lists that file system's mount targets, which serves every other id of the batch on the
+//! same file system. A batch of n mount targets on k file systems costs 2k calls (one when a
+//! file system holds a single wanted id), plus one per id that no longer exists: it never
+//! lists the account's file systems, and never costs a call per mount target that is read.
+//! Security groups need a call per mount target (`DescribeMountTargetSecurityGroups`), so they
+//! are written but not read back.
+//!
+//! Mount targets take no tags: a create interrupted by a kill is found again by its identity,
+//! the file system and the subnet (a file system has at most one mount target per zone).
 
-use super::common::{all_file_systems, PAGE_LIMITS, SETTLE_TIMEOUT};
+use super::common::{PAGE_LIMITS, SETTLE_TIMEOUT};
 use crate::aws::attrs::{put_str, put_str_list, required_str, str_list, str_of};
 use crate::aws::errors::classify;
 use crate::aws::shapes::string_list;
@@ -83,28 +88,24 @@ impl ResourceKind for EfsMountTarget {
     }
 
     async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
-        let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
-        let targets = match ids {
-            [] => return Ok(Vec::new()),
-            [one] => self.by_id(one).await?.into_iter().collect(),
-            _ => {
-                let mut all = Vec::new();
-                for fs in all_file_systems(&self.aws).await? {
-                    if fs.number_of_mount_targets() > 0 {
-                        all.extend(self.of_file_system(fs.file_system_id()).await?);
-                    }
-                }
-                all
-            }
-        };
+        let mut pending: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
         let mut found = BTreeMap::new();
-        for mt in targets {
-            let gone = matches!(
-                mt.life_cycle_state(),
-                LifeCycleState::Deleting | LifeCycleState::Deleted
-            );
-            if wanted.contains(mt.mount_target_id()) && !gone {
-                found.insert(mt.mount_target_id().to_string(), live(&mt));
+        let mut listed: BTreeSet<String> = BTreeSet::new();
+        while let Some(id) = pending.pop_first() {
+            // One call by id names the file system…
+            let Some(mt) = self.by_id(id).await? else {
+                continue;
+            };
+            let fs = mt.file_system_id().to_string();
+            found.insert(id.to_string(), live(&mt));
+            // …and one listing of it reads the batch's other mount targets there.
+            if pending.is_empty() || !listed.insert(fs.clone()) {
+                continue;
+            }
+            for other in self.of_file_system(&fs).await? {
+                if !is_gone(&other) && pending.remove(other.mount_target_id()) {
+                    found.insert(other.mount_target_id().to_string(), live(&other));
+                }
             }
         }
         Ok(found.into_values().collect())
@@ -116,6 +117,39 @@ impl ResourceKind for EfsMountTarget {
         _wanted: &BTreeMap<String, String>,
     ) -> Result<Vec<LiveResource>, ProviderError> {
         Ok(Vec::new())
+    }
+
+    /// The file system and the subnet: a file system has at most one mount target per zone,
+    /// so at most one in a subnet.
+    fn identity(&self, attrs: &Attrs) -> Option<BTreeMap<String, String>> {
+        Some(BTreeMap::from([
+            (
+                "file_system_id".to_string(),
+                str_of(attrs, "file_system_id")?.to_string(),
+            ),
+            (
+                "subnet_id".to_string(),
+                str_of(attrs, "subnet_id")?.to_string(),
+            ),
+        ]))
+    }
+
+    /// One `DescribeMountTargets` call per page of the identity's file system.
+    async fn find_by_identity(
+        &self,
+        identity: &BTreeMap<String, String>,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        let (Some(fs), Some(subnet)) = (identity.get("file_system_id"), identity.get("subnet_id"))
+        else {
+            return Ok(Vec::new());
+        };
+        Ok(self
+            .of_file_system(fs)
+            .await?
+            .iter()
+            .filter(|m| m.subnet_id() == subnet && !is_gone(m))
+            .map(live)
+            .collect())
     }
 
     async fn create(&self, req: &CreateRequest<'_>) -> Result<LiveResource, ProviderError> {
@@ -144,9 +178,9 @@ impl ResourceKind for EfsMountTarget {
                 if err.code.as_deref() != Some("MountTargetConflict") {
                     return Err(err);
                 }
-                let existing = self.of_file_system(fs).await?;
-                match existing.iter().find(|m| m.subnet_id() == subnet) {
-                    Some(mt) => live(mt),
+                let identity = self.identity(attrs).unwrap_or_default();
+                match self.find_by_identity(&identity).await?.pop() {
+                    Some(mt) => mt,
                     None => return Err(err),
                 }
             }
@@ -269,16 +303,7 @@ impl EfsMountTarget {
             .send()
             .await
         {
-            Ok(out) => Ok(out
-                .mount_targets()
-                .iter()
-                .find(|m| {
-                    !matches!(
-                        m.life_cycle_state(),
-                        LifeCycleState::Deleting | LifeCycleState::Deleted
-                    )
-                })
-                .cloned()),
+            Ok(out) => Ok(out.mount_targets().iter().find(|m| !is_gone(m)).cloned()),
             Err(e) => {
                 let err = classify(DESCRIBE, e);
                 if err.code.as_deref() == Some("MountTargetNotFound") {
@@ -315,6 +340,14 @@ impl EfsMountTarget {
         }
         Ok(out)
     }
+}
+
+/// A mount target being deleted is as good as gone.
+fn is_gone(mt: &MountTargetDescription) -> bool {
+    matches!(
+        mt.life_cycle_state(),
+        LifeCycleState::Deleting | LifeCycleState::Deleted
+    )
 }
 
 /// A mount target as the provider reports it.

@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, Certificate, Listener as SdkListener, ProtocolEnum,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, LazyLock};
 
 /// A load balancer listener (`CreateListener`, `ModifyListener`).
@@ -65,19 +65,16 @@ impl ResourceKind for Listener {
 
     async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
         let mut found = Vec::new();
+        // DescribeListeners documents no limit on ListenerArns; 20 is ELBv2's limit for the
+        // other ARN lists (DescribeLoadBalancers, DescribeTags), kept here to be safe.
         for batch in ids.chunks(ARN_BATCH) {
             match self.describe_arns(batch.to_vec()).await {
                 Ok(f) => found.extend(f),
-                // One vanished ARN fails the whole call and listeners cannot be listed
-                // account-wide: only then ask for the batch's listeners one by one.
+                // One vanished ARN fails the whole call. A listener's ARN names its load
+                // balancer, so the batch is read again per load balancer: one call per load
+                // balancer (and page), never one per listener.
                 Err(e) if e.class == ErrorClass::NotFound => {
-                    for arn in batch {
-                        match self.describe_arns(vec![arn.clone()]).await {
-                            Ok(f) => found.extend(f),
-                            Err(e) if e.class == ErrorClass::NotFound => {}
-                            Err(e) => return Err(e),
-                        }
-                    }
+                    found.extend(self.describe_by_load_balancer(batch).await?);
                 }
                 Err(e) => return Err(e),
             }
@@ -265,6 +262,17 @@ fn default_action(attrs: &Attrs, op: &str) -> Result<Action, ProviderError> {
     action::from_table(t, op)
 }
 
+/// The load balancer ARN a listener ARN names:
+/// `arn:…:listener/app/NAME/LB_ID/LISTENER_ID` → `arn:…:loadbalancer/app/NAME/LB_ID`.
+pub fn load_balancer_of(listener_arn: &str) -> Option<String> {
+    let (prefix, path) = listener_arn.split_once(":listener/")?;
+    let (lb_path, listener_id) = path.rsplit_once('/')?;
+    if listener_id.is_empty() || lb_path.split('/').count() != 3 {
+        return None;
+    }
+    Some(format!("{prefix}:loadbalancer/{lb_path}"))
+}
+
 fn port_of(port: i64, op: &str) -> Result<i32, ProviderError> {
     i32::try_from(port)
         .ok()
@@ -287,6 +295,46 @@ impl Listener {
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| classify(OP, e))?;
             out.extend(page.listeners().iter().cloned());
+        }
+        Ok(out)
+    }
+
+    /// The listeners among `arns` that still exist, read through their load balancers: one
+    /// `DescribeListeners` call per load balancer and page. A load balancer that is gone takes
+    /// its listeners with it.
+    async fn describe_by_load_balancer(
+        &self,
+        arns: &[String],
+    ) -> Result<Vec<SdkListener>, ProviderError> {
+        const OP: &str = "elbv2:DescribeListeners";
+        let elb = self.aws.elbv2().await?;
+        let wanted: BTreeSet<&str> = arns.iter().map(String::as_str).collect();
+        let balancers: BTreeSet<String> = arns.iter().filter_map(|a| load_balancer_of(a)).collect();
+        let mut out = Vec::new();
+        for lb in balancers {
+            let mut pages = elb
+                .describe_listeners()
+                .load_balancer_arn(lb)
+                .set_page_size(self.aws.page_size(Some(common::PAGE), common::PAGE_LIMITS))
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                match page {
+                    Ok(page) => out.extend(
+                        page.listeners()
+                            .iter()
+                            .filter(|l| l.listener_arn().is_some_and(|a| wanted.contains(a)))
+                            .cloned(),
+                    ),
+                    Err(e) => {
+                        let err = classify(OP, e);
+                        if err.class == ErrorClass::NotFound {
+                            break;
+                        }
+                        return Err(err);
+                    }
+                }
+            }
         }
         Ok(out)
     }
@@ -325,5 +373,23 @@ impl Listener {
             });
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listener_arn_names_its_load_balancer() {
+        let lb = "arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/app/my-lb/50dc6c495c0c9188";
+        let listener = "arn:aws:elasticloadbalancing:us-west-2:123456789012:listener/app/my-lb/50dc6c495c0c9188/f2f7dc8efc522ab2";
+        assert_eq!(load_balancer_of(listener).as_deref(), Some(lb));
+        assert_eq!(load_balancer_of(lb), None);
+        assert_eq!(
+            load_balancer_of("arn:aws:elasticloadbalancing:us-west-2:1:listener/app/my-lb/50dc"),
+            None
+        );
+        assert_eq!(load_balancer_of("not an arn"), None);
     }
 }

@@ -2,8 +2,10 @@
 
 use super::common;
 use crate::aws::attrs::{bool_of, int_of, put_bool, put_str, put_str_list, str_list, str_of};
+use crate::aws::ec2::tags;
 use crate::aws::errors::classify;
 use crate::aws::shapes::string_list;
+use crate::aws::wait::Poll;
 use crate::aws::{names, Aws};
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
@@ -80,6 +82,17 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
 
 /// How long a new load balancer may take to become active (AWS: usually 2–5 minutes).
 const READY_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
+/// A deleted load balancer is gone in seconds; its network interfaces take up to a few
+/// minutes more.
+const DELETE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
+/// The description AWS gives the network interfaces of a load balancer: `ELB ` and the end of
+/// its ARN (`ELB app/NAME/ID`).
+fn interface_description(arn: &str) -> Option<String> {
+    let (_, path) = arn.split_once(":loadbalancer/")?;
+    Some(format!("ELB {path}"))
+}
 
 #[async_trait]
 impl ResourceKind for LoadBalancer {
@@ -235,8 +248,12 @@ impl ResourceKind for LoadBalancer {
         Ok(resource)
     }
 
+    /// `DeleteLoadBalancer` returns while AWS is still taking the load balancer down, and its
+    /// network interfaces stay in the subnets (and keep the security groups in use) for a
+    /// while after. The delete waits for both, so that deleting the subnets and groups next in
+    /// the same destroy is not refused as `DependencyViolation`. Listeners go with the load
+    /// balancer; target groups are separate resources.
     async fn delete(&self, id: &str, _recorded: &Attrs) -> Result<(), ProviderError> {
-        // Listeners go with the load balancer; target groups are separate resources.
         let elb = self.aws.elbv2().await?;
         common::gone_is_ok(
             elb.delete_load_balancer()
@@ -245,12 +262,49 @@ impl ResourceKind for LoadBalancer {
                 .await
                 .map(|_| ())
                 .map_err(|e| classify("elbv2:DeleteLoadBalancer", e)),
-        )
+        )?;
+        Poll::within(DELETE_TIMEOUT)
+            .until(
+                "elbv2:DescribeLoadBalancers",
+                "the deleted load balancer to be gone",
+                || async move {
+                    match self.describe(Some(vec![id.to_string()])).await {
+                        Ok(found) if !found.is_empty() => Ok(false),
+                        Ok(_) => Ok(true),
+                        Err(e) if e.class == ErrorClass::NotFound => Ok(true),
+                        Err(e) => Err(e),
+                    }
+                },
+            )
+            .await?;
+        let Some(description) = interface_description(id) else {
+            return Ok(());
+        };
+        let ec2 = self.aws.ec2().await?;
+        Poll::within(DELETE_TIMEOUT)
+            .until(
+                "ec2:DescribeNetworkInterfaces",
+                "the load balancer's network interfaces to be released",
+                || {
+                    let call = ec2.describe_network_interfaces().filters(tags::filter(
+                        "description",
+                        std::slice::from_ref(&description),
+                    ));
+                    async move {
+                        let out = call
+                            .send()
+                            .await
+                            .map_err(|e| classify("ec2:DescribeNetworkInterfaces", e))?;
+                        Ok(out.network_interfaces().is_empty())
+                    }
+                },
+            )
+            .await
     }
 
     async fn wait_ready(&self, id: &str) -> Result<(), ProviderError> {
         const OP: &str = "elbv2:DescribeLoadBalancers";
-        crate::aws::wait::Poll::within(READY_TIMEOUT)
+        Poll::within(READY_TIMEOUT)
             .until_some(OP, "the load balancer to become active", || async move {
                 let found = self.describe(Some(vec![id.to_string()])).await?;
                 let state = found
@@ -388,5 +442,22 @@ impl LoadBalancer {
             .await
             .map_err(|e| classify("elbv2:ModifyLoadBalancerAttributes", e))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn network_interfaces_are_described_by_the_end_of_the_arn() {
+        assert_eq!(
+            interface_description(
+                "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188"
+            )
+            .as_deref(),
+            Some("ELB app/web/50dc6c495c0c9188")
+        );
+        assert_eq!(interface_description("not-an-arn"), None);
     }
 }

@@ -1,6 +1,6 @@
 //! `target_attachment`: one target registered in a target group.
 
-use crate::aws::attrs::{int_of, put_int, put_str, required_str};
+use crate::aws::attrs::{int_of, put_int, put_str, required_str, str_of};
 use crate::aws::errors::classify;
 use crate::aws::Aws;
 use crate::provider::{
@@ -176,6 +176,44 @@ impl ResourceKind for TargetAttachment {
     ) -> Result<Vec<LiveResource>, ProviderError> {
         // Registrations carry no tags: nothing can be found by them.
         Ok(Vec::new())
+    }
+
+    /// The target group, the target and the port (empty for the group's port): what
+    /// `RegisterTargets` registers, so at most one registration has it.
+    fn identity(&self, attrs: &Attrs) -> Option<BTreeMap<String, String>> {
+        let port = int_of(attrs, "port")
+            .map(|p| p.to_string())
+            .unwrap_or_default();
+        Some(BTreeMap::from([
+            (
+                "target_group_arn".to_string(),
+                str_of(attrs, "target_group_arn")?.to_string(),
+            ),
+            (
+                "target_id".to_string(),
+                str_of(attrs, "target_id")?.to_string(),
+            ),
+            ("port".to_string(), port),
+        ]))
+    }
+
+    /// One `DescribeTargetHealth` call on the identity's target group.
+    async fn find_by_identity(
+        &self,
+        identity: &BTreeMap<String, String>,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        let field = |name: &str| identity.get(name).map(String::as_str).unwrap_or_default();
+        let rendered = format!(
+            "{}|{}|{}",
+            field("target_group_arn"),
+            field("target_id"),
+            field("port")
+        );
+        // Anything that is not an attachment identity names no attachment.
+        if AttachmentId::parse(&rendered).is_none() {
+            return Ok(Vec::new());
+        }
+        self.read(std::slice::from_ref(&rendered)).await
     }
 
     async fn create(&self, req: &CreateRequest<'_>) -> Result<LiveResource, ProviderError> {

@@ -1,11 +1,13 @@
 //! `instance_profile`: the container that hands an IAM role to EC2 instances.
 //!
-//! The id is the profile name. `read` and `find_tagged` list the account's profiles
-//! (`ListInstanceProfiles`, one call per page) and keep the wanted ones. Tags come from that
-//! listing: moto returns them there, but AWS documents that listing calls omit tags, so against
-//! real AWS the tags read back may be empty (see the report on this kind).
+//! The id is the profile name. IAM has no multi-get: `read` lists the account's profiles
+//! (`ListInstanceProfiles`, one call per page) and keeps the wanted ones. That listing carries
+//! no tags on AWS (moto returns them there; AWS documents that it does not), so the tags come
+//! from `GetInstanceProfile`, one call per profile that was asked for and exists. IAM has
+//! no batched tag read; `find_tagged` must therefore ask for the tags of every profile in the
+//! account, a cost that grows with the account's profiles, not with the stack.
 
-use super::common::{from_iam, ok_if_gone, tag_delta, to_iam, PAGE, PAGE_LIMITS};
+use super::common::{from_iam, is_gone, ok_if_gone, tag_delta, to_iam, PAGE, PAGE_LIMITS};
 use crate::aws::attrs::{put_str, str_of};
 use crate::aws::errors::classify;
 use crate::aws::names;
@@ -71,15 +73,25 @@ impl ResourceKind for InstanceProfile {
             return Ok(Vec::new());
         }
         let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
-        self.scan(&|name, _| wanted.contains(name)).await
+        let mut found = self.scan(&|name| wanted.contains(name)).await?;
+        for profile in &mut found {
+            profile.tags = self.tags_of(&profile.id).await?;
+        }
+        Ok(found)
     }
 
     async fn find_tagged(
         &self,
         wanted: &BTreeMap<String, String>,
     ) -> Result<Vec<LiveResource>, ProviderError> {
-        self.scan(&|_, tags| wanted.iter().all(|(k, v)| tags.get(k) == Some(v)))
-            .await
+        let mut out = Vec::new();
+        for mut profile in self.scan(&|_| true).await? {
+            profile.tags = self.tags_of(&profile.id).await?;
+            if wanted.iter().all(|(k, v)| profile.tags.get(k) == Some(v)) {
+                out.push(profile);
+            }
+        }
+        Ok(out)
     }
 
     async fn create(&self, req: &CreateRequest<'_>) -> Result<LiveResource, ProviderError> {
@@ -215,10 +227,11 @@ impl ResourceKind for InstanceProfile {
 }
 
 impl InstanceProfile {
-    /// Every profile for which `keep(name, tags)` holds: one `ListInstanceProfiles` call per page.
+    /// Every profile whose name `keep` accepts, without tags: one `ListInstanceProfiles` call
+    /// per page.
     async fn scan(
         &self,
-        keep: &(dyn Fn(&str, &BTreeMap<String, String>) -> bool + Send + Sync),
+        keep: &(dyn Fn(&str) -> bool + Send + Sync),
     ) -> Result<Vec<LiveResource>, ProviderError> {
         let iam = self.aws.iam().await?;
         let mut found = BTreeMap::new();
@@ -231,8 +244,7 @@ impl InstanceProfile {
             let page = page.map_err(|e| classify("iam:ListInstanceProfiles", e))?;
             for profile in page.instance_profiles() {
                 let name = profile.instance_profile_name();
-                let tags = from_iam(profile.tags());
-                if !keep(name, &tags) {
+                if !keep(name) {
                     continue;
                 }
                 let mut attrs = Attrs::new();
@@ -254,12 +266,39 @@ impl InstanceProfile {
                     LiveResource {
                         id: name.to_string(),
                         attrs,
-                        tags,
+                        tags: BTreeMap::new(),
                     },
                 );
             }
         }
         Ok(found.into_values().collect())
+    }
+
+    /// The tags of one profile, from `GetInstanceProfile` (one call), which returns them on
+    /// AWS; `ListInstanceProfileTags` would too, but moto 5.2 does not implement it. A profile
+    /// deleted meanwhile has none.
+    async fn tags_of(&self, profile: &str) -> Result<BTreeMap<String, String>, ProviderError> {
+        const OP: &str = "iam:GetInstanceProfile";
+        let iam = self.aws.iam().await?;
+        match iam
+            .get_instance_profile()
+            .instance_profile_name(profile)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out
+                .instance_profile()
+                .map(|p| from_iam(p.tags()))
+                .unwrap_or_default()),
+            Err(e) => {
+                let err = classify(OP, e);
+                if is_gone(&err) {
+                    Ok(BTreeMap::new())
+                } else {
+                    Err(err)
+                }
+            }
+        }
     }
 
     async fn add_role(&self, profile: &str, role: &str) -> Result<(), ProviderError> {

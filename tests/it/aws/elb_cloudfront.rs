@@ -5,7 +5,8 @@
 
 use crate::support::fixtures::network;
 use crate::support::kinds::{
-    attrs, create, delete_twice, deployment_tag, strata_tags, strs, table, DEPLOYMENT,
+    attrs, create, delete_twice, deployment_tag, https_redirect, strata_tags, strs, table,
+    DEPLOYMENT,
 };
 use crate::support::moto::moto;
 use std::collections::BTreeMap;
@@ -376,17 +377,7 @@ async fn listener_forward_then_redirect_then_delete() {
     assert_eq!(sdk_tags, strata_tags("listener.http"));
 
     // Update in place: port 8080 and an HTTP → HTTPS redirect.
-    let redirect = table(&[
-        ("type", Value::str("redirect")),
-        (
-            "redirect",
-            table(&[
-                ("protocol", Value::str("HTTPS")),
-                ("port", Value::str("443")),
-                ("status_code", Value::str("HTTP_301")),
-            ]),
-        ),
-    ]);
+    let redirect = https_redirect();
     let mut after = desired.clone();
     after.insert("port".into(), Value::Int(8080));
     after.insert("default_action".into(), redirect);

@@ -2,10 +2,12 @@
 //! replace, drift, errors, pagination, pacing, settings and batched refresh.
 
 mod compute;
+mod deletes;
 mod drift_rules;
 mod elb_cloudfront;
 mod error_diagnostics;
 mod iam_efs;
+mod identity;
 mod network;
 mod pacing;
 mod pagination;

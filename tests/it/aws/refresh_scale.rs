@@ -1,7 +1,13 @@
 //! Refresh is batched: reading hundreds of recorded resources costs a call per kind and page,
 //! not a call per resource (Terraform's AWS provider reads one resource per call).
 
+use crate::support::fixtures::{network, vpc_with_subnets};
+use crate::support::kinds::{
+    attrs, create, create_tagged, deployment_tag, https_redirect, ip_target_group, kind, own_tags,
+    strata_tags, strs, table, DEPLOYMENT,
+};
 use crate::support::moto::moto;
+use crate::support::proxy::Proxy;
 use std::collections::BTreeMap;
 use strata::config::{load, LoadRequest};
 use strata::plan::refresh::{live_attrs, refresh};
@@ -279,4 +285,298 @@ async fn refreshing_a_mix_of_kinds_costs_calls_per_kind_and_page() {
         strata::plan::diff::plan_refreshed(&deployment, Some(&rec.state), &registry, &refreshed)
             .expect("plan");
     assert_eq!(plan.summary.unchanged, total, "{:?}", plan.summary);
+}
+
+/// The calls `registry` made while `read` ran, by operation.
+async fn calls_of<F, Fut, T>(
+    registry: &strata::provider::Registry,
+    read: F,
+) -> (T, BTreeMap<String, u64>)
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let before = registry.stats().snapshot();
+    let out = read().await;
+    let after = registry.stats().snapshot();
+    let calls = after
+        .into_iter()
+        .map(|(op, n)| {
+            let was = before.get(&op).copied().unwrap_or(0);
+            (op, n - was)
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    (out, calls)
+}
+
+fn calls(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
+    pairs.iter().map(|(op, n)| (op.to_string(), *n)).collect()
+}
+
+#[tokio::test]
+async fn target_attachments_cost_one_call_per_target_group() {
+    let moto = moto();
+    let net = network(&moto).await;
+    let registry = moto.registry();
+    let (groups, per_group) = (2, 15);
+    let mut ids = Vec::new();
+    for g in 0..groups {
+        let group = create(
+            kind(&registry, "target_group"),
+            &format!("target_group.g{g}"),
+            &ip_target_group(&net.vpc),
+        )
+        .await;
+        for t in 0..per_group {
+            let live = create(
+                kind(&registry, "target_attachment"),
+                &format!("target_attachment.g{g}t{t}"),
+                &attrs(&[
+                    ("target_group_arn", Value::str(&group.id)),
+                    (
+                        "target_id",
+                        Value::str(format!("10.9.{}.{}", g + 1, t + 10)),
+                    ),
+                ]),
+            )
+            .await;
+            ids.push(live.id);
+        }
+    }
+    let (read, made) = calls_of(&registry, || {
+        kind(&registry, "target_attachment").read(&ids)
+    })
+    .await;
+    assert_eq!(read.expect("read").len(), groups * per_group);
+    assert_eq!(
+        made,
+        calls(&[("elbv2:DescribeTargetHealth", groups as u64)])
+    );
+}
+
+#[tokio::test]
+async fn listeners_are_read_twenty_per_call_and_by_load_balancer_when_one_is_gone() {
+    let moto = moto();
+    let net = network(&moto).await;
+    let proxy = Proxy::start(moto.port);
+    let registry = proxy.registry(&moto);
+    let redirect = https_redirect();
+    let (balancers, per_lb) = (2, 12);
+    let mut ids = Vec::new();
+    for b in 0..balancers {
+        let lb = create(
+            kind(&registry, "load_balancer"),
+            &format!("load_balancer.lb{b}"),
+            &attrs(&[("subnets", strs(&net.subnets))]),
+        )
+        .await;
+        for l in 0..per_lb {
+            let live = create(
+                kind(&registry, "listener"),
+                &format!("listener.lb{b}p{l}"),
+                &attrs(&[
+                    ("load_balancer_arn", Value::str(&lb.id)),
+                    ("port", Value::Int(8000 + l)),
+                    ("protocol", Value::str("HTTP")),
+                    ("default_action", redirect.clone()),
+                ]),
+            )
+            .await;
+            ids.push(live.id);
+        }
+    }
+    let listeners = kind(&registry, "listener");
+    let n = ids.len() as u64;
+    let (read, made) = calls_of(&registry, || listeners.read(&ids)).await;
+    assert_eq!(read.expect("read").len(), ids.len());
+    assert_eq!(
+        made,
+        calls(&[
+            ("elbv2:DescribeListeners", n.div_ceil(20)),
+            ("elbv2:DescribeTags", n.div_ceil(20)),
+        ])
+    );
+
+    // One listener deleted behind strata's back: AWS then fails the whole call naming it
+    // (moto does not, so the proxy answers as AWS would), and that batch is read again through
+    // its two load balancers, not one listener at a time.
+    moto.elbv2()
+        .delete_listener()
+        .listener_arn(&ids[3])
+        .send()
+        .await
+        .expect("delete listener");
+    proxy.fail("elbv2:DescribeListeners", 1, "ListenerNotFound", 400);
+    let (read, made) = calls_of(&registry, || listeners.read(&ids)).await;
+    let read = read.expect("read");
+    assert_eq!(read.len(), ids.len() - 1);
+    assert!(read.iter().all(|l| l.id != ids[3]));
+    // The failed batch, its two load balancers, the second batch.
+    assert_eq!(
+        made["elbv2:DescribeListeners"],
+        1 + balancers as u64 + 1,
+        "{made:?}"
+    );
+}
+
+#[tokio::test]
+async fn mount_targets_are_read_through_their_file_systems_only() {
+    let moto = moto();
+    let registry = moto.registry();
+    let (_, subnets) =
+        vpc_with_subnets(&moto, 7, &["us-east-1a", "us-east-1b", "us-east-1c"]).await;
+    let file_systems = kind(&registry, "efs_file_system");
+    let targets = kind(&registry, "efs_mount_target");
+    let reg = &registry;
+    let mount = |fs: String, subnet: String, name: String| async move {
+        create(
+            kind(reg, "efs_mount_target"),
+            &format!("efs_mount_target.{name}"),
+            &attrs(&[
+                ("file_system_id", Value::str(fs)),
+                ("subnet_id", Value::str(subnet)),
+            ]),
+        )
+        .await
+        .id
+    };
+    // Three file systems with a mount target in each of three zones: the recorded ones.
+    let (ours, others) = (3, 6);
+    let mut ids = Vec::new();
+    for f in 0..ours {
+        let fs = create(file_systems, &format!("efs_file_system.f{f}"), &attrs(&[])).await;
+        for (s, subnet) in subnets.iter().enumerate() {
+            ids.push(mount(fs.id.clone(), subnet.clone(), format!("f{f}s{s}")).await);
+        }
+    }
+    // Other file systems of the account, with mount targets strata was not asked about.
+    for f in 0..others {
+        let fs = create(file_systems, &format!("efs_file_system.o{f}"), &attrs(&[])).await;
+        mount(fs.id.clone(), subnets[0].clone(), format!("o{f}")).await;
+    }
+    // And a recorded mount target deleted behind strata's back.
+    let gone = ids.pop().expect("an id");
+    moto.efs()
+        .delete_mount_target()
+        .mount_target_id(&gone)
+        .send()
+        .await
+        .expect("delete mount target");
+    ids.push(gone.clone());
+
+    let (read, made) = calls_of(&registry, || targets.read(&ids)).await;
+    let read = read.expect("read");
+    assert_eq!(read.len(), ids.len() - 1);
+    assert!(read.iter().all(|m| m.id != gone));
+    // Per file system: one call by mount target id names it, one lists its mount targets.
+    // The vanished id costs its own call. No listing of the account's file systems.
+    assert_eq!(
+        made,
+        calls(&[("efs:DescribeMountTargets", 2 * ours as u64 + 1)])
+    );
+}
+
+#[tokio::test]
+async fn instance_profile_tags_come_from_get_instance_profile() {
+    let moto = moto();
+    let registry = moto.registry();
+    let profiles = kind(&registry, "instance_profile");
+    let n = 5;
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let live = create(profiles, &format!("instance_profile.p{i}"), &attrs(&[])).await;
+        ids.push(live.id);
+    }
+    // Profiles of the account that strata did not create and was not asked about.
+    for i in 0..3 {
+        moto.iam()
+            .create_instance_profile()
+            .instance_profile_name(format!("someone-else-{i}"))
+            .send()
+            .await
+            .expect("create profile");
+    }
+    let (read, made) = calls_of(&registry, || profiles.read(&ids)).await;
+    let read = read.expect("read");
+    assert_eq!(read.len(), n);
+    for profile in &read {
+        let address = format!(
+            "instance_profile.{}",
+            profile.id.trim_start_matches("test-dev-")
+        );
+        assert_eq!(profile.tags, strata_tags(&address), "{}", profile.id);
+    }
+    // The set in one listing; tags for the asked profiles only.
+    assert_eq!(
+        made,
+        calls(&[
+            ("iam:ListInstanceProfiles", 1),
+            ("iam:GetInstanceProfile", n as u64),
+        ])
+    );
+    let found = profiles.find_tagged(&deployment_tag()).await.expect("find");
+    let mut found: Vec<String> = found.into_iter().map(|l| l.id).collect();
+    found.sort();
+    ids.sort();
+    assert_eq!(found, ids);
+}
+
+#[tokio::test]
+async fn tagged_distributions_are_found_without_a_call_per_distribution() {
+    let moto = moto();
+    let registry = moto.registry();
+    let distributions = kind(&registry, "distribution");
+    let desired = attrs(&[
+        (
+            "origins",
+            Value::List(vec![table(&[
+                ("id", Value::str("web")),
+                ("domain_name", Value::str("origin.example.com")),
+                ("origin_protocol_policy", Value::str("http-only")),
+            ])]),
+        ),
+        (
+            "default_cache_behavior",
+            table(&[
+                ("target_origin_id", Value::str("web")),
+                ("viewer_protocol_policy", Value::str("redirect-to-https")),
+            ]),
+        ),
+    ]);
+    let mut ours = Vec::new();
+    for i in 0..4 {
+        ours.push(
+            create(distributions, &format!("distribution.d{i}"), &desired)
+                .await
+                .id,
+        );
+    }
+    for i in 0..3 {
+        let address = format!("distribution.x{i}");
+        create_tagged(
+            distributions,
+            &address,
+            &desired,
+            &own_tags("other", &address),
+        )
+        .await;
+    }
+    let wanted = deployment_tag();
+    let (found, made) = calls_of(&registry, || distributions.find_tagged(&wanted)).await;
+    let found = found.expect("find");
+    let mut ids: Vec<String> = found.iter().map(|l| l.id.clone()).collect();
+    ids.sort();
+    ours.sort();
+    assert_eq!(ids, ours);
+    assert!(found
+        .iter()
+        .all(|l| l.tags.get("strata:deployment").map(String::as_str) == Some(DEPLOYMENT)));
+    assert_eq!(
+        made,
+        calls(&[
+            ("tagging:GetResources", 1),
+            ("cloudfront:ListDistributions", 1),
+        ])
+    );
 }

@@ -45,12 +45,13 @@ pub struct Network {
     pub security_groups: Vec<String>,
 }
 
-/// Create [`Network`] in the emulator.
-pub async fn network(moto: &MotoSession) -> Network {
+/// A VPC `10.N.0.0/16` with one `/24` subnet in each of `zones`, made through the SDK: the VPC
+/// id and the subnet ids, in the order of `zones`.
+pub async fn vpc_with_subnets(moto: &MotoSession, n: u8, zones: &[&str]) -> (String, Vec<String>) {
     let ec2 = moto.ec2();
     let vpc = ec2
         .create_vpc()
-        .cidr_block("10.9.0.0/16")
+        .cidr_block(format!("10.{n}.0.0/16"))
         .send()
         .await
         .expect("vpc")
@@ -59,12 +60,12 @@ pub async fn network(moto: &MotoSession) -> Network {
         .expect("vpc id")
         .to_string();
     let mut subnets = Vec::new();
-    for (cidr, az) in [("10.9.1.0/24", "us-east-1a"), ("10.9.2.0/24", "us-east-1b")] {
+    for (i, az) in zones.iter().enumerate() {
         let s = ec2
             .create_subnet()
             .vpc_id(&vpc)
-            .cidr_block(cidr)
-            .availability_zone(az)
+            .cidr_block(format!("10.{n}.{}.0/24", i + 1))
+            .availability_zone(*az)
             .send()
             .await
             .expect("subnet");
@@ -75,6 +76,13 @@ pub async fn network(moto: &MotoSession) -> Network {
                 .to_string(),
         );
     }
+    (vpc, subnets)
+}
+
+/// Create [`Network`] in the emulator.
+pub async fn network(moto: &MotoSession) -> Network {
+    let ec2 = moto.ec2();
+    let (vpc, mut subnets) = vpc_with_subnets(moto, 9, &["us-east-1a", "us-east-1b"]).await;
     let mut security_groups = Vec::new();
     for name in ["lb-a", "lb-b"] {
         let g = ec2

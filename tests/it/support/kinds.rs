@@ -72,6 +72,31 @@ pub fn strs<S: AsRef<str>>(items: &[S]) -> Value {
     Value::List(items.iter().map(|s| Value::str(s.as_ref())).collect())
 }
 
+/// A listener's default action redirecting HTTP to HTTPS (port 443, 301).
+pub fn https_redirect() -> Value {
+    table(&[
+        ("type", Value::str("redirect")),
+        (
+            "redirect",
+            table(&[
+                ("protocol", Value::str("HTTPS")),
+                ("port", Value::str("443")),
+                ("status_code", Value::str("HTTP_301")),
+            ]),
+        ),
+    ])
+}
+
+/// A target group of IP targets on HTTP port 8080 in `vpc`.
+pub fn ip_target_group(vpc: &str) -> Attrs {
+    attrs(&[
+        ("port", Value::Int(8080)),
+        ("protocol", Value::str("HTTP")),
+        ("vpc_id", Value::str(vpc)),
+        ("target_type", Value::str("ip")),
+    ])
+}
+
 /// The tags strata puts on everything it creates for `address` in `deployment`.
 pub fn own_tags(deployment: &str, address: &str) -> BTreeMap<String, String> {
     BTreeMap::from([
