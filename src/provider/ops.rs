@@ -34,9 +34,11 @@ pub struct CreateRequest<'a> {
     /// Desired attributes, fully known and in clear (the engine resolved every reference).
     pub attrs: &'a Attrs,
     /// Every tag to put on the resource in the create call itself where the API allows it:
-    /// stack/tier tags, the resource's own, `strata:deployment` and `strata:address`.
+    /// stack/tier tags, the resource's own, `strata:deployment`, `strata:address` and
+    /// `strata:lineage`.
     pub tags: &'a BTreeMap<String, String>,
-    /// Idempotency token, stable across retries of the same intent (RunInstances
+    /// Idempotency token, derived from the state's lineage, the address and the intent: the
+    /// same across retries, and reused by a run finishing an interrupted create (RunInstances
     /// `ClientToken`, EFS `CreationToken`, CloudFront `CallerReference`).
     pub token: &'a str,
 }
