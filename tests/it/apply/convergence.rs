@@ -121,3 +121,113 @@ async fn thirty_percent_of_calls_throttled_still_converges() {
         "the throttle barely met any call"
     );
 }
+
+/// Whether an operation changes the account (what a create's follow-up calls are).
+fn mutating(operation: &str) -> bool {
+    let name = operation.split_once(':').map_or(operation, |(_, n)| n);
+    [
+        "Create",
+        "Modify",
+        "Put",
+        "Add",
+        "Attach",
+        "Associate",
+        "Authorize",
+        "Register",
+        "Run",
+        "Import",
+        "Set",
+        "Update",
+        "Tag",
+    ]
+    .iter()
+    .any(|verb| name.starts_with(verb))
+}
+
+/// Run `strata VERB --tier gpu` against `endpoint`, expecting `code`.
+fn gpu(project: &TempProject, state: &std::path::Path, endpoint: &str, args: &[&str], code: i32) {
+    let run = strata(project.path())
+        .args(args)
+        .args(["--tier", "gpu"])
+        .state_dir(state)
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .run();
+    assert_eq!(run.code, code, "{args:?}:\n{}\n{}", run.stdout, run.stderr);
+}
+
+#[tokio::test]
+async fn the_gpu_tier_with_every_mutating_call_throttled_once_plans_clean() {
+    // The gpu tier adds the load balancer, target groups, listeners, EFS and its mount target
+    // to the dev tier's kinds: find every mutating call an undisturbed apply makes, then
+    // throttle the first call of each of them in a second apply.
+    let moto = moto();
+    let proxy = Proxy::start(moto.port);
+    let project = TempProject::new();
+    project.edit(
+        "tiers/gpu.toml",
+        "/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-amazon-linux-2023/latest/ami-id",
+        "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+    );
+    let first = tempfile::tempdir().expect("a state dir");
+    gpu(
+        &project,
+        first.path(),
+        &proxy.endpoint(),
+        &["apply", "--yes", "-q"],
+        0,
+    );
+    let mut calls: Vec<String> = proxy
+        .operations()
+        .into_iter()
+        .filter(|o| mutating(o))
+        .collect();
+    calls.sort();
+    calls.dedup();
+    assert!(calls.len() >= 15, "{calls:?}");
+    gpu(
+        &project,
+        first.path(),
+        &moto.endpoint,
+        &["destroy", "--yes", "-q"],
+        0,
+    );
+    reset(&moto);
+
+    proxy.clear_record();
+    for op in &calls {
+        proxy.throttle_op(op, 1);
+    }
+    let second = tempfile::tempdir().expect("a state dir");
+    gpu(
+        &project,
+        second.path(),
+        &proxy.endpoint(),
+        &["apply", "--yes", "-q"],
+        0,
+    );
+    proxy.clear_faults();
+    let missed: Vec<&String> = calls
+        .iter()
+        .filter(|op| {
+            !proxy
+                .record()
+                .iter()
+                .any(|c| &c.operation == *op && c.faulted())
+        })
+        .collect();
+    assert!(missed.is_empty(), "never throttled: {missed:?}");
+    gpu(
+        &project,
+        second.path(),
+        &moto.endpoint,
+        &["plan", "--detailed-exitcode"],
+        0,
+    );
+    gpu(
+        &project,
+        second.path(),
+        &moto.endpoint,
+        &["destroy", "--yes", "-q"],
+        0,
+    );
+}

@@ -32,6 +32,7 @@ async fn refreshing_210_vpcs_costs_two_describe_calls() {
         let tags = BTreeMap::from([
             ("strata:deployment".to_string(), "scale".to_string()),
             ("strata:address".to_string(), address.to_string()),
+            ("strata:lineage".to_string(), state.lineage.clone()),
         ]);
         let attrs = BTreeMap::from([("cidr_block".to_string(), Value::str(&cidr))]);
         let live = vpc
@@ -129,6 +130,7 @@ impl Recorded {
         let tags = BTreeMap::from([
             ("strata:deployment".to_string(), "scale".to_string()),
             ("strata:address".to_string(), address.to_string()),
+            ("strata:lineage".to_string(), self.state.lineage.clone()),
         ]);
         let live = self
             .registry
