@@ -376,6 +376,17 @@ pub(crate) fn dependents_first(
         .collect()
 }
 
+/// Whether a resource recorded as created at `at` (RFC 3339) is younger than `budget`.
+fn created_within(at: &str, budget: std::time::Duration) -> bool {
+    let Ok(created) =
+        time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+    else {
+        return false;
+    };
+    let age = time::OffsetDateTime::now_utc() - created;
+    std::time::Duration::try_from(age).is_ok_and(|age| age < budget)
+}
+
 /// Move the state entries of `addresses` to their `~replaced` addresses, so that their
 /// replacements can be recorded beside them. Dependencies among them follow them.
 fn set_aside(state: &mut State, addresses: &BTreeSet<Address>) {
@@ -522,6 +533,7 @@ pub(crate) async fn delete_phase(
             work: Work::Delete {
                 id: rs.id.clone().unwrap_or_default(),
                 recorded: rs.attributes.clone(),
+                fresh: created_within(&rs.created_at, opts.retry.consistency_budget),
             },
             token: token(&guard.lineage, address, "delete", run_id),
             retry: opts.retry,

@@ -42,6 +42,10 @@ pub enum Work {
         id: String,
         /// Recorded attributes.
         recorded: Attrs,
+        /// Created within the eventual-consistency budget (a rollback, a quick destroy): AWS
+        /// may still answer `*.NotFound` for it, which a delete takes as already gone, so the
+        /// step first waits until a read sees it.
+        fresh: bool,
     },
 }
 
@@ -279,11 +283,40 @@ impl Step {
                     Err(e) => Err(e),
                 }
             }
-            Work::Delete { id, recorded } => self
-                .retry
-                .run_call(Call::Delete, || kind.delete(id, recorded), &mut on_retry)
-                .await
-                .map(|()| None),
+            Work::Delete {
+                id,
+                recorded,
+                fresh,
+            } => {
+                if *fresh {
+                    // Visibility takes seconds; a resource deleted outside strata never shows,
+                    // so the wait is short. Not visible by then: delete anyway.
+                    let wait = RetryPolicy {
+                        consistency_budget: self.retry.consistency_budget.min(VISIBLE_WITHIN),
+                        ..self.retry
+                    };
+                    #[allow(clippy::let_underscore_must_use, reason = "a wait, best effort")]
+                    let _ = wait
+                        .run(
+                            || async {
+                                match kind.read(std::slice::from_ref(id)).await?.pop() {
+                                    Some(_) => Ok(()),
+                                    None => Err(ProviderError::new(
+                                        crate::provider::ErrorClass::EventualConsistency,
+                                        "read",
+                                        format!("`{id}` is not visible yet"),
+                                    )),
+                                }
+                            },
+                            |_, _| {},
+                        )
+                        .await;
+                }
+                self.retry
+                    .run_call(Call::Delete, || kind.delete(id, recorded), &mut on_retry)
+                    .await
+                    .map(|()| None)
+            }
         };
         let result = result.map_err(|e| {
             if e.address.is_none() {
@@ -330,6 +363,9 @@ impl Step {
         }
     }
 }
+
+/// How long a delete of a just-created resource waits for a read to see it.
+const VISIBLE_WITHIN: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// How a create that may already have happened finds its resource again.
 enum Lookup {

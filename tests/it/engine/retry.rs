@@ -296,3 +296,63 @@ async fn a_dependency_violation_on_create_is_not_retried() {
     assert_eq!(h.fake.count(FakeOp::Create), 1);
     assert_eq!(report.failed[0].class, ErrorClass::DependencyViolation);
 }
+
+#[tokio::test]
+async fn a_just_created_resource_is_deleted_only_once_a_read_sees_it() {
+    // On AWS a delete right after the create can answer `*.NotFound`, which a kind takes as
+    // already gone: the resource would be left behind. So a fresh delete waits to see it.
+    let mut h = Harness::new(&stack(&[("a", &[]), ("b", &[])]));
+    let mut consistent = opts(1, OnFailure::Keep);
+    consistent.retry.consistency_budget = std::time::Duration::from_secs(30);
+    let (_, state) = h
+        .apply_fresh(&consistent)
+        .await
+        .expect("the first apply runs");
+    h.rewrite(&stack(&[("b", &[])]));
+    h.fake.log().reset();
+    h.fake.on_read(|r| {
+        let answer = if r.n <= 2 {
+            Ok(Vec::new())
+        } else {
+            r.proceed()
+        };
+        async move { answer }
+    });
+    let (report, state) = h
+        .apply_from(state, &consistent)
+        .await
+        .expect("the apply runs");
+    assert!(report.succeeded(), "{:?}", report.failed);
+    let lines: Vec<String> = h
+        .fake
+        .log()
+        .lines()
+        .into_iter()
+        .filter(|l| l.ends_with("fake_thing.a"))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "read fake_thing.a",
+            "read fake_thing.a",
+            "read fake_thing.a",
+            "delete fake_thing.a"
+        ]
+    );
+    assert_eq!(ids(&state), cloud_ids(&h.fake));
+
+    // Outside the budget (here: none), the delete goes straight out.
+    let mut h = Harness::new(&stack(&[("a", &[])]));
+    let (_, state) = h
+        .apply_fresh(&opts(1, OnFailure::Keep))
+        .await
+        .expect("the first apply runs");
+    h.rewrite(&stack(&[]));
+    h.fake.log().reset();
+    let (report, _) = h
+        .apply_from(state, &opts(1, OnFailure::Keep))
+        .await
+        .expect("the apply runs");
+    assert!(report.succeeded(), "{:?}", report.failed);
+    assert_eq!(h.fake.log().lines(), ["delete fake_thing.a"]);
+}
