@@ -251,17 +251,16 @@ impl Step {
                     changed,
                     tags,
                 };
-                // A retried update starts again from what the account holds: the first
-                // attempt may have made some of its calls.
-                let attempts = std::sync::atomic::AtomicU32::new(0);
+                // An update starts from what the account holds, not from what was recorded:
+                // what changed outside strata (a policy detached) must be put back, and a
+                // retried attempt may find some of its calls already made.
                 let updated = self
                     .retry
                     .run(
                         || async {
-                            if attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0 {
-                                if let Some(live) = kind.read(std::slice::from_ref(id)).await?.pop()
-                                {
-                                    return converge(
+                            match kind.read(std::slice::from_ref(id)).await?.pop() {
+                                Some(live) => {
+                                    converge(
                                         kind.as_ref(),
                                         &self.address,
                                         live,
@@ -270,10 +269,10 @@ impl Step {
                                         &RetryPolicy::once(),
                                         &mut |_, _| {},
                                     )
-                                    .await;
+                                    .await
                                 }
+                                None => kind.update(&req).await,
                             }
-                            kind.update(&req).await
                         },
                         &mut on_retry,
                     )

@@ -9,6 +9,7 @@ use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
     ProviderError, ResourceKind, UpdateRequest,
 };
+use crate::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType};
 use std::collections::BTreeMap;
@@ -259,7 +260,14 @@ fn live_of(gateway: &aws_sdk_ec2::types::InternetGateway, region: &str) -> Optio
             )
         })
         .and_then(|a| a.vpc_id());
-    put_str(&mut attrs, "vpc_id", vpc);
+    // Detached is a value (`null`), not an attribute the read cannot return: a gateway
+    // detached outside strata, or whose attach call never happened, shows as a change.
+    match vpc {
+        Some(vpc) => put_str(&mut attrs, "vpc_id", Some(vpc)),
+        None => {
+            attrs.insert("vpc_id".into(), Value::Null);
+        }
+    }
     put_str(&mut attrs, "owner_id", gateway.owner_id());
     if let Some(owner) = gateway.owner_id() {
         put_str(

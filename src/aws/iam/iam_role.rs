@@ -293,17 +293,15 @@ impl IamRole {
                         ))
                     })
                     .collect();
-                if !inline.is_empty() {
-                    attrs.insert("inline_policies".into(), Value::Map(inline));
-                }
+                // Empty is a value, not an attribute the read cannot return: policies removed
+                // outside strata (or never attached) show as a change.
+                attrs.insert("inline_policies".into(), Value::Map(inline));
                 let managed: Vec<String> = role
                     .attached_managed_policies()
                     .iter()
                     .filter_map(|p| p.policy_arn().map(str::to_string))
                     .collect();
-                if !managed.is_empty() {
-                    put_str_list(&mut attrs, "managed_policy_arns", managed, true);
-                }
+                put_str_list(&mut attrs, "managed_policy_arns", managed, true);
                 found.insert(
                     name.to_string(),
                     LiveResource {

@@ -3,6 +3,7 @@
 
 mod compute;
 mod deletes;
+mod drift_detached;
 mod drift_rules;
 mod elb_cloudfront;
 mod error_diagnostics;
