@@ -3,8 +3,8 @@
 //! cannot return, so `strata plan` shows both, and `apply` puts them back.
 
 use crate::support::moto::moto;
+use crate::support::project::stack_project;
 use crate::support::strata;
-use std::path::Path;
 
 const STACK: &str = r#"[stack]
 name = "absent"
@@ -22,22 +22,10 @@ assume_role_policy = { Version = "2012-10-17", Statement = [{ Effect = "Allow", 
 managed_policy_arns = ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
 "#;
 
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-    std::fs::write(p, text).expect("write");
-}
-
 #[tokio::test]
 async fn a_detached_gateway_and_policy_show_in_the_plan_and_are_put_back() {
     let moto = moto();
-    let project = tempfile::tempdir().expect("project");
-    write(project.path(), "stacks/absent.toml", STACK);
-    write(
-        project.path(),
-        "tiers/dev.toml",
-        "[tier]\nname = \"dev\"\nstack = \"absent\"\n",
-    );
+    let project = stack_project("absent", STACK);
     let state = tempfile::tempdir().expect("state");
     let run = |args: &[&str]| {
         strata(project.path())

@@ -3,8 +3,8 @@
 //! puts the rules back.
 
 use crate::support::moto::moto;
+use crate::support::project::stack_project;
 use crate::support::strata;
-use std::path::Path;
 
 const STACK: &str = r#"[stack]
 name = "rules"
@@ -20,22 +20,10 @@ ingress = [
 ]
 "#;
 
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-    std::fs::write(p, text).expect("write");
-}
-
 #[tokio::test]
 async fn a_rule_added_outside_strata_is_drift_on_ingress() {
     let moto = moto();
-    let project = tempfile::tempdir().expect("project");
-    write(project.path(), "stacks/rules.toml", STACK);
-    write(
-        project.path(),
-        "tiers/dev.toml",
-        "[tier]\nname = \"dev\"\nstack = \"rules\"\n",
-    );
+    let project = stack_project("rules", STACK);
     let state = tempfile::tempdir().expect("state");
     let run = |args: &[&str]| {
         strata(project.path())

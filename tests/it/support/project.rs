@@ -102,3 +102,20 @@ pub fn apply_tier(project: &Path, tier: &str, state_dir: &Path) -> State {
     save_state(state_dir, &mut state);
     state
 }
+
+/// A temporary project holding one stack, `stacks/NAME.toml` with `text`, and a `dev` tier
+/// over it: for tests that apply a small stack of their own with the binary.
+pub fn stack_project(name: &str, text: &str) -> tempfile::TempDir {
+    let project = tempfile::tempdir().expect("a temp project");
+    let write = |rel: &str, text: &str| {
+        let path = project.path().join(rel);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write(&format!("stacks/{name}.toml"), text);
+    write(
+        "tiers/dev.toml",
+        &format!("[tier]\nname = \"dev\"\nstack = \"{name}\"\n"),
+    );
+    project
+}
