@@ -35,6 +35,8 @@ pub mod codes {
     pub const CYCLE: &str = "strata::config::cycle";
     /// A `${...}` expression that does not parse or cannot be evaluated.
     pub const BAD_EXPRESSION: &str = "strata::config::bad_expression";
+    /// A `template("...")` outside the stack's folder, not a regular file, or too large.
+    pub const TEMPLATE_PATH: &str = "strata::config::template_path";
     /// A computed attribute set in configuration.
     pub const COMPUTED_ATTRIBUTE: &str = "strata::config::computed_attribute";
     /// A value that is well-typed but not allowed (bad name, bad enum value).

@@ -231,6 +231,7 @@ struct TemplateReader<'a> {
 impl TemplateFiles for TemplateReader<'_> {
     fn open(&mut self, path: &str, origin: &Origin) -> Result<(FileId, String), ConfigError> {
         let full = locate::normalize(&self.dir.join(path));
+        self.confined(path, &full, origin)?;
         if let Some((id, f)) = self.sources.iter().find(|(_, f)| f.path == full) {
             return Ok((id, f.text.clone()));
         }
@@ -242,6 +243,55 @@ impl TemplateFiles for TemplateReader<'_> {
             )
             .label(origin.clone(), "named here")
             .help("the path is relative to the folder of the stack file")),
+        }
+    }
+}
+
+/// The largest template file read: user data is far smaller (EC2 takes 16 KiB), and a bound
+/// keeps `/dev/zero`-like inputs from filling memory.
+const MAX_TEMPLATE_BYTES: u64 = 256 * 1024;
+
+impl TemplateReader<'_> {
+    /// A template is a regular file inside the stack's own folder, also once symlinks are
+    /// resolved, and of bounded size: a plan shows what it renders, in a pull request too, so
+    /// `template("../../etc/passwd")` must not read anything outside the project.
+    fn confined(&self, path: &str, full: &Path, origin: &Origin) -> Result<(), ConfigError> {
+        let refuse = |why: String| {
+            ConfigError::new(codes::TEMPLATE_PATH, why)
+                .label(origin.clone(), "named here")
+                .help("keep templates inside the stack's folder (paths relative to the stack file, without `..`), as regular files under 256 KiB")
+        };
+        let dir = locate::normalize(&self.dir);
+        if Path::new(path).is_absolute() || !full.starts_with(&dir) {
+            return Err(refuse(format!(
+                "template `{path}` is outside the stack's folder {}",
+                dir.display()
+            )));
+        }
+        // A recorded configuration (rollback) is read from its snapshot, not the disk.
+        if self.req.snapshot.is_some() {
+            return Ok(());
+        }
+        let (Ok(real), Ok(real_dir)) = (std::fs::canonicalize(full), std::fs::canonicalize(&dir))
+        else {
+            // Missing: the read below says so.
+            return Ok(());
+        };
+        if !real.starts_with(&real_dir) {
+            return Err(refuse(format!(
+                "template `{path}` leads outside the stack's folder (to {})",
+                real.display()
+            )));
+        }
+        match std::fs::metadata(&real) {
+            Ok(m) if !m.is_file() => {
+                Err(refuse(format!("template `{path}` is not a regular file")))
+            }
+            Ok(m) if m.len() > MAX_TEMPLATE_BYTES => Err(refuse(format!(
+                "template `{path}` is {} bytes, more than the {MAX_TEMPLATE_BYTES} allowed",
+                m.len()
+            ))),
+            _ => Ok(()),
         }
     }
 }

@@ -6,3 +6,4 @@ mod json_schema;
 mod kind_schemas;
 mod loader_never_panics;
 mod overlay;
+mod template_paths;
