@@ -14,7 +14,7 @@ use crate::address::Address;
 use crate::plan::diff::{apply_attrs, output_values};
 use crate::plan::{Action, Plan, ResourceChange};
 use crate::provider::retry::RetryPolicy;
-use crate::provider::{Attrs, ErrorClass, ProviderError};
+use crate::provider::{ErrorClass, ProviderError};
 use crate::state::{now_rfc3339, OutputState, Provenance, ResourceState, State};
 use crate::value::Value;
 use sha2::{Digest, Sha256};
@@ -454,17 +454,7 @@ fn build_step(
     })?;
     let desired = apply_attrs(ctx.deployment, address, state, ctx.registry)
         .map_err(|e| ProviderError::invalid("apply", e.to_string()).at(address))?;
-    let attrs: Attrs = desired
-        .iter()
-        .map(|(k, v)| (k.clone(), v.value.clone()))
-        .collect();
-    let tags: BTreeMap<String, String> = match attrs.get("tags") {
-        Some(Value::Map(m)) => m
-            .iter()
-            .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-            .collect(),
-        _ => BTreeMap::new(),
-    };
+    let (attrs, tags) = super::converge::sent(&desired);
     let recorded = state.resources.get(address);
     let work = match (change.action, recorded) {
         (Action::Update, Some(rs)) => Work::Update {

@@ -14,6 +14,33 @@ use crate::Address;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+/// The attributes a step sends, in clear, and their tags as strings, from the evaluated
+/// configuration of one resource.
+pub fn sent(
+    desired: &BTreeMap<String, crate::config::eval::Evaluated>,
+) -> (Attrs, BTreeMap<String, String>) {
+    let attrs: Attrs = desired
+        .iter()
+        .map(|(k, v)| (k.clone(), v.value.clone()))
+        .collect();
+    let tags = match attrs.get("tags") {
+        Some(crate::Value::Map(m)) => m
+            .iter()
+            .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+            .collect(),
+        _ => BTreeMap::new(),
+    };
+    (attrs, tags)
+}
+
+/// strata's own tags (`strata:*`) among `tags`: what finds a resource again.
+pub fn own_tags(tags: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    tags.iter()
+        .filter(|(k, _)| k.starts_with("strata:"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
 /// How a live resource differs from the configuration.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Differences {

@@ -8,7 +8,7 @@
 //! dropped; so is an unanswered create not found, whose idempotency token the next create of
 //! the same address reuses.
 
-use super::converge::{converge, read_back};
+use super::converge::{converge, own_tags, read_back, sent};
 use super::events::Event;
 use super::journal::{self, Journal, Op, Pending};
 use super::record::recorded;
@@ -16,7 +16,7 @@ use super::{EngineError, RunContext};
 use crate::plan::diff::{apply_attrs, TAG_ADDRESS, TAG_DEPLOYMENT, TAG_LINEAGE};
 use crate::plan::refresh::live_attrs;
 use crate::provider::retry::RetryPolicy;
-use crate::provider::{Attrs, LiveResource, ResourceKind};
+use crate::provider::{LiveResource, ResourceKind};
 use crate::state::{ResourceState, State};
 use std::collections::BTreeMap;
 
@@ -45,12 +45,7 @@ pub async fn reconcile(ctx: &RunContext<'_>, state: &mut State) -> Result<usize,
                 {
                     continue;
                 }
-                let mut wanted: BTreeMap<String, String> = p
-                    .tags
-                    .iter()
-                    .filter(|(k, _)| k.starts_with("strata:"))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect();
+                let mut wanted = own_tags(&p.tags);
                 if !wanted.contains_key(TAG_ADDRESS) {
                     // Journals of older versions did not record the tags of every intent.
                     wanted.insert(TAG_DEPLOYMENT.to_string(), ctx.deployment.name.clone());
@@ -156,31 +151,17 @@ async fn adopted(
         .map(|r| r.dependencies().into_iter().map(|(d, _)| d).collect())
         .unwrap_or_default();
     let Ok(desired) = apply_attrs(ctx.deployment, address, state, ctx.registry) else {
-        let mut attributes = live_attrs(&live, Some(kind.schema()));
-        attributes.remove("id");
-        let now = crate::state::now_rfc3339();
-        return Ok(ResourceState {
-            address: address.clone(),
-            kind: address.kind.clone(),
-            id: Some(live.id),
-            attributes,
+        let nothing = BTreeMap::new();
+        return Ok(recorded(
+            address,
+            &live,
+            &nothing,
             dependencies,
-            provenance: crate::state::Provenance::Created,
-            created_at: now.clone(),
-            updated_at: now,
-        });
+            ctx.registry,
+            None,
+        ));
     };
-    let attrs: Attrs = desired
-        .iter()
-        .map(|(k, v)| (k.clone(), v.value.clone()))
-        .collect();
-    let tags: BTreeMap<String, String> = match attrs.get("tags") {
-        Some(crate::Value::Map(m)) => m
-            .iter()
-            .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-            .collect(),
-        _ => BTreeMap::new(),
-    };
+    let (attrs, tags) = sent(&desired);
     let retry = RetryPolicy::default();
     let converged = converge(kind, address, live, &attrs, &tags, &retry, &mut |_, _| {})
         .await

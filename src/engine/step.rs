@@ -382,11 +382,7 @@ impl Lookup {
         tags: &BTreeMap<String, String>,
         identity: BTreeMap<String, String>,
     ) -> Lookup {
-        let own: BTreeMap<String, String> = tags
-            .iter()
-            .filter(|(k, _)| k.starts_with("strata:"))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let own = super::converge::own_tags(tags);
         if kind.schema().taggable && own.contains_key(crate::plan::diff::TAG_ADDRESS) {
             Lookup::Tags(own)
         } else if !identity.is_empty() {
