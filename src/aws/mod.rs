@@ -32,6 +32,7 @@ pub mod iam;
 pub mod names;
 pub mod pacing;
 mod profiles;
+pub mod secrets;
 mod shapes;
 mod stats;
 pub mod wait;

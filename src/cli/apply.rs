@@ -13,7 +13,6 @@ use crate::plan::model::{InputFile, StateRef};
 use crate::plan::saved;
 use crate::provider::retry::RetryPolicy;
 use crate::state::{LocalBackend, State, StateLock};
-use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -22,7 +21,7 @@ use std::time::Duration;
 /// Run the command.
 pub fn run(ui: &Ui, args: &ApplyArgs) -> ExitStatus {
     let offline = crate::aws::registry();
-    let deployment = match target::load(ui, &args.target, &offline) {
+    let deployment = match super::secrets::load_resolved(ui, &args.target, &args.aws, &offline) {
         Ok(d) => d,
         Err(status) => return status,
     };
@@ -150,15 +149,15 @@ pub(super) fn execute(
                     Ok(p) => p,
                     Err(e) => return target::fail(ui, &e),
                 };
-                let inputs: Vec<InputFile> = plan
-                    .inputs
-                    .iter()
-                    .filter_map(|i| {
-                        std::fs::read(&i.path).ok().map(|b| InputFile {
-                            path: i.path.clone(),
-                            sha256: hex::encode(Sha256::digest(&b)),
-                        })
-                    })
+                // Files are hashed again from the disk; variables given outside them are taken
+                // from this run's command line and environment.
+                let inputs: Vec<InputFile> = saved::rehash_files(&plan)
+                    .into_iter()
+                    .chain(
+                        diff::input_files(deployment)
+                            .into_iter()
+                            .filter(|i| i.path.starts_with(diff::VAR_INPUT_PREFIX)),
+                    )
                     .collect();
                 let current = had_state.then(|| StateRef {
                     lineage: state.lineage.clone(),
@@ -212,9 +211,11 @@ pub(super) fn execute(
         match apply(&ctx, &plan, state, &opts).await {
             Ok((report, mut state)) => {
                 let outcome = history::outcome_of(&report);
+                state.ensure_secret_key();
+                let key = State::plan_key(Some(&state));
                 history::record(
                     &mut state,
-                    history::applied_config(deployment, job.command, outcome),
+                    history::applied_config(deployment, job.command, outcome, &key),
                 );
                 state.region = registry_region(job.aws, deployment).or(state.region.take());
                 if let Err(e) = backend.save(lock, &mut state) {

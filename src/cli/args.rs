@@ -86,6 +86,25 @@ pub struct TargetArgs {
     /// Deployment name; it tags every resource [default: <stack>-<tier>].
     #[arg(long, global = true)]
     pub name: Option<String>,
+    /// Set a variable the stack declares: `--var NAME=VALUE`, repeatable. Wins over
+    /// `--var-file`, `STRATA_VAR_<NAME>`, the tier and the stack's default. A value for a
+    /// non-string variable is read as TOML (`--var count=3`, `--var 'zones=["a","b"]'`).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var, global = true)]
+    pub vars: Vec<(String, String)>,
+    /// Read variables from a TOML file of `NAME = value` lines, repeatable (a later file wins).
+    /// Like `--var`, its values are kept in the state's history by digest only.
+    #[arg(long = "var-file", value_name = "FILE", global = true)]
+    pub var_files: Vec<PathBuf>,
+}
+
+/// `NAME=VALUE` of `--var`.
+fn parse_var(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_string(), value.to_string()))
+        }
+        _ => Err(format!("expected NAME=VALUE, got `{s}`")),
+    }
 }
 
 /// Where state lives and how to wait for its lock.

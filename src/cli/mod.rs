@@ -17,6 +17,7 @@ mod progress;
 mod refresh;
 mod rollback;
 mod schema;
+mod secrets;
 mod show;
 mod show_plan;
 mod show_text;

@@ -14,7 +14,7 @@ use crate::state::State;
 /// Run the command.
 pub fn run(ui: &Ui, args: &PlanArgs) -> ExitStatus {
     let registry = crate::aws::registry();
-    let deployment = match target::load(ui, &args.target, &registry) {
+    let deployment = match super::secrets::load_resolved(ui, &args.target, &args.aws, &registry) {
         Ok(d) => d,
         Err(status) => return status,
     };

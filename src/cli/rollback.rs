@@ -41,8 +41,13 @@ pub fn run(ui: &Ui, args: &RollbackArgs) -> ExitStatus {
         Ok(i) => state.history[i].clone(),
         Err(e) => return target::fail(ui, &e),
     };
-    let request = history::load_request(&entry, &name, ui.project_dir.clone());
-    let deployment = match crate::config::load(&request, &crate::aws::registry()) {
+    let mut request = history::load_request(&entry, &name, ui.project_dir.clone());
+    request.outside = target::outside_vars(&args.target);
+    if let Err(e) = history::require_supplied(&entry, &request.outside.names()) {
+        return target::fail(ui, &e);
+    }
+    let registry = crate::aws::registry();
+    let deployment = match crate::config::load(&request, &registry) {
         Ok(d) => d,
         Err(errors) => {
             print_config_errors(ui, &errors);
@@ -50,6 +55,22 @@ pub fn run(ui: &Ui, args: &RollbackArgs) -> ExitStatus {
             return ExitStatus::Error;
         }
     };
+    let key = State::plan_key(Some(&state));
+    match history::check_supplied(&entry, &deployment, &key) {
+        Ok(changed) => {
+            for var in changed {
+                ui.note(&format!(
+                    "warning: the value given for `{var}` is not the one that configuration was applied with"
+                ));
+            }
+        }
+        Err(e) => return target::fail(ui, &e),
+    }
+    let deployment =
+        match super::secrets::resolve(ui, &args.aws, deployment, &mut request, &registry) {
+            Ok(d) => d,
+            Err(status) => return status,
+        };
     ui.note(&format!(
         "Rolling `{name}` back to the configuration applied at {} ({}, {}).",
         entry.at,

@@ -10,7 +10,6 @@ use crate::plan::model::{InputFile, StateRef};
 use crate::plan::render::render_json;
 use crate::plan::saved::{self, SavedPlanError, StaleReason};
 use crate::plan::Plan;
-use sha2::{Digest, Sha256};
 
 /// Run the command.
 pub fn run(ui: &Ui, args: &ShowPlanArgs) -> ExitStatus {
@@ -74,16 +73,16 @@ fn current_staleness(
     plan: &Plan,
 ) -> Result<Vec<StaleReason>, crate::state::StateError> {
     // The plan names its inputs; re-hash those files rather than re-resolving names, so the
-    // check sees exactly what the plan saw.
-    let current: Vec<InputFile> = plan
-        .inputs
-        .iter()
-        .filter_map(|i| {
-            std::fs::read(&i.path).ok().map(|bytes| InputFile {
-                path: i.path.clone(),
-                sha256: hex::encode(Sha256::digest(&bytes)),
-            })
-        })
+    // check sees exactly what the plan saw. Variables given on the command line cannot be
+    // checked here (only `apply` is given them again): they are taken as unchanged.
+    let current: Vec<InputFile> = saved::rehash_files(plan)
+        .into_iter()
+        .chain(
+            plan.inputs
+                .iter()
+                .filter(|i| i.path.starts_with(crate::plan::diff::VAR_INPUT_PREFIX))
+                .cloned(),
+        )
         .collect();
     let state = inventory::backend(ui, &args.state)
         .load(&plan.deployment)?

@@ -202,6 +202,7 @@ mod tests {
             tier_file: None,
             stack_file: "ai-stack.toml".into(),
             files: vec![],
+            supplied: Vec::new(),
         });
         assert_eq!(
             earliest(known_times(&s)).as_deref(),

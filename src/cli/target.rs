@@ -4,7 +4,7 @@ use super::args::{StateArgs, TargetArgs};
 use super::diagnostics::{print_config_errors, print_error};
 use super::exit::ExitStatus;
 use super::ui::Ui;
-use crate::config::{self, Deployment, LoadRequest};
+use crate::config::{self, Deployment, LoadRequest, OutsideVars};
 use crate::provider::Registry;
 use crate::state::LocalBackend;
 
@@ -16,6 +16,17 @@ pub fn request(ui: &Ui, target: &TargetArgs) -> LoadRequest {
         name: target.name.clone(),
         project_dir: ui.project_dir.clone(),
         snapshot: None,
+        outside: outside_vars(target),
+        ssm_values: Default::default(),
+    }
+}
+
+/// The variables given by flags, variable files and `STRATA_VAR_*`.
+pub fn outside_vars(target: &TargetArgs) -> OutsideVars {
+    OutsideVars {
+        flags: target.vars.clone(),
+        files: target.var_files.clone(),
+        env: OutsideVars::env_from(std::env::vars()),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Loading a deployment: find the files, parse them, merge the tier over the stack, check.
 
 use super::diagnostic::{codes, did_you_mean, ConfigError, ConfigErrors};
+use super::given::{self, OutsideVars};
 use super::locate;
 use super::model::{Deployment, StackInfo, TierInfo};
 use super::node;
@@ -26,6 +27,10 @@ pub struct LoadRequest {
     /// Read the files from this recorded configuration (path as once opened → text) instead
     /// of the disk: how `strata rollback` loads a configuration applied earlier.
     pub snapshot: Option<BTreeMap<PathBuf, String>>,
+    /// Variable values given by `--var`, `--var-file` and `STRATA_VAR_*`.
+    pub outside: OutsideVars,
+    /// SSM SecureString parameters fetched for `{ ssm = "/path" }` variables, by name.
+    pub ssm_values: BTreeMap<String, String>,
 }
 
 impl LoadRequest {
@@ -181,9 +186,15 @@ fn build(
             .map(Path::to_path_buf)
             .unwrap_or_default(),
     };
+    let given = given::collect(&req.outside, &stack, templates.sources, errors);
+    let outside = resolve::Outside {
+        values: &given,
+        ssm_values: &req.ssm_values,
+    };
     let resolved = resolve::resolve(
         &stack,
         tier.as_ref().map(|(t, _)| t),
+        &outside,
         &ctx,
         registry,
         &mut templates,
@@ -217,6 +228,8 @@ fn build(
         outputs: resolved.outputs,
         health: resolved.health,
         sources: std::mem::take(sources),
+        ssm_needed: resolved.ssm_needed,
+        sensitive_literals: resolved.sensitive_literals,
     })
 }
 

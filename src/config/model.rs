@@ -40,6 +40,41 @@ pub struct Variable {
     pub description: Option<String>,
     /// Where the effective value was set.
     pub origin: Origin,
+    /// Which source the effective value came from.
+    pub from: VarFrom,
+}
+
+/// The sources of a variable's value, lowest precedence first.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum VarFrom {
+    /// The stack's `default`.
+    StackDefault,
+    /// The tier's `[vars]`.
+    Tier,
+    /// `STRATA_VAR_<NAME>` in the environment.
+    Env,
+    /// A `--var-file FILE.toml`.
+    VarFile(PathBuf),
+    /// `--var NAME=VALUE`.
+    Flag,
+}
+
+impl VarFrom {
+    /// True for values given outside the project's files, which history keeps by digest only.
+    pub fn is_outside(&self) -> bool {
+        matches!(self, VarFrom::Env | VarFrom::VarFile(_) | VarFrom::Flag)
+    }
+
+    /// How to give the value again, for messages: `--var NAME=…`, `STRATA_VAR_NAME`, ….
+    pub fn describe(&self, name: &str) -> String {
+        match self {
+            VarFrom::StackDefault => "the stack's default".into(),
+            VarFrom::Tier => "the tier's `[vars]`".into(),
+            VarFrom::Env => format!("STRATA_VAR_{name}"),
+            VarFrom::VarFile(path) => format!("--var-file {}", path.display()),
+            VarFrom::Flag => format!("--var {name}=…"),
+        }
+    }
 }
 
 /// `[budget]` from the tier (or stack).
@@ -160,4 +195,10 @@ pub struct Deployment {
     pub health: BTreeMap<String, HealthCheck>,
     /// Every file read, for diagnostics and for saved plans.
     pub sources: Sources,
+    /// Sensitive variables set to `{ ssm = "/path" }` whose value was not fetched yet
+    /// (variable → parameter name): `plan` and `apply` fetch them and load again.
+    pub ssm_needed: BTreeMap<String, String>,
+    /// Where the project's files hold a sensitive value literally (a tier's `[vars]` or a
+    /// stack's `default`): history snapshots replace these before keeping the files.
+    pub sensitive_literals: Vec<Origin>,
 }

@@ -3,11 +3,13 @@
 use super::diagnostic::{codes, did_you_mean, ConfigError};
 use super::eval::{eval, Evaluated, Scope};
 use super::expr::{parse_string, Expr, ExprKind, Ref, RefTarget};
+use super::given::Given;
 use super::model::{Budget, HealthCheck, Mode, Output, Resource, Variable};
 use super::node::{Entry, Node, NodeKind};
 use super::raw::{Field, RawResource, RawStack, RawTier};
 use super::source::{FileId, Origin};
 use super::template::{self, TemplateFiles};
+use super::vars::{resolve_vars, ResolvedVars};
 use crate::address::Address;
 use crate::provider::{KindSchema, Registry};
 use crate::value::{with_article, Value};
@@ -35,6 +37,10 @@ pub struct Resolved {
     pub outputs: BTreeMap<String, Output>,
     /// Health checks.
     pub health: BTreeMap<String, HealthCheck>,
+    /// Sensitive variables waiting for their SSM parameter.
+    pub ssm_needed: BTreeMap<String, String>,
+    /// Literal sensitive values in the project's files.
+    pub sensitive_literals: Vec<Origin>,
 }
 
 /// Names known before any resource is read: used by `${tier.name}` and friends.
@@ -156,12 +162,17 @@ struct Merged {
 pub fn resolve(
     stack: &RawStack,
     tier: Option<&RawTier>,
+    given: &Outside<'_>,
     ctx: &Context,
     registry: &Registry,
     templates: &mut dyn TemplateFiles,
     errors: &mut Vec<ConfigError>,
 ) -> Resolved {
-    let vars = resolve_vars(stack, tier, errors);
+    let ResolvedVars {
+        vars,
+        ssm_needed,
+        sensitive_literals,
+    } = resolve_vars(stack, tier, given.values, given.ssm_values, errors);
     let scope = StaticScope { vars: &vars, ctx };
     let mut tags = BTreeMap::new();
     let tag_sources = stack.tags.iter().map(|e| (stack.file, e)).chain(
@@ -308,134 +319,17 @@ pub fn resolve(
         disabled,
         outputs,
         health,
+        ssm_needed,
+        sensitive_literals,
     }
 }
 
-fn resolve_vars(
-    stack: &RawStack,
-    tier: Option<&RawTier>,
-    errors: &mut Vec<ConfigError>,
-) -> BTreeMap<String, Variable> {
-    let mut set_by_tier: BTreeMap<&str, (FileId, &Entry)> = BTreeMap::new();
-    if let Some(t) = tier {
-        for e in &t.vars {
-            if stack.vars.iter().any(|v| v.name == e.key) {
-                set_by_tier.insert(&e.key, (t.file, e));
-            } else {
-                let mut err = ConfigError::new(
-                    codes::UNKNOWN_VARIABLE,
-                    format!("the stack declares no variable `{}`", e.key),
-                )
-                .label(
-                    Origin::new(t.file, e.key_span.clone()),
-                    "not declared in the stack",
-                );
-                err = match did_you_mean(&e.key, stack.vars.iter().map(|v| v.name.as_str())) {
-                    Some(s) => err.help(format!("did you mean `{s}`?")),
-                    None => err.help("declare it in the stack's `[vars]` first, or remove it here"),
-                };
-                errors.push(err);
-            }
-        }
-    }
-    let mut vars = BTreeMap::new();
-    for var in &stack.vars {
-        let (node, origin) = match set_by_tier.get(var.name.as_str()) {
-            Some((file, entry)) => {
-                if let (Some(default), value) = (&var.default, &entry.value) {
-                    if !same_shape(default, value) {
-                        errors.push(
-                            ConfigError::new(
-                                codes::WRONG_TYPE,
-                                format!(
-                                    "variable `{}` is {} in the stack but {} here",
-                                    var.name,
-                                    with_article(default.type_name()),
-                                    with_article(value.type_name())
-                                ),
-                            )
-                            .label(
-                                Origin::new(*file, value.span.clone()),
-                                format!("expected {}", with_article(default.type_name())),
-                            )
-                            .label(
-                                Origin::new(stack.file, default.span.clone()),
-                                "the stack's default",
-                            )
-                            .help(format!(
-                                "give `{}` {} value",
-                                var.name,
-                                with_article(default.type_name())
-                            )),
-                        );
-                        continue;
-                    }
-                }
-                (&entry.value, Origin::new(*file, entry.value.span.clone()))
-            }
-            None => match &var.default {
-                Some(d) => (d, Origin::new(stack.file, d.span.clone())),
-                None => {
-                    errors.push(
-                        ConfigError::new(
-                            codes::MISSING_KEY,
-                            format!("variable `{}` has no value", var.name),
-                        )
-                        .label(var.origin.clone(), "declared without a default")
-                        .help(format!(
-                            "set `{}` in the tier's `[vars]`, or give it a `default` here",
-                            var.name
-                        )),
-                    );
-                    continue;
-                }
-            },
-        };
-        if contains_interpolation(node) {
-            errors.push(
-                ConfigError::new(
-                    codes::BAD_EXPRESSION,
-                    format!("variable `{}` uses `${{...}}`", var.name),
-                )
-                .label(origin, "variables hold plain values")
-                .help("compute the value where it is used, e.g. in the resource attribute"),
-            );
-            continue;
-        }
-        vars.insert(
-            var.name.clone(),
-            Variable {
-                value: node_value(node),
-                sensitive: var.sensitive,
-                description: var.description.clone(),
-                origin,
-            },
-        );
-    }
-    vars
-}
-
-fn same_shape(a: &Node, b: &Node) -> bool {
-    matches!(
-        (&a.kind, &b.kind),
-        (NodeKind::String(_), NodeKind::String(_))
-            | (
-                NodeKind::Int(_) | NodeKind::Float(_),
-                NodeKind::Int(_) | NodeKind::Float(_)
-            )
-            | (NodeKind::Bool(_), NodeKind::Bool(_))
-            | (NodeKind::Array(_), NodeKind::Array(_))
-            | (NodeKind::Table(_), NodeKind::Table(_))
-    )
-}
-
-fn contains_interpolation(node: &Node) -> bool {
-    match &node.kind {
-        NodeKind::String(s) => s.replace("$${", "").contains("${"),
-        NodeKind::Array(items) => items.iter().any(contains_interpolation),
-        NodeKind::Table(entries) => entries.iter().any(|e| contains_interpolation(&e.value)),
-        _ => false,
-    }
+/// Values from outside the project's files: variables given, SSM parameters fetched.
+pub struct Outside<'a> {
+    /// Variables given by flag, file or environment.
+    pub values: &'a BTreeMap<String, Given>,
+    /// SSM parameters fetched, by name.
+    pub ssm_values: &'a BTreeMap<String, String>,
 }
 
 /// Evaluate a string that may use variables and context only.

@@ -33,6 +33,9 @@ pub struct SourceFile {
     pub text: String,
     /// Hex sha256 of the bytes.
     pub sha256: String,
+    /// Given outside the project's files (`--var`, `--var-file`, `STRATA_VAR_*`): shown in
+    /// diagnostics, never snapshotted into the state's history nor digested into a saved plan.
+    pub outside: bool,
 }
 
 impl SourceFile {
@@ -65,13 +68,28 @@ pub struct Sources {
 impl Sources {
     /// Add a file's text; returns its id.
     pub fn add(&mut self, path: &Path, text: String) -> FileId {
+        self.push(path, text, false)
+    }
+
+    /// Add text given outside the project's files (see [`SourceFile::outside`]).
+    pub fn add_outside(&mut self, path: &Path, text: String) -> FileId {
+        self.push(path, text, true)
+    }
+
+    fn push(&mut self, path: &Path, text: String, outside: bool) -> FileId {
         let sha256 = hex::encode(Sha256::digest(text.as_bytes()));
         self.files.push(SourceFile {
             path: path.to_path_buf(),
             text,
             sha256,
+            outside,
         });
         FileId((self.files.len() - 1) as u32)
+    }
+
+    /// The project's own files (stack, tier, templates): what history and saved plans keep.
+    pub fn kept(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.iter().filter(|(_, f)| !f.outside)
     }
 
     /// The file with this id.

@@ -355,6 +355,7 @@ mod tests {
                     sensitive: false,
                     description: None,
                     origin: Origin::new(FileId(0), 0..0),
+                    from: crate::config::VarFrom::StackDefault,
                 },
             );
         }

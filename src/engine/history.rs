@@ -3,9 +3,11 @@
 
 use super::Report;
 use crate::config::{Deployment, LoadRequest};
-use crate::state::{AppliedConfig, ConfigFile, RunOutcome, State, HISTORY_LIMIT};
+use crate::state::{AppliedConfig, ConfigFile, RunOutcome, State, SuppliedVar, HISTORY_LIMIT};
+use crate::value::{hmac_sha256_hex, Value};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::path::PathBuf;
 
 /// How a run ended, from its report.
@@ -22,18 +24,47 @@ pub fn outcome_of(report: &Report) -> RunOutcome {
     }
 }
 
-/// The record of a run of `command` over `deployment`'s configuration.
+/// The record of a run of `command` over `deployment`'s configuration. Nothing sensitive is
+/// kept in clear: files given outside the project (`--var-file`) are left out, sensitive
+/// literals in the project's files are replaced (see [`redacted`]), and every value the snapshot
+/// lacks is kept by name and by its digest keyed with `key` (the state's secret key).
 pub fn applied_config(
     deployment: &Deployment,
     command: &str,
     outcome: RunOutcome,
+    key: &[u8],
 ) -> AppliedConfig {
     let files: Vec<ConfigFile> = deployment
         .sources
+        .kept()
+        .map(|(id, f)| {
+            let spans: Vec<Range<usize>> = deployment
+                .sensitive_literals
+                .iter()
+                .filter(|o| o.file == id)
+                .map(|o| o.span.clone())
+                .collect();
+            ConfigFile {
+                path: f.path.to_string_lossy().into_owned(),
+                text: redacted(&f.text, spans),
+            }
+        })
+        .collect();
+    let supplied = deployment
+        .vars
         .iter()
-        .map(|(_, f)| ConfigFile {
-            path: f.path.to_string_lossy().into_owned(),
-            text: f.text.clone(),
+        .filter(|(_, v)| v.from.is_outside() || deployment.sensitive_literals.contains(&v.origin))
+        .map(|(name, v)| SuppliedVar {
+            name: name.clone(),
+            given: if v.from.is_outside() {
+                v.from.describe(name)
+            } else {
+                format!(
+                    "redacted from {}",
+                    deployment.sources.get(v.origin.file).path.display()
+                )
+            },
+            digest: supplied_digest(key, &v.value),
         })
         .collect();
     AppliedConfig {
@@ -47,7 +78,52 @@ pub fn applied_config(
             .map(|t| t.path.to_string_lossy().into_owned()),
         stack_file: deployment.stack.path.to_string_lossy().into_owned(),
         files,
+        supplied,
     }
+}
+
+/// The keyed digest a history entry keeps of a value it does not hold.
+pub fn supplied_digest(key: &[u8], value: &Value) -> String {
+    format!(
+        "hmac-sha256:{}",
+        hmac_sha256_hex(key, value.digest().as_bytes())
+    )
+}
+
+/// The text to redact a sensitive literal with, keeping its TOML type so that the snapshot
+/// still loads: strings (the span is their content) become `(redacted)`, other values an
+/// empty value of the same type.
+const REDACTED_TEXT: &str = "(redacted)";
+
+/// `text` with the value at each span replaced by a placeholder of the same TOML type.
+pub fn redacted(text: &str, mut spans: Vec<Range<usize>>) -> String {
+    // From the end, so that earlier spans stay valid.
+    spans.sort_by_key(|s| std::cmp::Reverse(s.start));
+    spans.dedup();
+    let mut out = text.to_string();
+    for span in spans {
+        let (Some(value), Some(before)) = (text.get(span.clone()), text.get(..span.start)) else {
+            continue;
+        };
+        let placeholder = if before.ends_with(['"', '\'']) {
+            REDACTED_TEXT
+        } else {
+            match value.trim_start().chars().next() {
+                Some('t' | 'f') => "false",
+                Some('[') => "[]",
+                Some('{') => "{}",
+                Some(c)
+                    if value.contains(['.', 'e', 'E'])
+                        && (c.is_ascii_digit() || c == '-' || c == '+') =>
+                {
+                    "0.0"
+                }
+                _ => "0",
+            }
+        };
+        out.replace_range(span, placeholder);
+    }
+    out
 }
 
 /// `sha256:<hex>` over the files' paths and texts, each length-prefixed so that no two
@@ -89,6 +165,13 @@ pub enum RollbackError {
         /// How many entries there are.
         len: usize,
     },
+    /// The configuration used values the history keeps by digest only, and they were not
+    /// given again.
+    #[error("the configuration to roll back to needs {} value(s) given again: {}", .needed.len(), .needed.join(", "))]
+    NeedsValues {
+        /// Each variable with how it was given then.
+        needed: Vec<String>,
+    },
     /// `--to N` names a run that did not succeed.
     #[error("entry {index} of the history did not succeed ({outcome}): it is not a configuration to return to")]
     NotSucceeded {
@@ -104,6 +187,7 @@ impl miette::Diagnostic for RollbackError {
         Some(Box::new(match self {
             RollbackError::NothingEarlier { .. } => "strata::rollback::nothing_earlier",
             RollbackError::NoSuchEntry { .. } => "strata::rollback::no_such_entry",
+            RollbackError::NeedsValues { .. } => "strata::rollback::needs_values",
             RollbackError::NotSucceeded { .. } => "strata::rollback::not_succeeded",
         }))
     }
@@ -112,6 +196,9 @@ impl miette::Diagnostic for RollbackError {
         Some(Box::new(match self {
             RollbackError::NothingEarlier { .. } => {
                 "only configurations applied by this version of strata are recorded; to undo a change, revert it in the files and run `strata apply`"
+            }
+            RollbackError::NeedsValues { .. } => {
+                "pass each with `--var NAME=VALUE`, `--var-file FILE` or `STRATA_VAR_NAME`: the state keeps values given outside the files, and sensitive values, by digest only"
             }
             RollbackError::NoSuchEntry { .. } | RollbackError::NotSucceeded { .. } => {
                 "see the recorded runs with `strata rollback --list`"
@@ -156,6 +243,52 @@ pub fn rollback_target(state: &State, to: Option<usize>) -> Result<usize, Rollba
     found.ok_or_else(nothing)
 }
 
+/// Refuse, before loading, a rollback to `entry` when a value it kept by digest only is not
+/// among `given` (the names this run's `--var`, `--var-file` and `STRATA_VAR_*` set).
+pub fn require_supplied(
+    entry: &AppliedConfig,
+    given: &std::collections::BTreeSet<String>,
+) -> Result<(), RollbackError> {
+    let needed: Vec<String> = entry
+        .supplied
+        .iter()
+        .filter(|s| !given.contains(&s.name))
+        .map(|s| format!("`{}` ({})", s.name, s.given))
+        .collect();
+    if needed.is_empty() {
+        Ok(())
+    } else {
+        Err(RollbackError::NeedsValues { needed })
+    }
+}
+
+/// Check that every value `entry` kept by digest only was given again for `deployment` (its
+/// configuration loaded with this run's `--var`s). Returns the variables given a value other
+/// than the one applied then, which the caller warns about.
+pub fn check_supplied(
+    entry: &AppliedConfig,
+    deployment: &Deployment,
+    key: &[u8],
+) -> Result<Vec<String>, RollbackError> {
+    let mut needed = Vec::new();
+    let mut changed = Vec::new();
+    for s in &entry.supplied {
+        match deployment.vars.get(&s.name) {
+            Some(v) if v.from.is_outside() => {
+                if supplied_digest(key, &v.value) != s.digest {
+                    changed.push(s.name.clone());
+                }
+            }
+            _ => needed.push(format!("`{}` ({})", s.name, s.given)),
+        }
+    }
+    if needed.is_empty() {
+        Ok(changed)
+    } else {
+        Err(RollbackError::NeedsValues { needed })
+    }
+}
+
 /// A load request that reads `entry`'s files instead of the disk, for deployment `name`.
 pub fn load_request(entry: &AppliedConfig, name: &str, project_dir: PathBuf) -> LoadRequest {
     let files: BTreeMap<PathBuf, String> = entry
@@ -169,12 +302,38 @@ pub fn load_request(entry: &AppliedConfig, name: &str, project_dir: PathBuf) -> 
         name: Some(name.to_string()),
         project_dir,
         snapshot: Some(files),
+        outside: Default::default(),
+        ssm_values: Default::default(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redaction_keeps_each_literal_s_toml_type() {
+        let text = "a = \"hunter2\"\nb = 1234\nc = true\nd = [\"x\"]\ne = 'lit'\nf = 1.5\n";
+        let span = |needle: &str| {
+            let start = text.find(needle).expect("in text");
+            start..start + needle.len()
+        };
+        let out = redacted(
+            text,
+            vec![
+                span("hunter2"),
+                span("1234"),
+                span("true"),
+                span("[\"x\"]"),
+                span("lit"),
+                span("1.5"),
+            ],
+        );
+        assert_eq!(
+            out,
+            "a = \"(redacted)\"\nb = 0\nc = false\nd = []\ne = '(redacted)'\nf = 0.0\n"
+        );
+    }
 
     fn entry(text: &str, outcome: RunOutcome) -> AppliedConfig {
         let files = vec![ConfigFile {
@@ -189,6 +348,7 @@ mod tests {
             tier_file: None,
             stack_file: "stacks/s.toml".into(),
             files,
+            supplied: Vec::new(),
         }
     }
 

@@ -176,17 +176,31 @@ fn recorded_attr(rs: &ResourceState, attr: &str) -> Option<Value> {
     rs.attributes.get(attr).cloned()
 }
 
-/// Inputs of a plan: the files read, with digests, in load order.
+/// Inputs of a plan: the project's files read, with digests, in load order; then each variable
+/// given outside them as `var:NAME`, with its value's digest, or only its name when sensitive
+/// (a plan file must not hold a guessable digest of a secret).
 pub fn input_files(deployment: &Deployment) -> Vec<InputFile> {
-    deployment
-        .sources
+    let files = deployment.sources.kept().map(|(_, f)| InputFile {
+        path: f.path.display().to_string(),
+        sha256: f.sha256.clone(),
+    });
+    let vars = deployment
+        .vars
         .iter()
-        .map(|(_, f)| InputFile {
-            path: f.path.display().to_string(),
-            sha256: f.sha256.clone(),
-        })
-        .collect()
+        .filter(|(_, v)| v.from.is_outside())
+        .map(|(name, v)| InputFile {
+            path: format!("{VAR_INPUT_PREFIX}{name}"),
+            sha256: if v.sensitive {
+                crate::value::SENSITIVE_TEXT.to_string()
+            } else {
+                v.value.digest()
+            },
+        });
+    files.chain(vars).collect()
 }
+
+/// How a saved plan names a variable input given outside the files.
+pub const VAR_INPUT_PREFIX: &str = "var:";
 
 /// Dependencies first; ties broken by address so the order is deterministic.
 fn dependency_order(resources: &BTreeMap<Address, Resource>) -> Vec<Address> {

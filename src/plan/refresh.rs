@@ -220,6 +220,13 @@ pub fn live_attrs(live: &LiveResource, schema: Option<&KindSchema>) -> BTreeMap<
     attrs
 }
 
+/// Whether a live attribute is kept as a digest: its kind says it is secret, or the state
+/// recorded it as one (the configuration put a sensitive variable into it). A live value of
+/// such an attribute is never shown nor compared in clear.
+fn kept_sensitive(attr: Option<&crate::provider::AttrSchema>, recorded: Option<&Value>) -> bool {
+    attr.is_some_and(|a| a.sensitive) || matches!(recorded, Some(Value::Redacted(_)))
+}
+
 fn drift_of(
     rs: &crate::state::ResourceState,
     live: Option<&LiveResource>,
@@ -235,13 +242,13 @@ fn drift_of(
     let attrs = live_attrs(live, Some(schema));
     let mut changes = Vec::new();
     for (name, value) in &attrs {
-        let sensitive = schema.get(name).is_some_and(|a| a.sensitive);
+        let recorded = rs.attributes.get(name);
+        let sensitive = kept_sensitive(schema.get(name), recorded);
         let value = if sensitive {
             value.redact()
         } else {
             value.clone()
         };
-        let recorded = rs.attributes.get(name);
         // Live values may carry more than was recorded (AWS's defaults in nested blocks);
         // only what was recorded and no longer holds is drift. Tags must match exactly.
         let same = match recorded {
@@ -280,7 +287,8 @@ pub fn refreshed_state(state: &State, refreshed: &Refreshed, registry: &Registry
                 if let Some(rs) = out.resources.get_mut(address) {
                     let schema = registry.schema(&rs.kind);
                     for (k, v) in live_attrs(live, schema) {
-                        let sensitive = schema.and_then(|s| s.get(&k)).is_some_and(|a| a.sensitive);
+                        let sensitive =
+                            kept_sensitive(schema.and_then(|s| s.get(&k)), rs.attributes.get(&k));
                         rs.attributes
                             .insert(k, if sensitive { v.redact() } else { v });
                     }

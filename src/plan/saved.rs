@@ -245,6 +245,21 @@ pub fn hash_input(path: &Path) -> std::io::Result<InputFile> {
     })
 }
 
+/// The plan's input files hashed again from the disk. Variables given outside the files
+/// (`var:NAME` inputs) are left out: only the command line applying the plan can give them.
+pub fn rehash_files(plan: &Plan) -> Vec<InputFile> {
+    plan.inputs
+        .iter()
+        .filter(|i| !i.path.starts_with(crate::plan::diff::VAR_INPUT_PREFIX))
+        .filter_map(|i| {
+            fs::read(&i.path).ok().map(|bytes| InputFile {
+                path: i.path.clone(),
+                sha256: hex::encode(Sha256::digest(&bytes)),
+            })
+        })
+        .collect()
+}
+
 /// Everything that changed since `saved` was made; an empty list means the plan is fresh.
 ///
 /// Reasons come in a fixed order (version, inputs by path, state) so that messages are stable.

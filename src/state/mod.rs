@@ -20,6 +20,6 @@ pub use local::{LocalBackend, DEFAULT_BACKUP_LIMIT};
 pub use lock::{LockHolder, StateLock};
 pub use model::{
     AppliedConfig, ConfigFile, OutputState, Provenance, ResourceState, RunOutcome, State,
-    FORMAT_VERSION, HISTORY_LIMIT,
+    SuppliedVar, FORMAT_VERSION, HISTORY_LIMIT,
 };
 pub use verify::{LockStatus, VerifyReport};

@@ -161,8 +161,25 @@ pub struct AppliedConfig {
     pub tier_file: Option<String>,
     /// The stack file (relative path among `files`).
     pub stack_file: String,
-    /// Every file the configuration was loaded from.
+    /// Every file the configuration was loaded from (sensitive literals replaced).
     pub files: Vec<ConfigFile>,
+    /// Variables whose values the snapshot does not hold: given by `--var`, `--var-file` or
+    /// `STRATA_VAR_*`, or sensitive literals redacted from the files. A rollback to this
+    /// configuration asks for them again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supplied: Vec<SuppliedVar>,
+}
+
+/// A variable of an applied configuration kept by name and keyed digest only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SuppliedVar {
+    /// Variable name.
+    pub name: String,
+    /// How the value was given, e.g. `--var NAME=…` or `STRATA_VAR_NAME`.
+    pub given: String,
+    /// `hmac-sha256:<hex>` of the value's digest under the state's secret key: tells whether
+    /// a value given again is the same, without being guessable from the state.
+    pub digest: String,
 }
 
 impl State {

@@ -156,6 +156,7 @@ fn request(dir: &Path) -> LoadRequest {
         name: None,
         project_dir: dir.to_path_buf(),
         snapshot: None,
+        ..Default::default()
     }
 }
 

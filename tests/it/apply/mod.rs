@@ -6,4 +6,5 @@ mod crash;
 mod emulator;
 mod foreign;
 mod progress_view;
+mod secrets;
 mod wait_healthy;

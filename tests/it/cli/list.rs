@@ -41,6 +41,7 @@ fn run_of(at: &str, outcome: RunOutcome) -> AppliedConfig {
         tier_file: Some("tiers/x.toml".into()),
         stack_file: "stacks/ai-stack.toml".into(),
         files: vec![],
+        supplied: Vec::new(),
     }
 }
 

@@ -4,3 +4,4 @@ mod commands;
 mod list;
 mod refresh;
 mod state;
+mod vars;

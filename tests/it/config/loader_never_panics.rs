@@ -269,6 +269,7 @@ fn load_files(scenario: &Scenario, files: &[(String, String)]) {
         name: None,
         project_dir: dir.path().to_path_buf(),
         snapshot: None,
+        ..Default::default()
     };
     let registry = strata::aws::registry();
     let errors = match load(&req, &registry) {
@@ -430,6 +431,7 @@ fn the_unmutated_inputs_behave_as_expected() {
         name: None,
         project_dir: dir.path().to_path_buf(),
         snapshot: None,
+        ..Default::default()
     };
     assert!(load(&req, &strata::aws::registry()).is_ok());
     for scenario in &all[1..] {

@@ -74,6 +74,7 @@ pub fn load_deployment(project: &Path, tier: &str) -> Deployment {
         name: None,
         project_dir: project.to_path_buf(),
         snapshot: None,
+        ..Default::default()
     };
     match load(&req, &strata::aws::registry()) {
         Ok(d) => d,
