@@ -257,3 +257,50 @@ async fn a_missing_ssm_parameter_fails_the_plan_before_anything_is_created() {
     let roles = moto.iam().list_roles().send().await.expect("list roles");
     assert!(roles.roles().is_empty(), "nothing was created");
 }
+
+#[tokio::test]
+async fn a_sensitive_literal_in_a_tier_is_redacted_from_the_history() {
+    let moto = moto();
+    let project = stack_project("secrets", STACK);
+    let secret = "Lit3ral-s3cret-four";
+    std::fs::write(
+        project.path().join("tiers/dev.toml"),
+        format!("{TIER}\n[vars]\ndb_password = \"{secret}\"\n"),
+    )
+    .expect("tier");
+    let state = tempfile::tempdir().expect("state");
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut s = strata(project.path())
+            .env("AWS_ENDPOINT_URL", &moto.endpoint)
+            .env("NO_COLOR", "1");
+        for (k, v) in env {
+            s = s.env(k, v);
+        }
+        s.args(args).state_dir(state.path()).run()
+    };
+    let applied = run(&["apply", "--tier", "dev", "--yes"], &[]).expect_code(0);
+    assert_eq!(role(&moto).await.0, format!("pw {secret}"));
+    assert_nowhere(state.path(), &[&applied], &[secret]);
+
+    // A second configuration, then back: the redacted literal must be given again.
+    std::fs::write(
+        project.path().join("tiers/dev.toml"),
+        format!("{TIER}\n[vars]\ndb_password = \"{secret}\"\nsession = 7200\n"),
+    )
+    .expect("tier B");
+    run(&["apply", "--tier", "dev", "--yes"], &[]).expect_code(0);
+    let refused = run(&["rollback", "--tier", "dev", "--yes"], &[]).expect_code(1);
+    assert!(
+        refused.stderr.contains("strata::rollback::needs_values"),
+        "{}",
+        refused.stderr
+    );
+    assert!(refused.stderr.contains("redacted from"), "{}", refused.stderr);
+    run(
+        &["rollback", "--tier", "dev", "--yes"],
+        &[("STRATA_VAR_db_password", secret)],
+    )
+    .expect_code(0);
+    assert_eq!(role(&moto).await, (format!("pw {secret}"), 3600));
+    assert_nowhere(state.path(), &[&refused], &[secret]);
+}
