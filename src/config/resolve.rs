@@ -348,6 +348,21 @@ fn static_string(
         }
     };
     let v = static_eval(&expr, scope, what, errors)?;
+    if v.sensitive {
+        // Tags are plain text to anyone who can list the resources, and strata keeps them
+        // in clear to find its resources again.
+        errors.push(
+            ConfigError::new(
+                codes::INVALID_VALUE,
+                format!("{what} uses a sensitive value"),
+            )
+            .label(expr.origin, "sensitive")
+            .help(
+                "tags are visible to anyone who can list the resources: keep secrets out of them",
+            ),
+        );
+        return None;
+    }
     match v.value {
         Value::String(s) => Some(s),
         other => {

@@ -519,9 +519,16 @@ fn desired_attrs(
             .iter()
             .map(|(k, v)| (k.clone(), Value::String(v.clone())))
             .collect();
-        let mut sensitive = false;
         if let Some(own) = out.get("tags") {
-            sensitive = own.sensitive;
+            if own.sensitive {
+                // Tags are read in clear by anyone who can list the resource, and strata
+                // finds its resources by them (journal, adoption): never a place for a secret.
+                return Err(PlanError::Evaluation {
+                    address: resource.address.to_string(),
+                    attribute: "tags".into(),
+                    message: "a tag uses a sensitive value; tags are visible to anyone who can list the resource, keep secrets out of them".into(),
+                });
+            }
             match &own.value {
                 Value::Map(m) => tags.extend(m.clone()),
                 Value::Unknown => {
@@ -555,7 +562,7 @@ fn desired_attrs(
                 } else {
                     Value::Map(tags)
                 },
-                sensitive,
+                sensitive: false,
             },
         );
     }

@@ -295,7 +295,11 @@ async fn a_sensitive_literal_in_a_tier_is_redacted_from_the_history() {
         "{}",
         refused.stderr
     );
-    assert!(refused.stderr.contains("redacted from"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("redacted from"),
+        "{}",
+        refused.stderr
+    );
     run(
         &["rollback", "--tier", "dev", "--yes"],
         &[("STRATA_VAR_db_password", secret)],

@@ -238,3 +238,43 @@ fn var_requires_name_equals_value() {
         .expect_code(64);
     assert!(run.stderr.contains("expected NAME=VALUE"), "{}", run.stderr);
 }
+
+#[test]
+fn a_sensitive_value_in_a_tag_is_refused() {
+    let stack_tag = STACK.replace(
+        "[resource.vpc.main]",
+        "[tags]\nLeak = \"${var.token}\"\n\n[resource.vpc.main]",
+    );
+    let project = stack_project("vars", &stack_tag);
+    let run = strata(project.path())
+        .args(["validate", "--tier", "dev"])
+        .env("NO_COLOR", "1")
+        .run()
+        .expect_code(1);
+    assert!(
+        run.stderr.contains("uses a sensitive value"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("default-token"), "{}", run.stderr);
+
+    let resource_tag = STACK.replace(
+        "tags = { Size = \"${var.size}\" }",
+        "tags = { Size = \"${var.size}\", Leak = \"${var.token}\" }",
+    );
+    let project = stack_project("vars", &resource_tag);
+    let state = tempfile::tempdir().expect("state");
+    let run = strata(project.path())
+        .args(["plan", "--tier", "dev"])
+        .state_dir(state.path())
+        .env("NO_COLOR", "1")
+        .run()
+        .expect_code(1);
+    assert!(
+        run.stderr.contains("a tag uses a sensitive value"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("default-token"), "{}", run.stderr);
+    assert!(!run.stdout.contains("default-token"), "{}", run.stdout);
+}
