@@ -308,3 +308,63 @@ async fn a_sensitive_literal_in_a_tier_is_redacted_from_the_history() {
     assert_eq!(role(&moto).await, (format!("pw {secret}"), 3600));
     assert_nowhere(state.path(), &[&refused], &[secret]);
 }
+
+#[tokio::test]
+async fn a_saved_plan_names_the_variables_given_outside_the_files() {
+    let moto = moto();
+    let project = stack_project("secrets", STACK);
+    std::fs::write(project.path().join("tiers/dev.toml"), TIER).expect("tier");
+    let state = tempfile::tempdir().expect("state");
+    let plan_file = project.path().join("p.json");
+    let plan_path = plan_file.to_str().expect("utf-8 path");
+    let run = |args: &[&str]| {
+        strata(project.path())
+            .env("AWS_ENDPOINT_URL", &moto.endpoint)
+            .env("NO_COLOR", "1")
+            .env("STRATA_VAR_db_password", "Plan-s3cret-five")
+            .args(args)
+            .state_dir(state.path())
+            .run()
+    };
+    run(&[
+        "plan",
+        "--tier",
+        "dev",
+        "--var",
+        "session=7200",
+        "--out",
+        plan_path,
+    ])
+    .expect_code(0);
+    let saved = std::fs::read_to_string(&plan_file).expect("plan file");
+    assert!(saved.contains("var:session"), "{saved}");
+    assert!(saved.contains("var:db_password"), "{saved}");
+    assert!(!saved.contains("Plan-s3cret-five"), "{saved}");
+
+    // Without the flag, or with another value, the plan is stale; with the same, it applies.
+    let missing = run(&["apply", "--tier", "dev", "--yes", "--plan", plan_path]).expect_code(3);
+    assert!(missing.stderr.contains("var:session"), "{}", missing.stderr);
+    run(&[
+        "apply",
+        "--tier",
+        "dev",
+        "--yes",
+        "--var",
+        "session=5000",
+        "--plan",
+        plan_path,
+    ])
+    .expect_code(3);
+    run(&[
+        "apply",
+        "--tier",
+        "dev",
+        "--yes",
+        "--var",
+        "session=7200",
+        "--plan",
+        plan_path,
+    ])
+    .expect_code(0);
+    assert_eq!(role(&moto).await, ("pw Plan-s3cret-five".to_string(), 7200));
+}
