@@ -28,6 +28,17 @@ pub fn kinds_markdown(registry: &Registry) -> String {
         "Besides its attributes, every resource takes the meta keys `depends_on`, `enabled`, \
          `existing` and `lookup`.\n\n",
     );
+    let order = registry.teardown_order();
+    let _ = writeln!(
+        out,
+        "`destroy` deletes resources it has no recorded dependencies for (orphans) kind by \
+         kind, a kind before the kinds it refers to: {}.\n",
+        order
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     for name in registry.names() {
         let _ = writeln!(out, "- [`{name}`](#{name})");
     }
@@ -95,6 +106,10 @@ fn description_cell(attr: &AttrSchema) -> String {
     let mut text = attr.description.replace('|', "\\|");
     if attr.sensitive {
         text.push_str(" (sensitive)");
+    }
+    if !attr.refers_to.is_empty() {
+        let kinds: Vec<String> = attr.refers_to.iter().map(|k| format!("`{k}`")).collect();
+        text.push_str(&format!(" (refers to {})", kinds.join(", ")));
     }
     text
 }

@@ -55,8 +55,10 @@ pub async fn destroy(
     }));
     if unrecorded.delete_orphans && !orphans.is_empty() {
         // Orphans are deleted one kind after another, most dependent kinds first.
+        let order = ctx.registry.teardown_order();
+        let rank = |kind: &str| order.iter().position(|k| *k == kind).unwrap_or(order.len());
         let mut by_rank: Vec<&Orphan> = orphans.iter().collect();
-        by_rank.sort_by_key(|o| kind_rank(&o.address.kind));
+        by_rank.sort_by_key(|o| rank(&o.address.kind));
         for o in by_rank {
             let waits = BTreeMap::from([(o.address.clone(), BTreeSet::new())]);
             // Orphans are not in the saved state: delete each through a throwaway state
@@ -197,30 +199,4 @@ fn tempdir_in(root: &std::path::Path) -> std::io::Result<std::path::PathBuf> {
     let dir = root.join(format!(".orphans-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
-}
-
-/// Deletion order of kinds for orphans (things that use others first).
-fn kind_rank(kind: &str) -> usize {
-    const ORDER: &[&str] = &[
-        "distribution",
-        "listener",
-        "target_attachment",
-        "load_balancer",
-        "target_group",
-        "efs_mount_target",
-        "efs_file_system",
-        "volume_attachment",
-        "elastic_ip",
-        "instance",
-        "volume",
-        "instance_profile",
-        "iam_role",
-        "key_pair",
-        "route_table",
-        "internet_gateway",
-        "security_group",
-        "subnet",
-        "vpc",
-    ];
-    ORDER.iter().position(|k| *k == kind).unwrap_or(ORDER.len())
 }

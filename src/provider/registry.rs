@@ -1,7 +1,7 @@
 //! The registry of resource kinds known to this build.
 
 use super::{CallStats, KindSchema, ResourceKind};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// All resource kinds, by name.
@@ -43,6 +43,51 @@ impl Registry {
     /// The schema of the kind named `name`.
     pub fn schema(&self, name: &str) -> Option<&KindSchema> {
         self.kinds.get(name).map(|k| k.schema())
+    }
+
+    /// Every kind in the order teardown deletes them: a kind before the kinds its attributes
+    /// refer to (see [`super::AttrSchema::refers_to`]); among kinds free to go, by name. A kind
+    /// caught in a cycle of references (none ships) goes last, by name.
+    pub fn teardown_order(&self) -> Vec<&'static str> {
+        // Kind → how many registered kinds still refer to it.
+        let mut referrers: BTreeMap<&'static str, usize> =
+            self.kinds.keys().map(|k| (*k, 0)).collect();
+        let refers = |kind: &'static str| -> BTreeSet<&'static str> {
+            self.schema(kind)
+                .map(|s| {
+                    s.attrs
+                        .iter()
+                        .flat_map(|a| a.refers_to.iter().copied())
+                        .filter(|r| *r != kind && self.kinds.contains_key(r))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        for kind in self.kinds.keys() {
+            for r in refers(kind) {
+                *referrers.entry(r).or_default() += 1;
+            }
+        }
+        let mut order = Vec::with_capacity(self.kinds.len());
+        let mut ready: BTreeSet<&'static str> = referrers
+            .iter()
+            .filter(|(_, n)| **n == 0)
+            .map(|(k, _)| *k)
+            .collect();
+        while let Some(kind) = ready.pop_first() {
+            order.push(kind);
+            for r in refers(kind) {
+                if let Some(n) = referrers.get_mut(r) {
+                    *n -= 1;
+                    if *n == 0 {
+                        ready.insert(r);
+                    }
+                }
+            }
+        }
+        let placed: BTreeSet<&'static str> = order.iter().copied().collect();
+        order.extend(self.kinds.keys().filter(|k| !placed.contains(*k)));
+        order
     }
 
     /// Kind names in sorted order.

@@ -83,6 +83,10 @@ pub struct AttrSchema {
     pub description: &'static str,
     /// A list whose order means nothing to AWS (rules, subnet ids): compared as a set.
     pub unordered: bool,
+    /// Kinds whose resources this attribute names (a subnet's `vpc_id` names a `vpc`): a
+    /// resource of this kind is deleted before those, which is how teardown orders kinds
+    /// it has no recorded dependencies for (orphans).
+    pub refers_to: &'static [&'static str],
 }
 
 impl AttrSchema {
@@ -97,6 +101,7 @@ impl AttrSchema {
             on_change: OnChange::Update,
             description: "",
             unordered: false,
+            refers_to: &[],
         }
     }
 
@@ -160,6 +165,11 @@ impl AttrSchema {
     pub fn optional_computed(mut self) -> Self {
         self.computed = true;
         self.optional = true;
+        self
+    }
+    /// Declare the kinds whose resources this attribute names (see [`AttrSchema::refers_to`]).
+    pub fn refers_to(mut self, kinds: &'static [&'static str]) -> Self {
+        self.refers_to = kinds;
         self
     }
     /// Attach a description.

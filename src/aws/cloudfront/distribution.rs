@@ -46,7 +46,8 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
             .doc("Whether the distribution accepts viewer requests (CloudFront's Enabled; default true)"),
     )
     .attr(AttrSchema::string("comment").doc("Free-text comment (at most 128 characters)"))
-    .attr(block_list("origins").required().doc(
+    .attr(block_list("origins")
+            .refers_to(&["load_balancer"]).required().doc(
         "Origins, each a table: id, domain_name, origin_protocol_policy (http-only, https-only, \
          match-viewer), http_port, https_port",
     ))

@@ -34,6 +34,7 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     // Associate/disassociate moves the address without releasing it.
     .attr(
         AttrSchema::string("instance_id")
+            .refers_to(&["instance"])
             .doc("Id of the instance to associate the address with; unset leaves it unassociated"),
     )
     .attr(

@@ -72,15 +72,18 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
     .attr(
         AttrSchema::string("subnet_id")
+            .refers_to(&["subnet"])
             .replace()
             .doc("Id of the subnet to launch in; a default subnet when unset"),
     )
     .attr(
-        string_list("vpc_security_group_ids").unordered()
+        string_list("vpc_security_group_ids")
+            .refers_to(&["security_group"]).unordered()
             .doc("Ids of the security groups attached to the instance's primary interface"),
     )
     .attr(
         AttrSchema::string("key_name")
+            .refers_to(&["key_pair"])
             .replace()
             .doc("Name of the key pair allowed to log in over SSH"),
     )
@@ -94,6 +97,7 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
     .attr(
         AttrSchema::string("iam_instance_profile")
+            .refers_to(&["instance_profile"])
             .doc("Name of the instance profile giving the instance its IAM role"),
     )
     .attr(

@@ -36,6 +36,7 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     // Detach + attach moves a gateway between VPCs without recreating it.
     .attr(
         AttrSchema::string("vpc_id")
+            .refers_to(&["vpc"])
             .doc("Id of the VPC to attach the gateway to; unset leaves it detached"),
     )
     .attr(AttrSchema::computed("arn", AttrType::String).doc("ARN of the internet gateway"))

@@ -40,18 +40,21 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     .taggable()
     .attr(
         AttrSchema::string("vpc_id")
+            .refers_to(&["vpc"])
             .required()
             .replace()
             .doc("Id of the VPC the route table belongs to"),
     )
     // Routes are created, replaced and deleted one by one on the live table.
-    .attr(block_list("routes").unordered().doc(
+    .attr(block_list("routes")
+            .refers_to(&["internet_gateway"]).unordered().doc(
         "Routes, each a table: destination_cidr_block or destination_ipv6_cidr_block, and one \
          target of gateway_id, nat_gateway_id, network_interface_id, vpc_peering_connection_id, \
          transit_gateway_id",
     ))
     .attr(
         string_list("subnet_ids")
+            .refers_to(&["subnet"])
             .unordered()
             .doc("Ids of the subnets associated with this route table"),
     )

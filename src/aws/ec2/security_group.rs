@@ -53,6 +53,7 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
     .attr(
         AttrSchema::string("vpc_id")
+            .refers_to(&["vpc"])
             .replace()
             .doc("Id of the VPC; the region's default VPC when unset"),
     )

@@ -36,6 +36,7 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     .taggable()
     .attr(
         AttrSchema::string("vpc_id")
+            .refers_to(&["vpc"])
             .required()
             .replace()
             .doc("Id of the VPC the subnet belongs to"),

@@ -35,12 +35,14 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
     .attr(
         AttrSchema::string("volume_id")
+            .refers_to(&["volume"])
             .required()
             .replace()
             .doc("Id of the volume to attach"),
     )
     .attr(
         AttrSchema::string("instance_id")
+            .refers_to(&["instance"])
             .required()
             .replace()
             .doc("Id of the instance to attach it to, in the volume's availability zone"),

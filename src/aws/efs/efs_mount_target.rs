@@ -49,12 +49,14 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
     .attr(
         AttrSchema::string("file_system_id")
+            .refers_to(&["efs_file_system"])
             .required()
             .replace()
             .doc("Id of the file system"),
     )
     .attr(
         AttrSchema::string("subnet_id")
+            .refers_to(&["subnet"])
             .required()
             .replace()
             .doc("Id of the subnet; one mount target per availability zone"),
@@ -62,6 +64,7 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     // ModifyMountTargetSecurityGroups changes the groups of a live mount target.
     .attr(
         string_list("security_groups")
+            .refers_to(&["security_group"])
             .unordered()
             .doc("Ids of the security groups (at most 5); the VPC's default group when unset"),
     )

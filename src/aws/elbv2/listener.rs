@@ -37,6 +37,7 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     .taggable()
     .attr(
         AttrSchema::string("load_balancer_arn")
+            .refers_to(&["load_balancer"])
             .required()
             .replace()
             .doc("ARN of the load balancer"),
@@ -50,7 +51,8 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
             "TLS negotiation policy (HTTPS listeners), e.g. ELBSecurityPolicy-TLS13-1-2-2021-06",
         ),
     )
-    .attr(block("default_action").required().doc(
+    .attr(block("default_action")
+            .refers_to(&["target_group"]).required().doc(
         "Default action, a table: type = forward (with target_group_arn) or redirect (with \
          redirect = { protocol, port, host, path, query, status_code })",
     ))

@@ -47,11 +47,13 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     // Subnets is the only placement strata exposes, and AWS needs a placement.
     // SetSubnets and SetSecurityGroups change both on a live load balancer.
     .attr(
-        string_list("subnets").unordered()
+        string_list("subnets")
+            .refers_to(&["subnet"]).unordered()
             .required()
             .doc("Ids of the subnets, in at least two availability zones"),
     )
-    .attr(string_list("security_groups").unordered().doc("Ids of the security groups of the load balancer"))
+    .attr(string_list("security_groups")
+            .refers_to(&["security_group"]).unordered().doc("Ids of the security groups of the load balancer"))
     .attr(
         AttrSchema::bool("internal")
             .replace()

@@ -33,12 +33,14 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
     .attr(
         AttrSchema::string("target_group_arn")
+            .refers_to(&["target_group"])
             .required()
             .replace()
             .doc("ARN of the target group"),
     )
     .attr(
         AttrSchema::string("target_id")
+            .refers_to(&["instance"])
             .required()
             .replace()
             .doc("Instance id, IP address or Lambda ARN of the target"),

@@ -55,6 +55,7 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
     .attr(
         AttrSchema::string("vpc_id")
+            .refers_to(&["vpc"])
             .replace()
             .doc("Id of the VPC of the targets (required unless target_type is lambda)"),
     )

@@ -49,7 +49,8 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
             .doc("Profile name, unique in the account; derived from the deployment and resource names when unset"),
     )
     // The role is removed from and added to the live profile.
-    .attr(AttrSchema::string("role").doc("Name of the IAM role in the profile"))
+    .attr(AttrSchema::string("role")
+            .refers_to(&["iam_role"]).doc("Name of the IAM role in the profile"))
     .attr(
         AttrSchema::string("path")
             .replace()

@@ -168,3 +168,77 @@ async fn a_resource_of_a_kind_this_build_lacks_is_reported_not_silently_kept() {
         Some("gone-1")
     );
 }
+
+/// Orphans have no recorded dependencies, so teardown orders them by kind, from the
+/// references the kinds declare (`refers_to`). Every attribute of the shipped tiers that links
+/// to another resource by its id or ARN must declare that reference, or the order of orphans
+/// would not know it.
+#[test]
+fn every_link_in_the_shipped_tiers_is_a_declared_reference() {
+    // A boot script mentions ids (the EFS file system to mount) but links nothing in AWS:
+    // deleting the file system first is allowed.
+    const SCRIPTS: &[&str] = &["user_data"];
+    let registry = strata::aws::registry();
+    let root = crate::support::repo_root();
+    let mut checked = 0;
+    let mut undeclared = std::collections::BTreeSet::new();
+    for tier in ["dev", "automation", "gpu"] {
+        let deployment = crate::support::load_deployment(&root, tier);
+        for resource in deployment.resources.values() {
+            let kind = &resource.address.kind;
+            let schema = registry.schema(kind).expect("a shipped kind");
+            for (name, expr) in &resource.attrs {
+                expr.visit_refs(&mut |r| {
+                    let strata::config::expr::RefTarget::Resource { address, .. } = &r.target
+                    else {
+                        return;
+                    };
+                    let text = deployment.sources.snippet(&r.origin);
+                    let links = text.ends_with(".id") || text.ends_with(".arn");
+                    if &address.kind == kind || !links || SCRIPTS.contains(&name.as_str()) {
+                        return;
+                    }
+                    checked += 1;
+                    let declared = schema
+                        .get(name)
+                        .is_some_and(|a| a.refers_to.contains(&address.kind.as_str()));
+                    if !declared {
+                        undeclared.insert(format!("{kind}.{name} -> {} ({text})", address.kind));
+                    }
+                });
+            }
+        }
+    }
+    assert!(
+        undeclared.is_empty(),
+        "links without `refers_to`: {undeclared:#?}"
+    );
+    assert!(checked > 20, "the tiers have cross-kind links ({checked})");
+}
+
+/// Every reference a kind declares goes to a registered kind, and none loops back.
+#[test]
+fn kind_references_name_registered_kinds_without_a_cycle() {
+    let registry = strata::aws::registry();
+    let order = registry.teardown_order();
+    let rank = |kind: &str| order.iter().position(|k| *k == kind);
+    for kind in registry.names() {
+        let schema = registry.schema(kind).expect("a schema");
+        for attr in &schema.attrs {
+            for target in attr.refers_to {
+                assert!(
+                    rank(target).is_some(),
+                    "{kind}.{} refers to unknown kind {target}",
+                    attr.name
+                );
+                if *target != kind {
+                    assert!(
+                        rank(kind) < rank(target),
+                        "{kind}.{} refers to {target}, yet {kind} is deleted after it: a cycle",
+                        attr.name
+                    );
+                }
+            }
+        }
+    }
+}
