@@ -5,7 +5,7 @@
     reason = "every `write!` here goes into a String, which cannot fail"
 )]
 
-use crate::provider::{AttrSchema, KindSchema, OnChange, Registry};
+use crate::provider::{AttrSchema, AttrType, KindSchema, OnChange, Registry};
 use std::fmt::Write as _;
 
 /// Render the reference of every kind in the registry, kinds in name order, attributes in
@@ -107,9 +107,40 @@ fn description_cell(attr: &AttrSchema) -> String {
     if attr.sensitive {
         text.push_str(" (sensitive)");
     }
+    if let Some(keys) = block_keys(&attr.ty) {
+        if !text.is_empty() && !text.ends_with('.') {
+            text.push('.');
+        }
+        text.push_str(&format!(" Keys: {keys}."));
+    }
     if !attr.refers_to.is_empty() {
         let kinds: Vec<String> = attr.refers_to.iter().map(|k| format!("`{k}`")).collect();
         text.push_str(&format!(" (refers to {})", kinds.join(", ")));
     }
     text
+}
+
+/// `` `a` (string, required), `b` (integer) `` for a block or a list of blocks.
+fn block_keys(ty: &AttrType) -> Option<String> {
+    let fields = match ty {
+        AttrType::Block(fields) => fields,
+        AttrType::List(inner) => match inner.as_ref() {
+            AttrType::Block(fields) => fields,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let keys: Vec<String> = fields
+        .iter()
+        .map(|f| {
+            let ty = match &f.ty {
+                AttrType::Any => "string or number".to_string(),
+                AttrType::Block(_) => format!("block: {}", block_keys(&f.ty).unwrap_or_default()),
+                other => other.describe(),
+            };
+            let required = if f.required { ", required" } else { "" };
+            format!("`{}` ({ty}{required})", f.name)
+        })
+        .collect();
+    Some(keys.join(", "))
 }

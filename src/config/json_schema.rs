@@ -367,6 +367,23 @@ fn type_schema(ty: &AttrType) -> Json {
             "additionalProperties": type_schema(inner),
         })),
         AttrType::Any => json!({}),
+        AttrType::Block(fields) => {
+            let properties: Map<String, Json> = fields
+                .iter()
+                .map(|f| (f.name.to_string(), type_schema(&f.ty)))
+                .collect();
+            let required: Vec<&str> = fields
+                .iter()
+                .filter(|f| f.required)
+                .map(|f| f.name)
+                .collect();
+            or_reference(json!({
+                "type": "object",
+                "properties": properties,
+                "required": required,
+                "additionalProperties": false,
+            }))
+        }
     }
 }
 

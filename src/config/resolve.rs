@@ -11,7 +11,7 @@ use super::source::{FileId, Origin};
 use super::template::{self, TemplateFiles};
 use super::vars::{resolve_vars, ResolvedVars};
 use crate::address::Address;
-use crate::provider::{KindSchema, Registry};
+use crate::provider::{AttrType, KindSchema, Registry};
 use crate::value::{with_article, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -932,25 +932,46 @@ fn type_check(
         };
         match eval(expr, scope) {
             // `null` leaves the attribute unset; a required one is then reported by the plan.
-            Ok(v) if v.value != Value::Null && !attr.ty.accepts(&v.value) => errors.push(
-                ConfigError::new(
-                    codes::WRONG_TYPE,
-                    format!(
-                        "`{name}` of `{address}` must be {}, found {}",
-                        with_article(&attr.ty.describe()),
-                        with_article(v.value.type_name())
-                    ),
-                )
-                .label(
-                    expr.origin.clone(),
-                    format!("expected a {}", attr.ty.describe()),
-                )
-                .help(match attr.description {
-                    "" => format!("write `{name}` as a {}", attr.ty.describe()),
-                    d => format!("write `{name}` as a {} ({d})", attr.ty.describe()),
-                }),
-            ),
-            Ok(_) => {}
+            Ok(v) if v.value == Value::Null => {}
+            Ok(v) => match attr.ty.mismatch(&v.value) {
+                None => {}
+                // Inside a value (a key of a block, an item of a list): say where.
+                Some(m)
+                    if !m.path.is_empty()
+                        || matches!(attr.ty, AttrType::Block(_))
+                            && matches!(v.value, Value::Map(_)) =>
+                {
+                    errors.push(
+                        ConfigError::new(
+                            codes::WRONG_TYPE,
+                            format!("`{name}{}` of `{address}`: {}", m.path, m.message),
+                        )
+                        .label(expr.origin.clone(), m.message.clone())
+                        .help(match attr.description {
+                            "" => format!("fix `{name}{}`", m.path),
+                            d => format!("fix `{name}{}` ({d})", m.path),
+                        }),
+                    )
+                }
+                Some(_) => errors.push(
+                    ConfigError::new(
+                        codes::WRONG_TYPE,
+                        format!(
+                            "`{name}` of `{address}` must be {}, found {}",
+                            with_article(&attr.ty.describe()),
+                            with_article(v.value.type_name())
+                        ),
+                    )
+                    .label(
+                        expr.origin.clone(),
+                        format!("expected a {}", attr.ty.describe()),
+                    )
+                    .help(match attr.description {
+                        "" => format!("write `{name}` as a {}", attr.ty.describe()),
+                        d => format!("write `{name}` as a {} ({d})", attr.ty.describe()),
+                    }),
+                ),
+            },
             Err(e) => errors.push(
                 ConfigError::new(codes::BAD_EXPRESSION, e.message.clone())
                     .label(e.origin, e.message)

@@ -15,5 +15,5 @@ mod stats;
 pub use error::{ErrorClass, ProviderError};
 pub use ops::{Attrs, CreateRequest, LiveResource, ResourceKind, UpdateRequest};
 pub use registry::Registry;
-pub use schema::{sort_set, AttrSchema, AttrType, KindSchema, OnChange};
+pub use schema::{sort_set, AttrSchema, AttrType, BlockField, KindSchema, Mismatch, OnChange};
 pub use stats::CallStats;

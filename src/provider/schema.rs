@@ -18,8 +18,46 @@ pub enum AttrType {
     List(Box<AttrType>),
     /// A table of string keys to the inner type.
     Map(Box<AttrType>),
-    /// Anything (free-form documents such as policies or nested blocks).
+    /// Anything (free-form documents such as policies).
     Any,
+    /// A nested block: a table with these keys only, each of its own type.
+    Block(Vec<BlockField>),
+}
+
+/// One key of a nested block ([`AttrType::Block`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockField {
+    /// Key as written in TOML.
+    pub name: &'static str,
+    /// Expected type.
+    pub ty: AttrType,
+    /// Must be present.
+    pub required: bool,
+}
+
+impl BlockField {
+    /// An optional key of this type.
+    pub fn new(name: &'static str, ty: AttrType) -> Self {
+        BlockField {
+            name,
+            ty,
+            required: false,
+        }
+    }
+    /// Mark as required.
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+}
+
+/// Why a value does not fit a type: where inside the value, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    /// Path inside the value (`[0].from_port`), empty for the value itself.
+    pub path: String,
+    /// What is wrong there.
+    pub message: String,
 }
 
 impl AttrType {
@@ -33,22 +71,74 @@ impl AttrType {
             AttrType::List(inner) => format!("list of {}", inner.describe()),
             AttrType::Map(inner) => format!("table of {}", inner.describe()),
             AttrType::Any => "any value".into(),
+            AttrType::Block(_) => "block".into(),
+        }
+    }
+
+    /// The first place where `value` does not fit this type, or `None` when it fits.
+    /// `Unknown` and `Redacted` fit anywhere: they are checked when the value becomes known.
+    pub fn mismatch(&self, value: &Value) -> Option<Mismatch> {
+        let here = |message: String| {
+            Some(Mismatch {
+                path: String::new(),
+                message,
+            })
+        };
+        let inside = |prefix: String, m: Mismatch| Mismatch {
+            path: format!("{prefix}{}", m.path),
+            message: m.message,
+        };
+        match (self, value) {
+            (_, Value::Unknown) | (_, Value::Redacted(_)) | (AttrType::Any, _) => None,
+            (AttrType::String, Value::String(_))
+            | (AttrType::Int, Value::Int(_))
+            | (AttrType::Number, Value::Int(_) | Value::Float(_))
+            | (AttrType::Bool, Value::Bool(_)) => None,
+            (AttrType::List(inner), Value::List(items)) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, item)| inner.mismatch(item).map(|m| inside(format!("[{i}]"), m))),
+            (AttrType::Map(inner), Value::Map(map)) => map
+                .iter()
+                .find_map(|(k, v)| inner.mismatch(v).map(|m| inside(format!(".{k}"), m))),
+            (AttrType::Block(fields), Value::Map(map)) => {
+                if let Some(unknown) = map
+                    .keys()
+                    .find(|k| !fields.iter().any(|f| f.name == k.as_str()))
+                {
+                    let known: Vec<&str> = fields.iter().map(|f| f.name).collect();
+                    let hint =
+                        crate::config::diagnostic::did_you_mean(unknown, known.iter().copied())
+                            .map(|s| format!(" (did you mean `{s}`?)"))
+                            .unwrap_or_default();
+                    return here(format!(
+                        "unknown key `{unknown}`{hint}; the keys are {}",
+                        known.join(", ")
+                    ));
+                }
+                if let Some(missing) = fields
+                    .iter()
+                    .find(|f| f.required && !map.contains_key(f.name))
+                {
+                    return here(format!("`{}` is missing", missing.name));
+                }
+                fields.iter().find_map(|f| {
+                    let v = map.get(f.name)?;
+                    f.ty.mismatch(v).map(|m| inside(format!(".{}", f.name), m))
+                })
+            }
+            (ty, v) => here(format!(
+                "expected {}, found {}",
+                crate::value::with_article(&ty.describe()),
+                crate::value::with_article(v.type_name())
+            )),
         }
     }
 
     /// Whether a known value fits this type. `Unknown` and `Redacted` always fit: they are
     /// checked when the value becomes known.
     pub fn accepts(&self, value: &Value) -> bool {
-        match (self, value) {
-            (_, Value::Unknown) | (_, Value::Redacted(_)) | (AttrType::Any, _) => true,
-            (AttrType::String, Value::String(_)) => true,
-            (AttrType::Int, Value::Int(_)) => true,
-            (AttrType::Number, Value::Int(_) | Value::Float(_)) => true,
-            (AttrType::Bool, Value::Bool(_)) => true,
-            (AttrType::List(inner), Value::List(items)) => items.iter().all(|i| inner.accepts(i)),
-            (AttrType::Map(inner), Value::Map(map)) => map.values().all(|v| inner.accepts(v)),
-            _ => false,
-        }
+        self.mismatch(value).is_none()
     }
 }
 
@@ -128,6 +218,10 @@ impl AttrSchema {
     /// An optional table attribute.
     pub fn map(name: &'static str, inner: AttrType) -> Self {
         Self::new(name, AttrType::Map(Box::new(inner)))
+    }
+    /// An optional nested block with these keys.
+    pub fn block(name: &'static str, fields: Vec<BlockField>) -> Self {
+        Self::new(name, AttrType::Block(fields))
     }
     /// An optional attribute of any shape.
     pub fn any(name: &'static str) -> Self {

@@ -4,7 +4,7 @@ use super::config;
 use crate::aws::attrs::{put_str, str_of};
 use crate::aws::elbv2::common;
 use crate::aws::errors::classify;
-use crate::aws::shapes::{block, block_list, string_list};
+use crate::aws::shapes::{block, block_list, flag, int, string_list, text, texts};
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
@@ -33,6 +33,19 @@ impl Distribution {
     }
 }
 
+/// The keys of a cache behavior (`path_pattern` only in ordered ones).
+fn behavior_fields() -> Vec<crate::provider::BlockField> {
+    vec![
+        text("target_origin_id"),
+        text("viewer_protocol_policy"),
+        text("cache_policy_id"),
+        text("origin_request_policy_id"),
+        flag("compress"),
+        texts("allowed_methods"),
+        text("path_pattern"),
+    ]
+}
+
 static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     KindSchema::new(
         "distribution",
@@ -46,17 +59,26 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
             .doc("Whether the distribution accepts viewer requests (CloudFront's Enabled; default true)"),
     )
     .attr(AttrSchema::string("comment").doc("Free-text comment (at most 128 characters)"))
-    .attr(block_list("origins")
+    .attr(block_list(
+        "origins",
+        vec![
+            text("id"),
+            text("domain_name").required(),
+            text("origin_protocol_policy"),
+            int("http_port"),
+            int("https_port"),
+        ],
+    )
             .refers_to(&["load_balancer"]).required().doc(
         "Origins, each a table: id, domain_name, origin_protocol_policy (http-only, https-only, \
          match-viewer), http_port, https_port",
     ))
-    .attr(block("default_cache_behavior").required().doc(
+    .attr(block("default_cache_behavior", behavior_fields()).required().doc(
         "Default cache behavior, a table: target_origin_id, viewer_protocol_policy \
          (allow-all, redirect-to-https, https-only), cache_policy_id, origin_request_policy_id, \
          compress, allowed_methods",
     ))
-    .attr(block_list("ordered_cache_behaviors").doc(
+    .attr(block_list("ordered_cache_behaviors", behavior_fields()).doc(
         "Cache behaviors for path patterns, in order: the keys of default_cache_behavior plus \
          path_pattern",
     ))

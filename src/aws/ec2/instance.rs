@@ -4,7 +4,7 @@ use super::instance_market::{fallback_token, Market};
 use super::tags;
 use crate::aws::attrs::{bool_of, int_of, put_str, put_str_list, str_list, str_of, table};
 use crate::aws::errors::classify;
-use crate::aws::shapes::{block, string_list};
+use crate::aws::shapes::{block, flag, int, string_list, text};
 use crate::aws::wait::Poll;
 use crate::aws::Aws;
 use crate::provider::{
@@ -108,7 +108,10 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     // Debatable: size and type can be modified on a live volume, but not encryption, and a
     // volume cannot shrink. With one table for all three, replacing is the safe answer.
     .attr(
-        block("root_volume")
+        block(
+            "root_volume",
+            vec![int("size_gb"), text("type"), flag("encrypted")],
+        )
             .replace()
             .doc("Root volume, a table: size_gb (integer), type (gp3, gp2, io2...), encrypted (bool)"),
     )

@@ -6,7 +6,7 @@ use super::tags;
 use crate::address::Address;
 use crate::aws::attrs::{put_str, put_str_list, required_str, str_list, table_list};
 use crate::aws::errors::classify;
-use crate::aws::shapes::{block_list, string_list};
+use crate::aws::shapes::{block_list, string_list, text};
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
@@ -32,8 +32,9 @@ impl RouteTable {
     }
 }
 
-static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
-    KindSchema::new(
+static SCHEMA: LazyLock<KindSchema> =
+    LazyLock::new(|| {
+        KindSchema::new(
         "route_table",
         "A route table of a VPC, with its routes and the subnets associated with it",
     )
@@ -46,7 +47,18 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
             .doc("Id of the VPC the route table belongs to"),
     )
     // Routes are created, replaced and deleted one by one on the live table.
-    .attr(block_list("routes")
+    .attr(block_list(
+        "routes",
+        vec![
+            text("destination_cidr_block"),
+            text("destination_ipv6_cidr_block"),
+            text("gateway_id"),
+            text("nat_gateway_id"),
+            text("transit_gateway_id"),
+            text("vpc_peering_connection_id"),
+            text("network_interface_id"),
+        ],
+    )
             .refers_to(&["internet_gateway"]).unordered().doc(
         "Routes, each a table: destination_cidr_block or destination_ipv6_cidr_block, and one \
          target of gateway_id, nat_gateway_id, network_interface_id, vpc_peering_connection_id, \
@@ -63,7 +75,7 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
         AttrSchema::computed("owner_id", AttrType::String)
             .doc("Account id of the route table's owner"),
     )
-});
+    });
 
 /// The code EC2 answers for a route table that does not exist.
 const NOT_FOUND: &str = "InvalidRouteTableID.NotFound";

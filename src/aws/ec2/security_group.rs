@@ -7,7 +7,7 @@ use crate::address::Address;
 use crate::aws::attrs::{put_str, str_of, table_list};
 use crate::aws::errors::classify;
 use crate::aws::names;
-use crate::aws::shapes::block_list;
+use crate::aws::shapes::{block_list, int, text, texts};
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
@@ -30,6 +30,20 @@ impl SecurityGroup {
     pub fn new(aws: Arc<Aws>) -> Self {
         SecurityGroup { aws }
     }
+}
+
+/// The keys of an ingress or egress rule.
+fn rule_fields() -> Vec<crate::provider::BlockField> {
+    vec![
+        text("protocol").required(),
+        int("from_port"),
+        int("to_port"),
+        texts("cidr_blocks"),
+        texts("ipv6_cidr_blocks"),
+        text("source_security_group_id"),
+        text("prefix_list_name"),
+        text("description"),
+    ]
 }
 
 static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
@@ -58,13 +72,13 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
             .doc("Id of the VPC; the region's default VPC when unset"),
     )
     // Rules are authorized and revoked one by one on the live group.
-    .attr(block_list("ingress").unordered().doc(
+    .attr(block_list("ingress", rule_fields()).unordered().doc(
         "Inbound rules, each a table: protocol (tcp, udp, icmp or -1), from_port, to_port, one or \
          more sources (cidr_blocks, ipv6_cidr_blocks, source_security_group_id, prefix_list_name: \
          a managed prefix list looked up by name, e.g. \
          com.amazonaws.global.cloudfront.origin-facing) and description",
     ))
-    .attr(block_list("egress").unordered().doc(
+    .attr(block_list("egress", rule_fields()).unordered().doc(
         "Outbound rules, same keys as ingress (the sources become destinations); unset keeps \
          AWS's default allow-all rule",
     ))

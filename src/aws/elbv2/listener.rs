@@ -4,8 +4,9 @@ use super::action;
 use super::common::{self, ARN_BATCH};
 use crate::aws::attrs::{int_of, put_int, put_str, required_str, str_of, table};
 use crate::aws::errors::classify;
-use crate::aws::shapes::block;
+use crate::aws::shapes::{block, loose, text};
 use crate::aws::Aws;
+use crate::provider::BlockField;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
     ProviderError, ResourceKind, UpdateRequest,
@@ -29,8 +30,9 @@ impl Listener {
     }
 }
 
-static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
-    KindSchema::new(
+static SCHEMA: LazyLock<KindSchema> =
+    LazyLock::new(|| {
+        KindSchema::new(
         "listener",
         "A listener: a port and protocol of a load balancer and its default action",
     )
@@ -51,13 +53,30 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
             "TLS negotiation policy (HTTPS listeners), e.g. ELBSecurityPolicy-TLS13-1-2-2021-06",
         ),
     )
-    .attr(block("default_action")
+    .attr(block(
+        "default_action",
+        vec![
+            text("type").required(),
+            text("target_group_arn"),
+            BlockField::new(
+                "redirect",
+                AttrType::Block(vec![
+                    text("protocol"),
+                    loose("port"),
+                    text("host"),
+                    text("path"),
+                    text("query"),
+                    loose("status_code"),
+                ]),
+            ),
+        ],
+    )
             .refers_to(&["target_group"]).required().doc(
         "Default action, a table: type = forward (with target_group_arn) or redirect (with \
          redirect = { protocol, port, host, path, query, status_code })",
     ))
     .attr(AttrSchema::computed("arn", AttrType::String).doc("ARN of the listener"))
-});
+    });
 
 #[async_trait]
 impl ResourceKind for Listener {

@@ -3,7 +3,7 @@
 use super::common;
 use crate::aws::attrs::{int_of, put_int, put_str, str_of, table};
 use crate::aws::errors::classify;
-use crate::aws::shapes::block;
+use crate::aws::shapes::{block, flag, int, loose, text};
 use crate::aws::{names, Aws};
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
@@ -64,7 +64,20 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
             .replace()
             .doc("instance (default), ip, lambda or alb"),
     )
-    .attr(block("health_check").doc(
+    .attr(block(
+        "health_check",
+        vec![
+            flag("enabled"),
+            text("path"),
+            loose("port"),
+            text("protocol"),
+            int("interval"),
+            int("timeout"),
+            int("healthy_threshold"),
+            int("unhealthy_threshold"),
+            text("matcher"),
+        ],
+    ).doc(
         "Health check, a table: path, port, protocol, interval, timeout, healthy_threshold, \
          unhealthy_threshold, matcher (e.g. \"200-399\")",
     ))

@@ -24,6 +24,12 @@ fn sample(ty: &AttrType) -> Value {
         AttrType::Bool => Value::Bool(true),
         AttrType::List(inner) => Value::List(vec![sample(inner)]),
         AttrType::Map(inner) => Value::Map(BTreeMap::from([("k".to_string(), sample(inner))])),
+        AttrType::Block(fields) => Value::Map(
+            fields
+                .iter()
+                .map(|f| (f.name.to_string(), sample(&f.ty)))
+                .collect(),
+        ),
     }
 }
 

@@ -190,11 +190,11 @@ fn names_other_code_generates_exist_with_their_types() {
         assert_eq!(a.ty, ty, "{kind}.{name}");
         assert!(a.settable(), "{kind}.{name} must be settable");
     }
-    // Lists of tables: each rule or route is a table.
+    // Lists of blocks: each rule or route is a table of known keys.
     for (kind, name) in [("security_group", "ingress"), ("route_table", "routes")] {
         let a = attr(&registry, kind, name);
         assert!(
-            matches!(&a.ty, AttrType::List(inner) if matches!(**inner, AttrType::Map(_))),
+            matches!(&a.ty, AttrType::List(inner) if matches!(**inner, AttrType::Block(_))),
             "{kind}.{name} is {:?}",
             a.ty
         );
@@ -405,5 +405,70 @@ fn docs_resource_kinds_md_is_up_to_date() {
         actual == printed,
         "docs/resource-kinds.md is stale; regenerate it with: \
          cargo run -q -- schema kinds > docs/resource-kinds.md"
+    );
+}
+
+/// A typo inside a nested block is found by `validate`, with where it is and what was meant,
+/// not halfway through an apply when the request is built.
+#[test]
+fn a_typo_in_a_nested_block_fails_validate() {
+    let stack = r#"[stack]
+name = "blocks"
+
+[resource.vpc.main]
+cidr_block = "10.8.0.0/16"
+
+[resource.security_group.web]
+name = "web"
+vpc_id = "${vpc.main.id}"
+ingress = [
+  { protocol = "tcp", from_port = 443, to_port = 443, cidr_blocks = ["0.0.0.0/0"] },
+  { protocol = "tcp", from_port = 80, to_port = 80, cidr_block = ["0.0.0.0/0"] },
+]
+"#;
+    let project = crate::support::project::stack_project("blocks", stack);
+    let run = crate::support::strata(project.path())
+        .args(["validate", "--tier", "dev"])
+        .env("NO_COLOR", "1")
+        .run()
+        .expect_code(1);
+    assert!(
+        run.stderr.contains("`ingress[1]` of `security_group.web`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("unknown key `cidr_block` (did you mean `cidr_blocks`?)"),
+        "{}",
+        run.stderr
+    );
+
+    let wrong_type = stack.replace("from_port = 443", "from_port = \"443\"");
+    let project = crate::support::project::stack_project("blocks", &wrong_type);
+    let run = crate::support::strata(project.path())
+        .args(["validate", "--tier", "dev"])
+        .env("NO_COLOR", "1")
+        .run()
+        .expect_code(1);
+    assert!(
+        run.stderr.contains(
+            "`ingress[0].from_port` of `security_group.web`: expected an integer, found a string"
+        ),
+        "{}",
+        run.stderr
+    );
+
+    let missing = stack.replace("{ protocol = \"tcp\", from_port = 443", "{ from_port = 443");
+    let project = crate::support::project::stack_project("blocks", &missing);
+    let run = crate::support::strata(project.path())
+        .args(["validate", "--tier", "dev"])
+        .env("NO_COLOR", "1")
+        .run()
+        .expect_code(1);
+    assert!(
+        run.stderr.contains("`protocol` is missing"),
+        "{}",
+        run.stderr
     );
 }

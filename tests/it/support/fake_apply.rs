@@ -156,7 +156,7 @@ fn fake_value(ty: &AttrType, address: &Address, attr: &str) -> Value {
         AttrType::Int | AttrType::Number => Value::Int(1),
         AttrType::Bool => Value::Bool(false),
         AttrType::List(_) => Value::List(Vec::new()),
-        AttrType::Map(_) => Value::Map(BTreeMap::new()),
+        AttrType::Map(_) | AttrType::Block(_) => Value::Map(BTreeMap::new()),
         AttrType::String | AttrType::Any => {
             if attr.ends_with("ip") {
                 // Stands in for a public or private address: TEST-NET-3, never routed.
