@@ -9,7 +9,7 @@
 //! Other files may join these later (a journal beside the state); nothing here assumes the
 //! directory holds only these.
 
-use super::atomic::{remove_leftover_temps, write_atomically};
+use super::atomic::{remove_leftover_temps, sync_dir, write_atomically};
 use super::backup::{self, BackupInfo};
 use super::document::{decode, encode, Decoded};
 use super::error::StateError;
@@ -197,9 +197,35 @@ impl LocalBackend {
         let mut next = state.clone();
         next.serial = state.serial + 1;
         next.format_version = FORMAT_VERSION;
-        self.replace(deployment, &path, &next, current_serial(&current), true)?;
+        next.key_digests();
+        self.replace(deployment, &path, &next, current_serial(&current), &current)?;
         *state = next;
         Ok(())
+    }
+
+    /// Move the deployment's state into `archive/` as `state.<time>.json` (what `strata
+    /// destroy` does once everything is deleted); returns the archive file. A state still
+    /// holding plain digests is written there keyed.
+    pub fn archive(&self, lock: &StateLock) -> Result<PathBuf, StateError> {
+        let deployment = lock.deployment();
+        lock.ensure_held()?;
+        let path = self.state_path(deployment)?;
+        let dir = self.archive_dir(deployment)?;
+        fs::create_dir_all(&dir).map_err(|e| StateError::io("create", &dir, e))?;
+        let stamp = super::clock::now_rfc3339().replace(':', "");
+        let to = dir.join(format!("state.{stamp}.json"));
+        match self.read_current(deployment)? {
+            OnDisk::Readable(d) if d.state.has_plain_digests() => {
+                let keyed = backup::keyed_copy(&d.state, &d.state.secret_key);
+                write_atomically(&to, &encode(&keyed))
+                    .map_err(|e| StateError::io("write the archive", &to, e))?;
+                fs::remove_file(&path).map_err(|e| StateError::io("remove", &path, e))?;
+            }
+            _ => fs::rename(&path, &to).map_err(|e| StateError::io("archive", &path, e))?,
+        }
+        let parent = self.deployment_dir(deployment)?;
+        sync_dir(&parent).map_err(|e| StateError::io("sync the directory", &parent, e))?;
+        Ok(to)
     }
 
     /// The deployment's backups, newest first, each verified.
@@ -236,15 +262,15 @@ impl LocalBackend {
         restored.serial = highest + 1;
         restored.format_version = FORMAT_VERSION;
         restored.deployment = deployment.to_string();
+        restored.key_digests();
         // An unreadable current file is set aside under the serial just below the new one.
         let aside_serial = current_serial(&current).or(Some(highest));
-        let readable = !matches!(current, OnDisk::Refused(_));
         let aside = if matches!(current, OnDisk::Missing) {
             None
         } else {
             aside_serial
         };
-        self.replace(deployment, &path, &restored, aside, readable)?;
+        self.replace(deployment, &path, &restored, aside, &current)?;
         Ok(restored)
     }
 
@@ -279,15 +305,15 @@ impl LocalBackend {
         })
     }
 
-    /// Write `next` over the state file, first keeping the current file (if any) as the backup
-    /// of `aside_serial`, then rotating backups.
+    /// Write `next` over the state file, first keeping the current file (`current`, if any) as
+    /// the backup of `aside_serial`, then rotating backups.
     fn replace(
         &self,
         deployment: &str,
         path: &Path,
         next: &State,
         aside_serial: Option<u64>,
-        readable: bool,
+        current: &OnDisk,
     ) -> Result<(), StateError> {
         let dir = self.deployment_dir(deployment)?;
         fs::create_dir_all(&dir).map_err(|e| StateError::io("create", &dir, e))?;
@@ -296,7 +322,19 @@ impl LocalBackend {
             .map_err(|e| StateError::io("remove leftover temp files in", &dir, e))?;
         let backups = dir.join(BACKUP_DIR);
         if let Some(serial) = aside_serial {
-            backup::keep(&backups, path, serial, readable)
+            let readable = !matches!(current, OnDisk::Refused(_));
+            let bytes = match current {
+                // A state from before digests were keyed is kept keyed too, under the key
+                // the new state uses, and so are the older backups beside it.
+                OnDisk::Readable(d) if d.state.has_plain_digests() => {
+                    backup::rekey_all(&backups, deployment, &next.secret_key).map_err(|e| {
+                        StateError::io("key the digests of the backups in", &backups, e)
+                    })?;
+                    encode(&backup::keyed_copy(&d.state, &next.secret_key))
+                }
+                _ => fs::read(path).map_err(|e| StateError::io("read", path, e))?,
+            };
+            backup::keep(&backups, &bytes, serial, readable)
                 .map_err(|e| StateError::io("keep a backup of", path, e))?;
         }
         write_atomically(path, &encode(next))
