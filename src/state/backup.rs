@@ -47,7 +47,7 @@ impl BackupInfo {
 /// Setting the same bytes aside twice (a save that crashed after this step and is retried)
 /// keeps one file.
 pub(crate) fn keep(dir: &Path, bytes: &[u8], serial: u64, readable: bool) -> io::Result<PathBuf> {
-    fs::create_dir_all(dir)?;
+    super::private::create_dir_all(dir)?;
     let kind = if readable { "" } else { ".unreadable" };
     for attempt in 0u32.. {
         let counter = if attempt == 0 {

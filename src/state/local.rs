@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! ROOT/<deployment>/state.json      the current state document
-//! ROOT/<deployment>/state.lock      present while a command holds the lock
+//! ROOT/<deployment>/state.lock      present while a command holds the lock: who holds it
+//! ROOT/<deployment>/state.lock.os   kept; the writer holds an OS lock on it while it runs
 //! ROOT/<deployment>/backups/        previous versions, state.<serial>.json, the last N kept
 //! ```
 //!
@@ -15,6 +16,7 @@ use super::document::{decode, encode, Decoded};
 use super::error::StateError;
 use super::lock::{self, LockHolder, StateLock};
 use super::model::{State, FORMAT_VERSION};
+use super::private;
 use super::verify::{LockStatus, VerifyReport};
 use std::fs;
 use std::io;
@@ -83,9 +85,13 @@ impl LocalBackend {
     /// Who holds a deployment's lock, read without taking it.
     pub fn lock_status(&self, deployment: &str) -> Result<LockStatus, StateError> {
         let path = self.deployment_dir(deployment)?.join(LOCK_FILE);
+        let dead = |h: &LockHolder| {
+            lock::holder_is_dead(&path, h)
+                .map_err(|e| StateError::io("look at the OS lock of", &path, e))
+        };
         Ok(match lock::read_holder(&path) {
             Ok(None) => LockStatus::Free,
-            Ok(Some(h)) if h.is_stale() => LockStatus::Stale(h),
+            Ok(Some(h)) if dead(&h)? => LockStatus::Stale(h),
             Ok(Some(h)) => LockStatus::Held(h),
             Err(e) if e.kind() == io::ErrorKind::InvalidData => LockStatus::Unreadable,
             Err(e) => return Err(StateError::io("read the lock file", &path, e)),
@@ -129,7 +135,7 @@ impl LocalBackend {
     }
 
     /// Take the deployment's lock for `command`, waiting up to `timeout` for another holder.
-    /// A lock left by a process of this host that no longer exists is taken over; see
+    /// A lock left by a process of this host that no longer runs is taken over; see
     /// [`StateLock::takeover_warning`].
     pub fn lock(
         &self,
@@ -138,13 +144,23 @@ impl LocalBackend {
         timeout: Duration,
     ) -> Result<StateLock, StateError> {
         let dir = self.deployment_dir(deployment)?;
-        fs::create_dir_all(&dir).map_err(|e| StateError::io("create", &dir, e))?;
+        private::create_dir_all(&dir).map_err(|e| StateError::io("create", &dir, e))?;
         lock::acquire(deployment, &dir.join(LOCK_FILE), command, timeout)
     }
 
-    /// Remove the deployment's lock whoever holds it (`strata state unlock`); returns the holder.
+    /// Remove the deployment's lock (`strata state unlock`); returns the holder. Refused while
+    /// the holder still runs: its OS lock would exclude everyone anyway, and removing its file
+    /// would only make it stop at its next save.
     pub fn force_unlock(&self, deployment: &str) -> Result<Option<LockHolder>, StateError> {
-        lock::force_remove(&self.deployment_dir(deployment)?.join(LOCK_FILE))
+        let path = self.deployment_dir(deployment)?.join(LOCK_FILE);
+        if let Some(holder) = lock::live_holder(&path)? {
+            return Err(StateError::LockAlive {
+                deployment: deployment.to_string(),
+                path,
+                holder: Box::new(holder),
+            });
+        }
+        lock::force_remove(&path)
     }
 
     /// Write `state` as the deployment's new state: `serial` is incremented (in `state` too),
@@ -211,7 +227,7 @@ impl LocalBackend {
         lock.ensure_held()?;
         let path = self.state_path(deployment)?;
         let dir = self.archive_dir(deployment)?;
-        fs::create_dir_all(&dir).map_err(|e| StateError::io("create", &dir, e))?;
+        private::create_dir_all(&dir).map_err(|e| StateError::io("create", &dir, e))?;
         let stamp = super::clock::now_rfc3339().replace(':', "");
         let to = dir.join(format!("state.{stamp}.json"));
         match self.read_current(deployment)? {
@@ -290,6 +306,9 @@ impl LocalBackend {
         };
         let lock = self.lock_status(deployment)?;
         let backups = self.backups(deployment)?;
+        let dir = self.deployment_dir(deployment)?;
+        let loose_modes =
+            private::loose_modes(&dir).map_err(|e| StateError::io("read the modes of", &dir, e))?;
         Ok(VerifyReport {
             deployment: deployment.to_string(),
             path,
@@ -302,6 +321,7 @@ impl LocalBackend {
             lock,
             backups: backups.len(),
             invalid_backups: backups.iter().filter(|b| !b.is_valid()).count(),
+            loose_modes,
         })
     }
 
@@ -316,7 +336,7 @@ impl LocalBackend {
         current: &OnDisk,
     ) -> Result<(), StateError> {
         let dir = self.deployment_dir(deployment)?;
-        fs::create_dir_all(&dir).map_err(|e| StateError::io("create", &dir, e))?;
+        private::create_dir_all(&dir).map_err(|e| StateError::io("create", &dir, e))?;
         // We hold the lock, so temp files here are debris of a writer that died mid-write.
         remove_leftover_temps(path)
             .map_err(|e| StateError::io("remove leftover temp files in", &dir, e))?;
