@@ -4,9 +4,11 @@
 //! "(known after apply)") and `Redacted` (a secret replaced by its digest so that state and plan
 //! files can detect a change without ever holding the secret).
 //!
-//! How a `Redacted` value is written depends on where it goes ([`SensitiveForm`]): the state
-//! keeps the plain digest, a saved plan a digest keyed with the state's secret key (so a plan
-//! posted in a pull request cannot be dictionary-attacked), and a JSON render only `"(sensitive)"`.
+//! A digest is plain (sha256 of the value) when computed from configuration, and keyed
+//! (`hmac-sha256:` of the plain digest under the state's secret key) once written to state or a
+//! saved plan, so that neither file can be dictionary-attacked without the key. Comparisons
+//! bring both sides under the key first ([`Value::keyed`]). How a `Redacted` value is written
+//! depends on where it goes ([`SensitiveForm`]); a JSON render shows only `"(sensitive)"`.
 #![allow(
     clippy::let_underscore_must_use,
     reason = "every `write!` here goes into a String, which cannot fail"
@@ -14,6 +16,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -63,7 +66,8 @@ pub fn with_article(noun: &str) -> String {
 /// How serialization writes a `Value::Redacted`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SensitiveForm {
-    /// `{"$sensitive": "sha256:<hex>"}`: the state's form, comparable across runs.
+    /// `{"$sensitive": "sha256:<hex>"}` (a keyed digest as it is): the value as held, which
+    /// is what the state writes once [`Value::keyed`] has keyed its digests.
     Digest,
     /// `{"$sensitive": "hmac-sha256:<hex>"}`, HMAC-SHA256 of the digest under this key: a saved
     /// plan's form; still detects a change, but useless for guessing without the key.
@@ -176,6 +180,42 @@ impl Value {
         match self {
             Value::Redacted(_) | Value::Unknown => self.clone(),
             other => Value::Redacted(other.digest()),
+        }
+    }
+
+    /// The value with every plain digest inside keyed under `key` (keyed ones are kept), so
+    /// that a configuration's digest compares equal to the state's for the same secret.
+    /// Borrowed when there is nothing to key (no key, or no plain digest inside).
+    pub fn keyed(&self, key: Option<&[u8]>) -> Cow<'_, Value> {
+        match key {
+            Some(key) if self.has_plain_digest() => Cow::Owned(self.keyed_with(key)),
+            _ => Cow::Borrowed(self),
+        }
+    }
+
+    fn keyed_with(&self, key: &[u8]) -> Value {
+        match self {
+            Value::Redacted(d) if !d.starts_with(KEYED_PREFIX) => Value::Redacted(format!(
+                "{KEYED_PREFIX}{}",
+                hmac_sha256_hex(key, d.as_bytes())
+            )),
+            Value::List(items) => Value::List(items.iter().map(|v| v.keyed_with(key)).collect()),
+            Value::Map(map) => Value::Map(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), v.keyed_with(key)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    /// True when a plain (unkeyed) digest is somewhere inside: what an older state holds.
+    pub fn has_plain_digest(&self) -> bool {
+        match self {
+            Value::Redacted(d) => !d.starts_with(KEYED_PREFIX),
+            Value::List(items) => items.iter().any(Value::has_plain_digest),
+            Value::Map(map) => map.values().any(Value::has_plain_digest),
+            _ => false,
         }
     }
 
@@ -547,6 +587,24 @@ mod tests {
             serde_json::to_string(&back).unwrap()
         });
         assert_eq!(again, keyed);
+    }
+
+    #[test]
+    fn keying_matches_the_saved_plan_form_and_is_idempotent() {
+        let v = Value::List(vec![Value::str("hunter2").redact(), Value::Int(1)]);
+        assert!(v.has_plain_digest());
+        let keyed = v.keyed(Some(b"k")).into_owned();
+        assert!(!keyed.has_plain_digest());
+        // The state's keyed digest is what a saved plan writes for the same value and key.
+        let in_plan = with_sensitive_form(SensitiveForm::Keyed(b"k".to_vec()), || {
+            serde_json::to_string(&v).unwrap()
+        });
+        assert_eq!(serde_json::to_string(&keyed).unwrap(), in_plan);
+        assert_eq!(keyed.keyed(Some(b"k")).into_owned(), keyed);
+        assert_eq!(keyed.keyed(Some(b"j")).into_owned(), keyed);
+        assert_ne!(v.keyed(Some(b"j")).into_owned(), keyed);
+        assert!(matches!(v.keyed(None), Cow::Borrowed(_)));
+        assert!(matches!(Value::Int(1).keyed(Some(b"k")), Cow::Borrowed(_)));
     }
 
     #[test]

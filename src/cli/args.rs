@@ -407,7 +407,8 @@ pub enum StateCommand {
     },
     /// Print the whole state document as JSON.
     Export,
-    /// Check the state's checksum, format version and lock.
+    /// Check the state's checksum, format version and lock, and warn about state files others
+    /// than their owner may read (strata writes them 0600, folders 0700).
     Verify,
     /// List kept backups, newest first.
     Backups,
@@ -416,7 +417,8 @@ pub enum StateCommand {
         /// Backup name, as listed by `strata state backups`.
         backup: String,
     },
-    /// Remove a lock left by a strata process that no longer runs.
+    /// Remove a lock left by a strata process that no longer runs (refused while its holder
+    /// still runs: the kernel holds its OS lock until it ends).
     Unlock,
     /// Remove one resource from the state without touching AWS: strata stops tracking it
     /// (never deletes it), and a configuration that still declares it plans to create it anew.

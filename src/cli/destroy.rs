@@ -113,7 +113,7 @@ pub fn run(ui: &Ui, args: &DestroyArgs) -> ExitStatus {
                     }
                     return ExitStatus::Error;
                 }
-                match archive(&backend, &deployment.name) {
+                match backend.archive(&lock) {
                     Ok(path) => ui.note(&format!("State archived to {}.", path.display())),
                     Err(e) => ui.note(&format!("warning: could not archive the state: {e}")),
                 }
@@ -122,20 +122,4 @@ pub fn run(ui: &Ui, args: &DestroyArgs) -> ExitStatus {
             Err(e) => target::fail(ui, &e),
         }
     })
-}
-
-/// Move the emptied state aside (never silently deleted): `<deployment>/archive/`.
-fn archive(
-    backend: &crate::state::LocalBackend,
-    deployment: &str,
-) -> std::io::Result<std::path::PathBuf> {
-    let (path, dir) = backend
-        .state_path(deployment)
-        .and_then(|p| Ok((p, backend.archive_dir(deployment)?)))
-        .map_err(|e| std::io::Error::other(e.to_string()))?;
-    std::fs::create_dir_all(&dir)?;
-    let stamp = crate::state::now_rfc3339().replace(':', "");
-    let to = dir.join(format!("state.{stamp}.json"));
-    std::fs::rename(&path, &to)?;
-    Ok(to)
 }

@@ -7,7 +7,7 @@ use super::exit::ExitStatus;
 use super::target;
 use super::ui::Ui;
 use crate::address::Address;
-use crate::state::{LocalBackend, LockStatus, State};
+use crate::state::{LocalBackend, LockStatus, LooseMode, State};
 use serde_json::json;
 
 /// Run the command.
@@ -173,11 +173,26 @@ fn verify(ui: &Ui, backend: &LocalBackend, name: &str) -> ExitStatus {
         LockStatus::Stale(h) => ("stale", Some(h)),
         LockStatus::Unreadable => ("unreadable", None),
     };
+    for loose in &report.loose_modes {
+        warn_loose(ui, loose);
+    }
     if ui.json() {
+        let loose: Vec<_> = report
+            .loose_modes
+            .iter()
+            .map(|l| {
+                json!({
+                    "path": l.path.display().to_string(),
+                    "mode": format!("{:04o}", l.mode),
+                    "wanted": format!("{:04o}", l.wanted()),
+                })
+            })
+            .collect();
         ui.print(&pretty(&json!({
             "deployment": report.deployment,
             "path": report.path.display().to_string(),
             "ok": true,
+            "loose_modes": loose,
             "format_version": report.format_version,
             "checksum": report.checksum,
             "serial": report.serial,
@@ -211,6 +226,18 @@ fn verify(ui: &Ui, backend: &LocalBackend, name: &str) -> ExitStatus {
         report.invalid_backups,
     ));
     ExitStatus::Ok
+}
+
+/// A warning on stderr (it does not fail verify: the state itself is sound).
+fn warn_loose(ui: &Ui, loose: &LooseMode) {
+    let what = if loose.is_dir { "folder" } else { "file" };
+    let path = loose.path.display();
+    ui.note(&format!(
+        "warning [strata::state::loose_mode]: state {what} {path} has mode {:04o}: others than its owner can {}\n  help: run `chmod {:o} {path}` (strata creates state files 0600 and folders 0700)",
+        loose.mode,
+        if loose.mode & 0o022 != 0 { "read or change it" } else { "read it" },
+        loose.wanted(),
+    ));
 }
 
 fn backups(ui: &Ui, backend: &LocalBackend, name: &str) -> ExitStatus {

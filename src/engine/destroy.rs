@@ -197,6 +197,6 @@ async fn delete_orphan(
 
 fn tempdir_in(root: &std::path::Path) -> std::io::Result<std::path::PathBuf> {
     let dir = root.join(format!(".orphans-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir)?;
+    crate::state::private::create_dir_all(&dir)?;
     Ok(dir)
 }

@@ -124,7 +124,7 @@ pub fn path_in(dir: &Path) -> PathBuf {
 impl Journal {
     /// Open (creating) the journal in a deployment's state folder, for appending.
     pub fn open(dir: &Path) -> std::io::Result<Journal> {
-        std::fs::create_dir_all(dir)?;
+        crate::state::private::create_dir_all(dir)?;
         let path = path_in(dir);
         let next = read(&path)?
             .iter()
@@ -134,7 +134,11 @@ impl Journal {
             })
             .max()
             .map_or(1, |m| m + 1);
-        let mut file = OpenOptions::new().create(true).append(true).open(&path)?;
+        let mut file = crate::state::private::options()
+            .create(true)
+            .append(true)
+            .open(&path)?;
+        tighten(&file)?;
         // A line torn by a kill would swallow the next entry: start on a fresh line.
         let len = file.metadata()?.len();
         if len > 0 {
@@ -223,7 +227,7 @@ impl Journal {
 
     /// Empty the journal (every intent is settled in the saved state).
     pub fn clear(&mut self) -> std::io::Result<()> {
-        self.file = OpenOptions::new()
+        self.file = crate::state::private::options()
             .create(true)
             .write(true)
             .truncate(true)
@@ -265,6 +269,24 @@ impl Journal {
         }
         self.append_all(&entries)
     }
+}
+
+/// A journal written by a build that created it with the umask's mode is made private: it
+/// names every resource and its tags.
+fn tighten(file: &File) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = file.metadata()?.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            file.set_permissions(std::fs::Permissions::from_mode(
+                crate::state::private::FILE_MODE,
+            ))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = file;
+    Ok(())
 }
 
 /// Every entry of a journal file (a torn last line, from a kill mid-write, is ignored: its

@@ -295,6 +295,7 @@ fn plan_inner(
     let ctx = context_of(deployment);
     let mut planned: BTreeMap<Address, Planned> = BTreeMap::new();
     let mut changes: Vec<ResourceChange> = Vec::new();
+    let key = state.and_then(State::digest_key);
     for address in dependency_order(&deployment.resources) {
         let resource = &deployment.resources[&address];
         let Some(schema) = registry.schema(&address.kind) else {
@@ -313,7 +314,7 @@ fn plan_inner(
         let mut desired = desired_attrs(deployment, resource, schema, &scope)?;
         let recorded = state.and_then(|s| s.resources.get(&address));
         let live = reused.and_then(|r| r.get(&address));
-        let change = plan_resource(resource, schema, &desired, recorded, live)?;
+        let change = plan_resource(resource, schema, &desired, recorded, live, key.as_deref())?;
         if change.action == Action::Read {
             // A reused resource exposes what was read (or at least its given id) to references.
             for (k, v) in change.after.iter().flatten() {
@@ -578,12 +579,15 @@ pub fn shown(v: &Evaluated) -> Value {
     }
 }
 
+/// `key` is the state's digest key: recorded digests are keyed, the configuration's plain, and
+/// both are compared under it.
 fn plan_resource(
     resource: &Resource,
     schema: &KindSchema,
     desired: &BTreeMap<String, Evaluated>,
     recorded: Option<&ResourceState>,
     live: Option<&LiveResource>,
+    key: Option<&[u8]>,
 ) -> Result<ResourceChange, PlanError> {
     let address = resource.address.clone();
     let kind = address.kind.clone();
@@ -601,7 +605,16 @@ fn plan_resource(
             (None, Some(b)) => Some((b, "the recorded state")),
             (None, None) => None,
         };
-        check_reused_unchanged(&address, desired, known)?;
+        check_reused_unchanged(&address, desired, known, key)?;
+        // Compared in clear above; recorded (and planned) only as digests.
+        let read = read.map(|mut r| {
+            for (name, v) in r.iter_mut() {
+                if schema.get(name).is_some_and(|a| a.sensitive) {
+                    *v = v.redact();
+                }
+            }
+            r
+        });
         let after = match (&resource.mode, &read, &before) {
             (_, Some(r), _) => r.clone(),
             (_, None, Some(b)) => b.clone(),
@@ -684,8 +697,10 @@ fn plan_resource(
         // whatever it was): removing a line never silently replaces a resource.
         let differs = match (old, &new_shown) {
             (_, None) => false,
-            (Some(o), Some(n)) if attr.name == "tags" => o != n || !n.is_known(),
-            (Some(o), Some(n)) => !o.covers(n),
+            (Some(o), Some(n)) if attr.name == "tags" => {
+                o.keyed(key) != n.keyed(key) || !n.is_known()
+            }
+            (Some(o), Some(n)) => !o.keyed(key).covers(&n.keyed(key)),
             (None, Some(_)) => true,
         };
         if differs {
@@ -745,6 +760,7 @@ fn check_reused_unchanged(
     address: &Address,
     desired: &BTreeMap<String, Evaluated>,
     known: Option<(&BTreeMap<String, Value>, &str)>,
+    key: Option<&[u8]>,
 ) -> Result<(), PlanError> {
     for (name, want) in desired {
         if !want.value.is_known() {
@@ -771,7 +787,7 @@ fn check_reused_unchanged(
         };
         // AWS may report more than was configured (extra tags, nested defaults): what is
         // configured must hold, nothing more.
-        if !have.covers(&wanted) {
+        if !have.keyed(key).covers(&wanted.keyed(key)) {
             return Err(PlanError::ReusedWouldChange {
                 address: address.to_string(),
                 attribute: name.clone(),
@@ -861,9 +877,11 @@ fn plan_outputs(
         let before = state
             .and_then(|s| s.outputs.get(name))
             .map(|o| o.value.clone());
+        let key = state.and_then(State::digest_key);
+        let key = key.as_deref();
         let action = match &before {
             None => Action::Create,
-            Some(b) if *b == after && after.is_known() => Action::NoOp,
+            Some(b) if b.keyed(key) == after.keyed(key) && after.is_known() => Action::NoOp,
             Some(_) => Action::Update,
         };
         out.push(OutputChange {

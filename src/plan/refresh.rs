@@ -126,6 +126,7 @@ pub async fn refresh(
 
     let mut out = Refreshed::default();
     if let Some(state) = state {
+        let key = state.digest_key();
         for rs in state.resources.values() {
             let live = rs
                 .id
@@ -133,7 +134,7 @@ pub async fn refresh(
                 .and_then(|id| live_by_id.get(&(rs.kind.clone(), id.clone())))
                 .cloned();
             if rs.provenance != Provenance::Reused {
-                if let Some(d) = drift_of(rs, live.as_ref(), registry) {
+                if let Some(d) = drift_of(rs, live.as_ref(), registry, key.as_deref()) {
                     out.drift.insert(rs.address.clone(), d);
                 }
             }
@@ -227,10 +228,12 @@ fn kept_sensitive(attr: Option<&crate::provider::AttrSchema>, recorded: Option<&
     attr.is_some_and(|a| a.sensitive) || matches!(recorded, Some(Value::Redacted(_)))
 }
 
+/// `key` is the state's digest key: the recorded digests are keyed, the live ones plain.
 fn drift_of(
     rs: &crate::state::ResourceState,
     live: Option<&LiveResource>,
     registry: &Registry,
+    key: Option<&[u8]>,
 ) -> Option<Drift> {
     let Some(live) = live else {
         return Some(Drift {
@@ -252,8 +255,8 @@ fn drift_of(
         // Live values may carry more than was recorded (AWS's defaults in nested blocks);
         // only what was recorded and no longer holds is drift. Tags must match exactly.
         let same = match recorded {
-            Some(r) if name == "tags" => *r == value,
-            Some(r) => value.covers(r),
+            Some(r) if name == "tags" => r.keyed(key) == value.keyed(key),
+            Some(r) => value.keyed(key).covers(&r.keyed(key)),
             // Not recorded: strata never set it, so a live value is not a change.
             None => true,
         };

@@ -4,7 +4,8 @@
 //! a mix: the rename is atomic, and the fsyncs make sure the new content is on disk before the
 //! name points at it and that the rename itself survives a power loss.
 
-use std::fs::{self, File, OpenOptions};
+use super::private;
+use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -66,7 +67,9 @@ pub(crate) fn remove_leftover_temps(path: &Path) -> io::Result<usize> {
 }
 
 fn write_temp(temp: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut file = OpenOptions::new().write(true).create_new(true).open(temp)?;
+    // Private from its creation: the rename keeps the mode, and a later chmod would leave a
+    // window in which the content is readable.
+    let mut file = private::options().write(true).create_new(true).open(temp)?;
     file.write_all(bytes)?;
     file.sync_all()
 }

@@ -7,8 +7,9 @@
 
 use super::atomic::{sync_dir, write_atomically};
 use super::clock::{system_time_rfc3339, UNKNOWN_TIME};
-use super::document::decode;
+use super::document::{decode, encode};
 use super::error::StateError;
+use super::model::State;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -41,13 +42,12 @@ impl BackupInfo {
     }
 }
 
-/// Copy the file at `current` into `dir` as the backup of `serial`. A copy rather than a hard
-/// link, so that someone editing `state.json` in place cannot alter the backup with it. Setting
-/// the same bytes aside twice (a save that crashed after this step and is retried) keeps one
-/// file.
-pub(crate) fn keep(dir: &Path, current: &Path, serial: u64, readable: bool) -> io::Result<PathBuf> {
-    fs::create_dir_all(dir)?;
-    let bytes = fs::read(current)?;
+/// Keep `bytes` (the current file's) in `dir` as the backup of `serial`. A copy rather than a
+/// hard link, so that someone editing `state.json` in place cannot alter the backup with it.
+/// Setting the same bytes aside twice (a save that crashed after this step and is retried)
+/// keeps one file.
+pub(crate) fn keep(dir: &Path, bytes: &[u8], serial: u64, readable: bool) -> io::Result<PathBuf> {
+    super::private::create_dir_all(dir)?;
     let kind = if readable { "" } else { ".unreadable" };
     for attempt in 0u32.. {
         let counter = if attempt == 0 {
@@ -62,10 +62,38 @@ pub(crate) fn keep(dir: &Path, current: &Path, serial: u64, readable: bool) -> i
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
         }
-        write_atomically(&candidate, &bytes)?;
+        write_atomically(&candidate, bytes)?;
         return Ok(candidate);
     }
     Err(io::Error::other("no free backup name"))
+}
+
+/// `state` with its digests keyed: under its own key, or `key` (the key of the state that
+/// replaces it) when it has none, so that a restored backup compares with the configuration.
+pub(crate) fn keyed_copy(state: &State, key: &str) -> State {
+    let mut copy = state.clone();
+    if copy.secret_key.is_empty() {
+        copy.secret_key = key.to_string();
+    }
+    copy.key_digests();
+    copy
+}
+
+/// Rewrite, keyed (see [`keyed_copy`]), every readable backup in `dir` that still holds plain
+/// digests: what a state saved before digests were keyed left behind. Unreadable backups are
+/// left as they are: rewriting them would lose what is left of them.
+pub(crate) fn rekey_all(dir: &Path, deployment: &str, key: &str) -> io::Result<()> {
+    for name in backup_names(dir)? {
+        let path = dir.join(&name);
+        let bytes = fs::read(&path)?;
+        let Ok(decoded) = decode(&bytes, deployment, &path) else {
+            continue;
+        };
+        if decoded.state.has_plain_digests() {
+            write_atomically(&path, &encode(&keyed_copy(&decoded.state, key)))?;
+        }
+    }
+    Ok(())
 }
 
 /// Delete the oldest backups so that at most `keep` remain.
@@ -204,16 +232,13 @@ mod tests {
     #[test]
     fn keeping_the_same_bytes_twice_makes_one_backup_and_different_bytes_a_second() {
         let dir = tempfile::tempdir().unwrap();
-        let current = dir.path().join("state.json");
         let backups = dir.path().join("backups");
-        fs::write(&current, b"v1").unwrap();
-        let a = keep(&backups, &current, 5, true).unwrap();
-        let b = keep(&backups, &current, 5, true).unwrap();
+        let a = keep(&backups, b"v1", 5, true).unwrap();
+        let b = keep(&backups, b"v1", 5, true).unwrap();
         assert_eq!(a, b);
-        fs::write(&current, b"v1 changed").unwrap();
-        let c = keep(&backups, &current, 5, true).unwrap();
+        let c = keep(&backups, b"v1 changed", 5, true).unwrap();
         assert!(c.ends_with("state.000005.1.json"), "{}", c.display());
-        let d = keep(&backups, &current, 5, false).unwrap();
+        let d = keep(&backups, b"v1 changed", 5, false).unwrap();
         assert!(
             d.ends_with("state.000005.unreadable.json"),
             "{}",

@@ -23,6 +23,8 @@ pub mod codes {
     pub const LOCKED: &str = "strata::state::locked";
     /// The lock was still held when `--lock-timeout` ran out.
     pub const LOCK_TIMEOUT: &str = "strata::state::lock_timeout";
+    /// `strata state unlock` of a lock whose holder still runs (it holds the OS lock).
+    pub const LOCK_ALIVE: &str = "strata::state::lock_alive";
     /// Our lock file was removed or replaced while we held it.
     pub const LOCK_LOST: &str = "strata::state::lock_lost";
     /// Upgrading an older format failed.
@@ -190,6 +192,27 @@ pub enum StateError {
         holder: Box<LockHolder>,
     },
 
+    /// `strata state unlock` was asked to remove the lock of a process that still runs.
+    #[error(
+        "the state lock of deployment `{deployment}` is held by {holder}, which still runs (it holds the OS lock on {}.os)",
+        path.display()
+    )]
+    #[diagnostic(
+        code(strata::state::lock_alive),
+        help(
+            "wait for that command to finish, or stop it (the kernel releases its lock when it \
+             ends); `strata state unlock` only removes locks of processes that no longer run"
+        )
+    )]
+    LockAlive {
+        /// Deployment name.
+        deployment: String,
+        /// The lock file.
+        path: PathBuf,
+        /// Who holds it.
+        holder: Box<LockHolder>,
+    },
+
     /// Our lock was removed (e.g. by `strata state unlock`) or taken by someone else.
     #[error(
         "the state lock {} is no longer held by this process; refusing to write",
@@ -289,6 +312,7 @@ impl StateError {
             StateError::Locked { .. } => codes::LOCKED,
             StateError::LockTimeout { .. } => codes::LOCK_TIMEOUT,
             StateError::LockLost { .. } => codes::LOCK_LOST,
+            StateError::LockAlive { .. } => codes::LOCK_ALIVE,
             StateError::NoSuchBackup { .. } => codes::NO_SUCH_BACKUP,
             StateError::NoState { .. } => codes::NO_STATE,
             StateError::Conflict { .. } => codes::CONFLICT,

@@ -2,19 +2,21 @@
 //!
 //! ```text
 //! ROOT/<deployment>/state.json      the current state document
-//! ROOT/<deployment>/state.lock      present while a command holds the lock
+//! ROOT/<deployment>/state.lock      present while a command holds the lock: who holds it
+//! ROOT/<deployment>/state.lock.os   kept; the writer holds an OS lock on it while it runs
 //! ROOT/<deployment>/backups/        previous versions, state.<serial>.json, the last N kept
 //! ```
 //!
 //! Other files may join these later (a journal beside the state); nothing here assumes the
 //! directory holds only these.
 
-use super::atomic::{remove_leftover_temps, write_atomically};
+use super::atomic::{remove_leftover_temps, sync_dir, write_atomically};
 use super::backup::{self, BackupInfo};
 use super::document::{decode, encode, Decoded};
 use super::error::StateError;
 use super::lock::{self, LockHolder, StateLock};
 use super::model::{State, FORMAT_VERSION};
+use super::private;
 use super::verify::{LockStatus, VerifyReport};
 use std::fs;
 use std::io;
@@ -83,9 +85,13 @@ impl LocalBackend {
     /// Who holds a deployment's lock, read without taking it.
     pub fn lock_status(&self, deployment: &str) -> Result<LockStatus, StateError> {
         let path = self.deployment_dir(deployment)?.join(LOCK_FILE);
+        let dead = |h: &LockHolder| {
+            lock::holder_is_dead(&path, h)
+                .map_err(|e| StateError::io("look at the OS lock of", &path, e))
+        };
         Ok(match lock::read_holder(&path) {
             Ok(None) => LockStatus::Free,
-            Ok(Some(h)) if h.is_stale() => LockStatus::Stale(h),
+            Ok(Some(h)) if dead(&h)? => LockStatus::Stale(h),
             Ok(Some(h)) => LockStatus::Held(h),
             Err(e) if e.kind() == io::ErrorKind::InvalidData => LockStatus::Unreadable,
             Err(e) => return Err(StateError::io("read the lock file", &path, e)),
@@ -129,7 +135,7 @@ impl LocalBackend {
     }
 
     /// Take the deployment's lock for `command`, waiting up to `timeout` for another holder.
-    /// A lock left by a process of this host that no longer exists is taken over; see
+    /// A lock left by a process of this host that no longer runs is taken over; see
     /// [`StateLock::takeover_warning`].
     pub fn lock(
         &self,
@@ -138,13 +144,23 @@ impl LocalBackend {
         timeout: Duration,
     ) -> Result<StateLock, StateError> {
         let dir = self.deployment_dir(deployment)?;
-        fs::create_dir_all(&dir).map_err(|e| StateError::io("create", &dir, e))?;
+        private::create_dir_all(&dir).map_err(|e| StateError::io("create", &dir, e))?;
         lock::acquire(deployment, &dir.join(LOCK_FILE), command, timeout)
     }
 
-    /// Remove the deployment's lock whoever holds it (`strata state unlock`); returns the holder.
+    /// Remove the deployment's lock (`strata state unlock`); returns the holder. Refused while
+    /// the holder still runs: its OS lock would exclude everyone anyway, and removing its file
+    /// would only make it stop at its next save.
     pub fn force_unlock(&self, deployment: &str) -> Result<Option<LockHolder>, StateError> {
-        lock::force_remove(&self.deployment_dir(deployment)?.join(LOCK_FILE))
+        let path = self.deployment_dir(deployment)?.join(LOCK_FILE);
+        if let Some(holder) = lock::live_holder(&path)? {
+            return Err(StateError::LockAlive {
+                deployment: deployment.to_string(),
+                path,
+                holder: Box::new(holder),
+            });
+        }
+        lock::force_remove(&path)
     }
 
     /// Write `state` as the deployment's new state: `serial` is incremented (in `state` too),
@@ -197,9 +213,35 @@ impl LocalBackend {
         let mut next = state.clone();
         next.serial = state.serial + 1;
         next.format_version = FORMAT_VERSION;
-        self.replace(deployment, &path, &next, current_serial(&current), true)?;
+        next.key_digests();
+        self.replace(deployment, &path, &next, current_serial(&current), &current)?;
         *state = next;
         Ok(())
+    }
+
+    /// Move the deployment's state into `archive/` as `state.<time>.json` (what `strata
+    /// destroy` does once everything is deleted); returns the archive file. A state still
+    /// holding plain digests is written there keyed.
+    pub fn archive(&self, lock: &StateLock) -> Result<PathBuf, StateError> {
+        let deployment = lock.deployment();
+        lock.ensure_held()?;
+        let path = self.state_path(deployment)?;
+        let dir = self.archive_dir(deployment)?;
+        private::create_dir_all(&dir).map_err(|e| StateError::io("create", &dir, e))?;
+        let stamp = super::clock::now_rfc3339().replace(':', "");
+        let to = dir.join(format!("state.{stamp}.json"));
+        match self.read_current(deployment)? {
+            OnDisk::Readable(d) if d.state.has_plain_digests() => {
+                let keyed = backup::keyed_copy(&d.state, &d.state.secret_key);
+                write_atomically(&to, &encode(&keyed))
+                    .map_err(|e| StateError::io("write the archive", &to, e))?;
+                fs::remove_file(&path).map_err(|e| StateError::io("remove", &path, e))?;
+            }
+            _ => fs::rename(&path, &to).map_err(|e| StateError::io("archive", &path, e))?,
+        }
+        let parent = self.deployment_dir(deployment)?;
+        sync_dir(&parent).map_err(|e| StateError::io("sync the directory", &parent, e))?;
+        Ok(to)
     }
 
     /// The deployment's backups, newest first, each verified.
@@ -236,15 +278,15 @@ impl LocalBackend {
         restored.serial = highest + 1;
         restored.format_version = FORMAT_VERSION;
         restored.deployment = deployment.to_string();
+        restored.key_digests();
         // An unreadable current file is set aside under the serial just below the new one.
         let aside_serial = current_serial(&current).or(Some(highest));
-        let readable = !matches!(current, OnDisk::Refused(_));
         let aside = if matches!(current, OnDisk::Missing) {
             None
         } else {
             aside_serial
         };
-        self.replace(deployment, &path, &restored, aside, readable)?;
+        self.replace(deployment, &path, &restored, aside, &current)?;
         Ok(restored)
     }
 
@@ -264,6 +306,9 @@ impl LocalBackend {
         };
         let lock = self.lock_status(deployment)?;
         let backups = self.backups(deployment)?;
+        let dir = self.deployment_dir(deployment)?;
+        let loose_modes =
+            private::loose_modes(&dir).map_err(|e| StateError::io("read the modes of", &dir, e))?;
         Ok(VerifyReport {
             deployment: deployment.to_string(),
             path,
@@ -276,27 +321,40 @@ impl LocalBackend {
             lock,
             backups: backups.len(),
             invalid_backups: backups.iter().filter(|b| !b.is_valid()).count(),
+            loose_modes,
         })
     }
 
-    /// Write `next` over the state file, first keeping the current file (if any) as the backup
-    /// of `aside_serial`, then rotating backups.
+    /// Write `next` over the state file, first keeping the current file (`current`, if any) as
+    /// the backup of `aside_serial`, then rotating backups.
     fn replace(
         &self,
         deployment: &str,
         path: &Path,
         next: &State,
         aside_serial: Option<u64>,
-        readable: bool,
+        current: &OnDisk,
     ) -> Result<(), StateError> {
         let dir = self.deployment_dir(deployment)?;
-        fs::create_dir_all(&dir).map_err(|e| StateError::io("create", &dir, e))?;
+        private::create_dir_all(&dir).map_err(|e| StateError::io("create", &dir, e))?;
         // We hold the lock, so temp files here are debris of a writer that died mid-write.
         remove_leftover_temps(path)
             .map_err(|e| StateError::io("remove leftover temp files in", &dir, e))?;
         let backups = dir.join(BACKUP_DIR);
         if let Some(serial) = aside_serial {
-            backup::keep(&backups, path, serial, readable)
+            let readable = !matches!(current, OnDisk::Refused(_));
+            let bytes = match current {
+                // A state from before digests were keyed is kept keyed too, under the key
+                // the new state uses, and so are the older backups beside it.
+                OnDisk::Readable(d) if d.state.has_plain_digests() => {
+                    backup::rekey_all(&backups, deployment, &next.secret_key).map_err(|e| {
+                        StateError::io("key the digests of the backups in", &backups, e)
+                    })?;
+                    encode(&backup::keyed_copy(&d.state, &next.secret_key))
+                }
+                _ => fs::read(path).map_err(|e| StateError::io("read", path, e))?,
+            };
+            backup::keep(&backups, &bytes, serial, readable)
                 .map_err(|e| StateError::io("keep a backup of", path, e))?;
         }
         write_atomically(path, &encode(next))

@@ -1,12 +1,22 @@
-//! The per-deployment lock file: one writer at a time, and a refusal that names the holder.
+//! The per-deployment lock: one writer at a time, and a refusal that names the holder.
 //!
-//! The lock is `state.lock` beside the state. It is created by hard-linking a fully written temp
-//! file to that name: `link` fails if the name exists (like `O_EXCL`), and a competitor never
-//! sees a half-written holder record.
+//! Two parts. The OS lock ([`super::os_lock`], on `state.lock.os`) is held by the writing
+//! process for its whole life and released by the kernel when it dies, however it dies: it
+//! decides whether a holder is alive. The holder file `state.lock` says who holds it. It is
+//! created by hard-linking a fully written temp file to that name: `link` fails if the name
+//! exists (like `O_EXCL`), and a competitor never sees a half-written holder record.
+//!
+//! A holder file left while the OS lock is free was left by a dead process and is taken over
+//! — if it names this host: another host may share the folder over a network file system that
+//! does not share locks. Where OS locks are unsupported (or the holder predates them), a holder
+//! of this host is dead when its pid does not exist, belongs to a later boot, or started at
+//! another time than recorded (a reused pid); one of another pid namespace cannot be judged.
 
 use super::atomic::sync_dir;
 use super::clock::now_rfc3339;
 use super::error::StateError;
+use super::os_lock::{self, OsLock, Probe, TryLock};
+use super::process::{boot_id, pid_namespace, process_exists, start_ticks};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::fs;
@@ -35,6 +45,19 @@ pub struct LockHolder {
     /// Random id of this lock, so a holder can tell its lock from a later one.
     #[serde(default)]
     pub id: String,
+    /// When the holder process started, in clock ticks since boot (Linux): a reused pid has
+    /// another start time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_start: Option<u64>,
+    /// The boot the holder ran in (Linux `boot_id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boot_id: Option<String>,
+    /// The holder's pid namespace (`pid:[…]`): pids of another namespace cannot be checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid_namespace: Option<String>,
+    /// Whether the holder also holds the OS lock: then a free OS lock proves it dead.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub os_lock: bool,
 }
 
 impl LockHolder {
@@ -48,6 +71,10 @@ impl LockHolder {
             started_at: now_rfc3339(),
             strata_version: env!("CARGO_PKG_VERSION").to_string(),
             id: uuid::Uuid::new_v4().to_string(),
+            process_start: start_ticks(std::process::id()),
+            boot_id: boot_id(),
+            pid_namespace: pid_namespace(),
+            os_lock: false,
         }
     }
 
@@ -61,12 +88,48 @@ impl LockHolder {
             started_at: "an unknown time".into(),
             strata_version: String::new(),
             id: String::new(),
+            process_start: None,
+            boot_id: None,
+            pid_namespace: None,
+            os_lock: false,
         }
     }
 
-    /// True when the holder ran on this host and its process no longer exists.
+    /// Stand-in while the OS lock is held but the holder file is not (yet, or any more) there.
+    fn behind_os_lock() -> Self {
+        LockHolder {
+            command:
+                "a process holding the OS lock (its lock file is not written yet or was removed)"
+                    .into(),
+            ..LockHolder::unreadable("")
+        }
+    }
+
+    /// True when the holder ran on this host and, by its process alone, is gone: its pid does
+    /// not exist, was started in another boot, or started at another time than recorded (the
+    /// pid was reused). A holder of another pid namespace is never judged stale this way.
     pub fn is_stale(&self) -> bool {
-        self.pid != 0 && self.host == host_name() && !process_exists(self.pid)
+        if self.pid == 0 || self.host != host_name() {
+            return false;
+        }
+        let differs = |recorded: &Option<String>, now: Option<String>| matches!((recorded, now), (Some(r), Some(n)) if *r != n);
+        if differs(&self.pid_namespace, pid_namespace()) {
+            return false;
+        }
+        if differs(&self.boot_id, boot_id()) || !process_exists(self.pid) {
+            return true;
+        }
+        matches!((self.process_start, start_ticks(self.pid)), (Some(r), Some(n)) if r != n)
+    }
+
+    /// Whether the holder is gone, given whether the OS lock is free. A free OS lock proves a
+    /// holder of this host that took it dead; anything else falls back to [`Self::is_stale`].
+    pub(crate) fn is_dead(&self, os_lock: Probe) -> bool {
+        match os_lock {
+            Probe::Held => false,
+            Probe::Free if self.os_lock => self.pid != 0 && self.host == host_name(),
+            Probe::Free | Probe::Unsupported => self.is_stale(),
+        }
     }
 }
 
@@ -87,6 +150,9 @@ pub struct StateLock {
     path: PathBuf,
     holder: LockHolder,
     took_over: Option<LockHolder>,
+    // Declared last, so it is released after `drop` has removed the holder file: a waiting
+    // locker that gets the OS lock then finds no holder left.
+    _os: Option<OsLock>,
 }
 
 impl StateLock {
@@ -114,7 +180,7 @@ impl StateLock {
     pub fn takeover_warning(&self) -> Option<String> {
         self.took_over.as_ref().map(|old| {
             format!(
-                "took over the stale state lock of deployment `{}` left by {old}: that process no longer exists",
+                "took over the stale state lock of deployment `{}` left by {old}: that process no longer runs",
                 self.deployment
             )
         })
@@ -151,6 +217,13 @@ impl Drop for StateLock {
     }
 }
 
+/// The OS lock file beside the holder file `state.lock`.
+pub(crate) fn os_lock_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".os");
+    path.with_file_name(name)
+}
+
 /// Take the lock at `path`, waiting up to `timeout` (zero: do not wait).
 pub(crate) fn acquire(
     deployment: &str,
@@ -158,34 +231,58 @@ pub(crate) fn acquire(
     command: &str,
     timeout: Duration,
 ) -> Result<StateLock, StateError> {
-    let holder = LockHolder::current(command);
+    let mut holder = LockHolder::current(command);
+    let os_path = os_lock_path(path);
     let started = Instant::now();
     let mut took_over = None;
     loop {
-        if try_create(path, &holder)? {
-            remove_dead_temps(path);
-            return Ok(StateLock {
-                deployment: deployment.to_string(),
-                path: path.to_path_buf(),
-                holder,
-                took_over,
-            });
-        }
-        let current = match read_holder(path) {
-            Ok(Some(h)) => h,
-            // Released between our attempt and our look: try again at once.
-            Ok(None) => continue,
-            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-                LockHolder::unreadable(&e.to_string())
-            }
-            Err(e) => return Err(StateError::io("read the lock file", path, e)),
+        let (os, probe) = match os_lock::try_lock(&os_path)
+            .map_err(|e| StateError::io("take the OS lock on", &os_path, e))?
+        {
+            TryLock::Taken(l) => (Some(l), Probe::Free),
+            TryLock::Busy => (None, Probe::Held),
+            TryLock::Unsupported => (None, Probe::Unsupported),
         };
-        if current.is_stale() {
-            if remove_if_same(path, &current)? {
-                took_over = Some(current);
+        let current = if probe == Probe::Held {
+            // A live process holds it: whatever its holder file says, it is not ours to take.
+            match read_holder(path) {
+                Ok(Some(h)) => h,
+                Ok(None) => LockHolder::behind_os_lock(),
+                Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                    LockHolder::unreadable(&e.to_string())
+                }
+                Err(e) => return Err(StateError::io("read the lock file", path, e)),
             }
-            continue;
-        }
+        } else {
+            holder.os_lock = os.is_some();
+            if try_create(path, &holder)? {
+                remove_dead_temps(path);
+                return Ok(StateLock {
+                    deployment: deployment.to_string(),
+                    path: path.to_path_buf(),
+                    holder,
+                    took_over,
+                    _os: os,
+                });
+            }
+            let current = match read_holder(path) {
+                Ok(Some(h)) => h,
+                // Released between our attempt and our look: try again at once.
+                Ok(None) => continue,
+                Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                    LockHolder::unreadable(&e.to_string())
+                }
+                Err(e) => return Err(StateError::io("read the lock file", path, e)),
+            };
+            if current.is_dead(probe) {
+                if remove_if_same(path, &current)? {
+                    took_over = Some(current);
+                }
+                continue;
+            }
+            current
+        };
+        drop(os);
         let waited = started.elapsed();
         if waited >= timeout {
             let holder = Box::new(current);
@@ -206,6 +303,28 @@ pub(crate) fn acquire(
         }
         std::thread::sleep(POLL_INTERVAL.min(timeout - waited));
     }
+}
+
+/// The holder of `path` when a live process holds its OS lock (a stand-in if its holder file
+/// is missing or unreadable); `None` when the OS lock is free or unsupported.
+pub(crate) fn live_holder(path: &Path) -> Result<Option<LockHolder>, StateError> {
+    let os_path = os_lock_path(path);
+    let probe =
+        os_lock::probe(&os_path).map_err(|e| StateError::io("look at the OS lock", &os_path, e))?;
+    if probe != Probe::Held {
+        return Ok(None);
+    }
+    Ok(Some(match read_holder(path) {
+        Ok(Some(h)) => h,
+        Ok(None) => LockHolder::behind_os_lock(),
+        Err(e) => LockHolder::unreadable(&e.to_string()),
+    }))
+}
+
+/// Whether the holder recorded at `path` is gone (for `strata state verify` and `list`),
+/// judged without taking the lock.
+pub(crate) fn holder_is_dead(path: &Path, holder: &LockHolder) -> io::Result<bool> {
+    Ok(holder.is_dead(os_lock::probe(&os_lock_path(path))?))
 }
 
 /// Remove the lock whoever holds it; returns the holder it recorded.
@@ -242,7 +361,10 @@ fn try_create(path: &Path, holder: &LockHolder) -> Result<bool, StateError> {
     let temp = dir.join(format!(".state.lock.{}.{}.tmp", holder.pid, holder.id));
     let mut content = serde_json::to_vec_pretty(holder).unwrap_or_default();
     content.push(b'\n');
-    let written = fs::File::create_new(&temp)
+    let written = super::private::options()
+        .write(true)
+        .create_new(true)
+        .open(&temp)
         .and_then(|mut f| f.write_all(&content).and_then(|()| f.sync_all()));
     if let Err(e) = written {
         #[allow(
@@ -322,20 +444,6 @@ fn remove_if_same(path: &Path, expected: &LockHolder) -> Result<bool, StateError
     Ok(same)
 }
 
-/// Whether a process with this pid exists on this host.
-pub(crate) fn process_exists(pid: u32) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else {
-        return false;
-    };
-    if pid <= 0 {
-        return false;
-    }
-    // SAFETY: signal 0 performs only the existence and permission check, sending nothing.
-    let rc = unsafe { libc::kill(pid, 0) };
-    // EPERM means it exists but belongs to someone else: that is not stale.
-    rc == 0 || io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
-}
-
 /// This machine's host name, or `unknown`.
 pub fn host_name() -> String {
     let mut buf = [0u8; 256];
@@ -365,16 +473,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn this_process_exists_and_a_reaped_child_does_not() {
-        assert!(process_exists(std::process::id()));
-        let mut child = std::process::Command::new("true").spawn().unwrap();
-        let pid = child.id();
-        child.wait().unwrap();
-        assert!(!process_exists(pid));
-        assert!(!process_exists(0));
-    }
-
-    #[test]
     fn holder_display_names_command_pid_user_host_and_time() {
         let h = LockHolder {
             pid: 4242,
@@ -384,6 +482,10 @@ mod tests {
             started_at: "2026-11-21T21:00:00Z".into(),
             strata_version: "0.1.0".into(),
             id: "x".into(),
+            process_start: None,
+            boot_id: None,
+            pid_namespace: None,
+            os_lock: false,
         };
         assert_eq!(
             h.to_string(),
@@ -427,14 +529,64 @@ mod tests {
         let path = dir.path().join("state.lock");
         let first = acquire("dev", &path, "strata apply", Duration::ZERO).unwrap();
         force_remove(&path).unwrap();
-        let second = acquire("dev", &path, "strata plan", Duration::ZERO).unwrap();
         assert_eq!(
             first.ensure_held().unwrap_err().code(),
             "strata::state::lock_lost"
         );
+        // Its OS lock still excludes everyone while it runs; a new holder file stands in for
+        // a second locker (of a build without OS locks) that took the lock meanwhile.
+        let err = acquire("dev", &path, "strata plan", Duration::ZERO).unwrap_err();
+        assert!(err.to_string().contains("OS lock"), "{err}");
+        let other = LockHolder::current("strata plan");
+        assert!(try_create(&path, &other).unwrap());
         drop(first);
-        assert!(second.ensure_held().is_ok());
-        drop(second);
-        assert!(!path.exists());
+        assert_eq!(read_holder(&path).unwrap(), Some(other));
+    }
+
+    #[test]
+    fn a_live_holder_is_never_taken_over_whatever_its_file_says() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.lock");
+        let live = acquire("dev", &path, "strata apply", Duration::ZERO).unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        for (pid, host) in [(dead, host_name()), (4242, "elsewhere".to_string())] {
+            let mut forged = live.holder().clone();
+            forged.pid = pid;
+            forged.host = host;
+            fs::write(&path, serde_json::to_vec(&forged).unwrap()).unwrap();
+            let err = acquire("dev", &path, "strata apply", Duration::ZERO).unwrap_err();
+            assert_eq!(err.code(), "strata::state::locked", "{err}");
+            assert_eq!(read_holder(&path).unwrap(), Some(forged));
+        }
+    }
+
+    #[test]
+    fn a_holder_file_left_with_the_os_lock_free_is_taken_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.lock");
+        // What a process killed with its lock leaves: the file, naming even a live pid.
+        let mut left = LockHolder::current("strata apply");
+        left.os_lock = true;
+        assert!(try_create(&path, &left).unwrap());
+        let lock = acquire("dev", &path, "strata destroy", Duration::ZERO).unwrap();
+        assert_eq!(lock.took_over_from(), Some(&left));
+    }
+
+    #[test]
+    fn without_the_os_lock_a_reused_pid_is_told_by_its_start_time() {
+        let mut h = LockHolder::current("strata apply");
+        assert!(!h.is_stale(), "this process is alive");
+        if h.process_start.is_some() {
+            h.process_start = h.process_start.map(|t| t + 1);
+            assert!(h.is_stale(), "same pid, another start: a reused pid");
+        }
+        let mut h = LockHolder::current("strata apply");
+        h.boot_id = Some("another boot".into());
+        assert_eq!(h.is_stale(), boot_id().is_some());
+        let mut h = LockHolder::current("strata apply");
+        h.pid = 0;
+        assert!(!h.is_stale(), "an unreadable holder is never stale");
     }
 }

@@ -9,6 +9,9 @@ pub mod local;
 pub mod lock;
 pub mod migrate;
 pub mod model;
+mod os_lock;
+pub mod private;
+pub mod process;
 pub mod status;
 pub mod verify;
 
@@ -22,4 +25,5 @@ pub use model::{
     AppliedConfig, ConfigFile, OutputState, Provenance, ResourceState, RunOutcome, State,
     SuppliedVar, FORMAT_VERSION, HISTORY_LIMIT,
 };
+pub use private::LooseMode;
 pub use verify::{LockStatus, VerifyReport};

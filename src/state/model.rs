@@ -211,10 +211,51 @@ impl State {
     /// a key yet gets a throwaway one: that plan's digests then match no other plan's, which
     /// costs nothing (staleness is decided by inputs and serial) and leaks nothing.
     pub fn plan_key(state: Option<&State>) -> Vec<u8> {
-        let key = match state {
-            Some(s) if !s.secret_key.is_empty() => s.secret_key.clone(),
-            _ => new_secret_key(),
-        };
-        hex::decode(&key).unwrap_or_else(|_| key.into_bytes())
+        match state.and_then(State::digest_key) {
+            Some(key) => key,
+            None => key_bytes(&new_secret_key()),
+        }
     }
+
+    /// The key this state's digests are keyed with; `None` for a state written before keys
+    /// existed, whose digests are all plain.
+    pub fn digest_key(&self) -> Option<Vec<u8>> {
+        (!self.secret_key.is_empty()).then(|| key_bytes(&self.secret_key))
+    }
+
+    /// Key every plain digest of sensitive values (giving the state a key first if it has
+    /// none): what the state writes, so that `state/` holds nothing a dictionary can guess.
+    pub fn key_digests(&mut self) {
+        self.ensure_secret_key();
+        let Some(key) = self.digest_key() else {
+            return;
+        };
+        let key = Some(key.as_slice());
+        for rs in self.resources.values_mut() {
+            for v in rs.attributes.values_mut() {
+                if v.has_plain_digest() {
+                    *v = v.keyed(key).into_owned();
+                }
+            }
+        }
+        for o in self.outputs.values_mut() {
+            if o.value.has_plain_digest() {
+                o.value = o.value.keyed(key).into_owned();
+            }
+        }
+    }
+
+    /// Whether any recorded value still holds a plain digest (a state from before keying).
+    pub fn has_plain_digests(&self) -> bool {
+        self.resources
+            .values()
+            .flat_map(|r| r.attributes.values())
+            .chain(self.outputs.values().map(|o| &o.value))
+            .any(Value::has_plain_digest)
+    }
+}
+
+/// The bytes of a hex key (a key that is not hex, edited by hand, is used as its text).
+fn key_bytes(key: &str) -> Vec<u8> {
+    hex::decode(key).unwrap_or_else(|_| key.as_bytes().to_vec())
 }

@@ -134,6 +134,10 @@ mod tests {
             started_at: "2026-11-21T21:00:00Z".into(),
             strata_version: "0.1.0".into(),
             id: "x".into(),
+            process_start: None,
+            boot_id: None,
+            pid_namespace: None,
+            os_lock: false,
         }
     }
 

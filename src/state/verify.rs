@@ -1,6 +1,7 @@
 //! The result of `strata state verify`: what the state file holds and who holds its lock.
 
 use super::lock::LockHolder;
+use super::private::LooseMode;
 use std::path::PathBuf;
 
 /// Whether a deployment's state is locked, and by whom.
@@ -41,4 +42,6 @@ pub struct VerifyReport {
     pub backups: usize,
     /// How many of those fail verification.
     pub invalid_backups: usize,
+    /// Files and folders of the deployment that others than the owner may access.
+    pub loose_modes: Vec<LooseMode>,
 }

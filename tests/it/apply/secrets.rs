@@ -7,6 +7,7 @@ use crate::support::moto::moto;
 use crate::support::project::stack_project;
 use crate::support::{strata, Run};
 use std::path::{Path, PathBuf};
+use strata::Value;
 
 const STACK: &str = r#"[stack]
 name = "secrets"
@@ -42,10 +43,14 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     found
 }
 
-/// What must never be at rest or printed for `secret`: the value. (Plain digests of it are
-/// still in the state until digests there are keyed.)
+/// What must never be at rest or printed for `secret`: the value, and the plain digests of
+/// the value and of the attribute it went into (a dictionary attack needs only those).
 fn forbidden(secret: &str) -> Vec<String> {
-    vec![secret.to_string()]
+    vec![
+        secret.to_string(),
+        Value::str(secret).digest(),
+        Value::str(format!("pw {secret}")).digest(),
+    ]
 }
 
 #[track_caller]

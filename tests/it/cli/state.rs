@@ -287,6 +287,25 @@ fn unlock_removes_a_lock_left_behind() {
     let lock = backend
         .lock(DEPLOYMENT, "strata apply (test)", Duration::ZERO)
         .expect("lock taken");
+    // While its holder runs, unlock refuses: the OS lock would keep everyone out anyway.
+    let run = state(dir.path(), &["unlock"]).expect_code(1);
+    assert!(
+        run.stderr.contains("strata::state::lock_alive"),
+        "{}",
+        run.stderr
+    );
+    assert!(lock.ensure_held().is_ok());
+    // What a holder killed on another host leaves (its OS lock gone with it).
+    let left = std::fs::read(lock.path()).expect("the holder file");
+    drop(lock);
+    std::fs::write(
+        backend
+            .deployment_dir(DEPLOYMENT)
+            .expect("dir")
+            .join("state.lock"),
+        left,
+    )
+    .expect("writes");
     let run = state(dir.path(), &["unlock"]).expect_code(0);
     assert!(run.stdout.contains("Removed the lock"), "{}", run.stdout);
     assert!(run.stdout.contains("strata apply (test)"), "{}", run.stdout);
@@ -295,8 +314,11 @@ fn unlock_removes_a_lock_left_behind() {
         "{}",
         run.stdout
     );
-    assert!(!lock.path().exists());
-    assert!(lock.ensure_held().is_err(), "the old holder must notice");
+    assert!(!backend
+        .deployment_dir(DEPLOYMENT)
+        .expect("dir")
+        .join("state.lock")
+        .exists());
     // Now another command may take it.
     let run = state(dir.path(), &["restore", "1"]).expect_code(1);
     assert!(
@@ -409,9 +431,14 @@ fn json_output_of_state_commands_parses() {
 fn unlock_prints_json_when_asked() {
     let (dir, _) = applied();
     let backend = LocalBackend::new(dir.path());
-    let _lock = backend
+    let lock = backend
         .lock(DEPLOYMENT, "strata apply (test)", Duration::ZERO)
         .expect("lock taken");
+    // Left behind: the holder file without its (live) OS lock.
+    let left = std::fs::read(lock.path()).expect("the holder file");
+    let path = lock.path().to_path_buf();
+    drop(lock);
+    std::fs::write(&path, left).expect("writes");
     let j = state(dir.path(), &["unlock", "-o", "json"])
         .expect_code(0)
         .json();
@@ -476,4 +503,87 @@ fn forget_removes_one_resource_from_the_state_and_nothing_else() {
         .expect("the state reads")
         .expect("a state");
     assert_eq!(again.serial, after.serial);
+}
+
+/// The permission bits of `path`.
+fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(path)
+        .expect("metadata")
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// Every file and folder under `dir` (itself included).
+fn entries(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = vec![dir.to_path_buf()];
+    for entry in std::fs::read_dir(dir).expect("lists") {
+        let path = entry.expect("an entry").path();
+        if path.is_dir() {
+            out.extend(entries(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[test]
+fn state_files_are_private_whatever_the_umask_and_verify_warns_about_looser_ones() {
+    // SAFETY: umask only sets this process's creation mask (nextest runs each test in its
+    // own process); 022 is the common default that leaves files world-readable.
+    unsafe { libc::umask(0o022) };
+    let (dir, mut saved) = applied();
+    let deployment = dir.path().join(DEPLOYMENT);
+    save_state(dir.path(), &mut saved);
+    let backend = LocalBackend::new(dir.path());
+    drop(strata::engine::journal::Journal::open(&deployment).expect("the journal opens"));
+    let lock = backend
+        .lock(DEPLOYMENT, "strata apply (test)", Duration::ZERO)
+        .expect("lock taken");
+    for path in entries(&deployment) {
+        let want = if path.is_dir() { 0o700 } else { 0o600 };
+        assert_eq!(mode_of(&path), want, "{}", path.display());
+    }
+    for name in [
+        "state.json",
+        "journal.jsonl",
+        "state.lock",
+        "state.lock.os",
+        "backups",
+    ] {
+        assert!(deployment.join(name).exists(), "{name} was written");
+    }
+    drop(lock);
+    let j = state(dir.path(), &["verify", "-o", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(j["loose_modes"], serde_json::json!([]));
+
+    let file = deployment.join("state.json");
+    std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o644))
+        .expect("chmod");
+    let run = state(dir.path(), &["verify"]).expect_code(0);
+    let shown = file.display().to_string();
+    assert!(
+        run.stderr.contains("strata::state::loose_mode"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(&format!("{shown} has mode 0644")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(&format!("chmod 600 {shown}")),
+        "{}",
+        run.stderr
+    );
+    let j = state(dir.path(), &["verify", "-o", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(j["loose_modes"][0]["path"], shown.as_str());
+    assert_eq!(j["loose_modes"][0]["mode"], "0644");
 }

@@ -12,6 +12,7 @@ mod requests;
 mod retry;
 mod rollback;
 mod schedule;
+mod secrets;
 
 use crate::support::fake_kind::FakeKind;
 use std::collections::BTreeMap;

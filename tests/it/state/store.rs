@@ -417,8 +417,17 @@ fn stale_lock_of_a_dead_process_is_taken_over() {
 fn save_refuses_after_the_lock_was_forcibly_removed() {
     let (_dir, backend, mut state) = backend_with_state();
     let lock = backend.lock("dev", "strata apply", NO_WAIT).unwrap();
-    backend.force_unlock("dev").unwrap();
-    let _other = backend.lock("dev", "strata apply", NO_WAIT).unwrap();
+    // `strata state unlock` refuses while we run; a hand removal is what is left.
+    let err = backend.force_unlock("dev").unwrap_err();
+    assert_eq!(err.code(), codes::LOCK_ALIVE);
+    assert!(err.to_string().contains("`strata apply`"), "{err}");
+    fs::remove_file(lock.path()).unwrap();
+    let err = backend.lock("dev", "strata apply", NO_WAIT).unwrap_err();
+    assert_eq!(
+        err.code(),
+        codes::LOCKED,
+        "the OS lock still excludes: {err}"
+    );
     let err = backend.save(&lock, &mut state).unwrap_err();
     assert_eq!(err.code(), codes::LOCK_LOST);
     assert_eq!(backend.load("dev").unwrap().unwrap().serial, 1);
