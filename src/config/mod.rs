@@ -10,6 +10,7 @@ pub mod eval;
 pub mod expr;
 pub mod health;
 pub mod json_schema;
+pub mod limits;
 pub mod load;
 pub mod locate;
 pub mod model;
