@@ -192,6 +192,15 @@ fn build(
     if !errors.is_empty() {
         return None;
     }
+    let scope = resolve::StaticScope {
+        vars: &resolved.vars,
+        ctx: &ctx,
+    };
+    errors.extend(super::attr_sizes::check(
+        &resolved.resources,
+        registry,
+        &scope,
+    ));
     errors.extend(super::cycles::check(&resolved.resources));
     if !errors.is_empty() {
         return None;

@@ -4,6 +4,7 @@
 //! (`raw`), merges the tier over the stack and checks kinds, keys, types and references
 //! (`resolve`, `eval`, `cycles`). Every problem is a [`ConfigError`] with a stable code.
 
+mod attr_sizes;
 mod cycles;
 pub mod diagnostic;
 pub mod eval;

@@ -1,6 +1,7 @@
 //! Attribute schemas of resource kinds: types, which attributes are computed or sensitive,
 //! and which force replacement when they change.
 
+use super::size_limit::SizeLimit;
 use crate::value::Value;
 
 /// The type of an attribute, checked when configuration is loaded.
@@ -83,6 +84,8 @@ pub struct AttrSchema {
     pub description: &'static str,
     /// A list whose order means nothing to AWS (rules, subnet ids): compared as a set.
     pub unordered: bool,
+    /// The most bytes the API takes for this string, checked whenever the value is known.
+    pub size_limit: Option<SizeLimit>,
 }
 
 impl AttrSchema {
@@ -97,6 +100,7 @@ impl AttrSchema {
             on_change: OnChange::Update,
             description: "",
             unordered: false,
+            size_limit: None,
         }
     }
 
@@ -160,6 +164,11 @@ impl AttrSchema {
     pub fn optional_computed(mut self) -> Self {
         self.computed = true;
         self.optional = true;
+        self
+    }
+    /// Bound the string's size as the API takes it.
+    pub fn limit(mut self, limit: SizeLimit) -> Self {
+        self.size_limit = Some(limit);
         self
     }
     /// Attach a description.

@@ -9,7 +9,7 @@ use crate::aws::wait::Poll;
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
-    ProviderError, ResourceKind, UpdateRequest,
+    ProviderError, ResourceKind, SizeLimit, UpdateRequest,
 };
 use crate::value::Value;
 use async_trait::async_trait;
@@ -90,7 +90,8 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     .attr(
         AttrSchema::any("user_data")
             .replace()
-            .doc("Boot script: a string, or a table { template = \"path\", vars = { ... } } rendered by strata"),
+            .limit(USER_DATA_LIMIT)
+            .doc("Boot script text (e.g. ${template(\"user-data.sh.tpl\")}), at most 16 KiB; longer text is sent gzip-compressed (cloud-init reads it), and refused if still over 16 KiB"),
     )
     .attr(
         AttrSchema::string("iam_instance_profile")
@@ -142,6 +143,14 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
             .doc("Id of the spot request, when the instance runs on spot capacity"),
     )
 });
+
+/// EC2 takes 16 KiB of user data before base64; cloud-init unpacks gzip, so compressible
+/// scripts over that still fit. The text, not the gzip, is what state records and plans
+/// compare, and user data is never read back, so compression shows no drift.
+pub const USER_DATA_LIMIT: SizeLimit = SizeLimit {
+    max_bytes: 16 * 1024,
+    gzip: true,
+};
 
 /// Root devices are mapped with the image's root device name; encryption is on unless the
 /// configuration turns it off explicitly.
@@ -207,7 +216,18 @@ impl ResourceKind for Instance {
                 .iam_instance_profile(IamInstanceProfileSpecification::builder().name(p).build());
         }
         if let Some(data) = user_data(attrs).map_err(at)? {
-            call = call.user_data(aws_smithy_types::base64::encode(data));
+            // Checked at plan when the text was known; a text known only now is checked here,
+            // before anything is launched.
+            let sent = USER_DATA_LIMIT.encode(data).map_err(|fit| {
+                at(ProviderError::invalid(
+                    OP,
+                    format!(
+                        "`user_data` is {}",
+                        fit.refusal(&USER_DATA_LIMIT).unwrap_or_default()
+                    ),
+                ))
+            })?;
+            call = call.user_data(aws_smithy_types::base64::encode(sent));
         }
         let groups = str_list(attrs, "vpc_security_group_ids");
         let subnet = str_of(attrs, "subnet_id");
