@@ -41,6 +41,11 @@ pub mod codes {
     pub const COMPUTED_ATTRIBUTE: &str = "strata::config::computed_attribute";
     /// A value that is well-typed but not allowed (bad name, bad enum value).
     pub const INVALID_VALUE: &str = "strata::config::invalid_value";
+    /// An expression, template block or TOML value nested deeper than the loader allows.
+    pub const TOO_DEEP: &str = "strata::config::too_deep";
+    /// A file, or a string an expression evaluates to, larger than the loader allows; or an
+    /// attribute over the size its resource kind accepts.
+    pub const TOO_LARGE: &str = "strata::config::too_large";
 }
 
 /// One label: a place in a file and what to say about it.

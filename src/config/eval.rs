@@ -1,6 +1,7 @@
 //! Evaluation of attribute expressions against a scope (variables, context, other resources).
 
 use super::expr::{Ast, BinOp, Expr, ExprKind, Part, RefTarget};
+use super::limits::{Limit, MAX_STRING_BYTES};
 use super::source::Origin;
 use crate::address::Address;
 use crate::value::Value;
@@ -38,6 +39,42 @@ pub struct EvalError {
     pub message: String,
     /// Where.
     pub origin: Origin,
+    /// The bound the value exceeded, when that is what went wrong.
+    pub limit: Option<Limit>,
+}
+
+impl EvalError {
+    fn new(message: String, origin: &Origin) -> Self {
+        EvalError {
+            message,
+            origin: origin.clone(),
+            limit: None,
+        }
+    }
+
+    /// The diagnostic code: a limit's own, else `bad_expression`.
+    pub fn code(&self) -> &'static str {
+        self.limit
+            .map_or(super::diagnostic::codes::BAD_EXPRESSION, Limit::code)
+    }
+
+    /// The help line: a limit's own, else `default`.
+    pub fn help_or(&self, default: &str) -> String {
+        self.limit.map_or_else(|| default.to_string(), Limit::help)
+    }
+}
+
+/// Refuse a string grown past [`MAX_STRING_BYTES`]: a template interpolating a large value
+/// many times could otherwise fill memory.
+fn bounded(len: usize, origin: &Origin) -> Result<(), EvalError> {
+    if len > MAX_STRING_BYTES {
+        return Err(EvalError {
+            message: format!("the value is longer than {MAX_STRING_BYTES} bytes"),
+            origin: origin.clone(),
+            limit: Some(Limit::StringBytes),
+        });
+    }
+    Ok(())
 }
 
 /// Evaluate an attribute expression.
@@ -96,13 +133,20 @@ fn render(
 ) -> Result<(), EvalError> {
     for part in parts {
         match part {
-            Part::Text(t) => out.text.push_str(t),
+            Part::Text(t) => {
+                bounded(out.text.len() + t.len(), origin)?;
+                out.text.push_str(t);
+            }
             Part::Interp(ast) => {
                 let v = eval_ast(ast, scope, origin)?;
                 out.sensitive |= v.sensitive;
                 match &v.value {
                     Value::Unknown => out.unknown = true,
-                    other => out.text.push_str(&stringify(other, origin)?),
+                    other => {
+                        let text = stringify(other, origin)?;
+                        bounded(out.text.len() + text.len(), origin)?;
+                        out.text.push_str(&text);
+                    }
                 }
             }
             Part::Cond(cond, then, other) => {
@@ -130,13 +174,13 @@ fn stringify(value: &Value, origin: &Origin) -> Result<String, EvalError> {
         Value::Null => Ok(String::new()),
         Value::Redacted(_) => Ok("(sensitive)".into()),
         Value::Unknown => Ok(String::new()),
-        Value::List(_) | Value::Map(_) => Err(EvalError {
-            message: format!(
+        Value::List(_) | Value::Map(_) => Err(EvalError::new(
+            format!(
                 "a {} cannot be placed inside a string; use `join(\",\", ...)` or reference it alone as \"${{...}}\"",
                 value.type_name()
             ),
-            origin: origin.clone(),
-        }),
+            origin,
+        )),
     }
 }
 
@@ -144,16 +188,14 @@ fn eval_ast(ast: &Ast, scope: &dyn Scope, whole: &Origin) -> Result<Evaluated, E
     match ast {
         Ast::Lit(v) => Ok(Evaluated::known(v.clone(), false)),
         Ast::Ref(r) => match &r.target {
-            RefTarget::Var(name) => scope.var(name).ok_or_else(|| EvalError {
-                message: format!("no variable `{name}`"),
-                origin: r.origin.clone(),
-            }),
+            RefTarget::Var(name) => scope
+                .var(name)
+                .ok_or_else(|| EvalError::new(format!("no variable `{name}`"), &r.origin)),
             RefTarget::Context { scope: s, field } => scope
                 .context(s, field)
                 .map(|v| Evaluated::known(v, false))
-                .ok_or_else(|| EvalError {
-                    message: format!("`{s}.{field}` is not available here"),
-                    origin: r.origin.clone(),
+                .ok_or_else(|| {
+                    EvalError::new(format!("`{s}.{field}` is not available here"), &r.origin)
                 }),
             RefTarget::Resource {
                 address,
@@ -166,13 +208,13 @@ fn eval_ast(ast: &Ast, scope: &dyn Scope, whole: &Origin) -> Result<Evaluated, E
                         Value::Map(mut m) => m.remove(key).unwrap_or(Value::Null),
                         Value::Unknown => Value::Unknown,
                         other => {
-                            return Err(EvalError {
-                                message: format!(
+                            return Err(EvalError::new(
+                                format!(
                                     "`{address}.{attr}` is {}, it has no key `{key}`",
                                     crate::value::with_article(other.type_name())
                                 ),
-                                origin: r.origin.clone(),
-                            })
+                                &r.origin,
+                            ))
                         }
                     };
                 }
@@ -223,10 +265,10 @@ fn eval_ast(ast: &Ast, scope: &dyn Scope, whole: &Origin) -> Result<Evaluated, E
         // not there.
         Ast::Call(name, args, origin) if name == "if" => {
             let [cond, then, otherwise] = args.as_slice() else {
-                return Err(EvalError {
-                    message: "`if` takes (condition, value if true, value if false)".into(),
-                    origin: origin.clone(),
-                });
+                return Err(EvalError::new(
+                    "`if` takes (condition, value if true, value if false)".into(),
+                    origin,
+                ));
             };
             let c = eval_ast(cond, scope, whole)?;
             let mut v = match c.value {
@@ -260,23 +302,20 @@ fn values_equal(a: &Value, b: &Value) -> bool {
 }
 
 fn type_error(op: &str, expected: &str, found: &Value, origin: &Origin) -> EvalError {
-    EvalError {
-        message: format!(
+    EvalError::new(
+        format!(
             "{op} needs {expected}, found {}",
             crate::value::with_article(found.type_name())
         ),
-        origin: origin.clone(),
-    }
+        origin,
+    )
 }
 
 /// The names of the built-in functions, for "did you mean".
 pub const FUNCTIONS: &[&str] = &["contains", "if", "join", "length"];
 
 fn call(name: &str, args: &[Value], origin: &Origin) -> Result<Value, EvalError> {
-    let err = |message: String| EvalError {
-        message,
-        origin: origin.clone(),
-    };
+    let err = |message: String| EvalError::new(message, origin);
     if args.iter().any(|a| !a.is_known()) && FUNCTIONS.contains(&name) {
         return Ok(Value::Unknown);
     }
@@ -291,9 +330,14 @@ fn call(name: &str, args: &[Value], origin: &Origin) -> Result<Value, EvalError>
             "`contains` takes (list, item) or (string, substring)".into()
         )),
         ("join", [Value::String(sep), Value::List(items)]) => {
-            let parts: Result<Vec<String>, EvalError> =
-                items.iter().map(|i| stringify(i, origin)).collect();
-            Ok(Value::String(parts?.join(sep)))
+            let parts = items
+                .iter()
+                .map(|i| stringify(i, origin))
+                .collect::<Result<Vec<String>, EvalError>>()?;
+            let len = parts.iter().map(String::len).sum::<usize>()
+                + sep.len() * parts.len().saturating_sub(1);
+            bounded(len, origin)?;
+            Ok(Value::String(parts.join(sep)))
         }
         ("join", _) => Err(err("`join` takes (separator string, list)".into())),
         ("length", [Value::List(items)]) => Ok(Value::Int(items.len() as i64)),
@@ -325,6 +369,14 @@ mod tests {
                     false,
                 )),
                 "password" => Some(Evaluated::known(Value::str("hunter2"), true)),
+                "half" => Some(Evaluated::known(
+                    Value::String("x".repeat(MAX_STRING_BYTES / 2)),
+                    false,
+                )),
+                "halves" => Some(Evaluated::known(
+                    Value::List(vec![Value::String("x".repeat(MAX_STRING_BYTES / 2)); 2]),
+                    false,
+                )),
                 _ => None,
             }
         }
@@ -382,6 +434,19 @@ mod tests {
                 .value,
             Value::Bool(false)
         );
+    }
+
+    #[test]
+    fn strings_are_bounded() {
+        assert!(ev("${var.half}${var.half}").is_ok());
+        let err = ev("${var.half}${var.half}!").unwrap_err();
+        assert_eq!(err.limit, Some(Limit::StringBytes));
+        assert_eq!(err.code(), crate::config::codes::TOO_LARGE);
+        let err = ev("${var.half}-${var.half}").unwrap_err();
+        assert_eq!(err.limit, Some(Limit::StringBytes));
+        assert!(ev("${join(\"\", var.halves)}").is_ok());
+        let err = ev("${join(\",\", var.halves)}").unwrap_err();
+        assert_eq!(err.limit, Some(Limit::StringBytes));
     }
 
     #[test]

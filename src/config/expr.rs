@@ -9,6 +9,7 @@
 //! branch taken is evaluated; a condition over variables alone is decided while loading, so the
 //! other branch may name a resource the tier switched off).
 
+use super::limits::{Limit, MAX_DEPTH};
 use super::source::{FileId, Origin};
 use crate::address::Address;
 use crate::value::Value;
@@ -186,7 +187,26 @@ pub struct ExprSyntaxError {
     pub message: String,
     /// Where, in file offsets.
     pub origin: Origin,
+    /// The bound the expression exceeded, when that is what is wrong.
+    pub limit: Option<Limit>,
 }
+
+impl ExprSyntaxError {
+    /// The diagnostic code: a limit's own, else `bad_expression`.
+    pub fn code(&self) -> &'static str {
+        self.limit
+            .map_or(super::diagnostic::codes::BAD_EXPRESSION, Limit::code)
+    }
+
+    /// The help line: a limit's own, else `default`.
+    pub fn help_or(&self, default: &str) -> String {
+        self.limit.map_or_else(|| default.to_string(), Limit::help)
+    }
+}
+
+/// The height of a parsed expression (a literal is 1), tracked while parsing so that the
+/// tree the evaluator walks recursively stays within [`MAX_DEPTH`].
+type Height = usize;
 
 /// Parse a TOML string's content into an expression. `base` is the file offset of the
 /// string's first content character (after the opening quote); spans of references are
@@ -218,6 +238,7 @@ pub fn parse_string(
             let close = find_close(text, body_start).ok_or_else(|| ExprSyntaxError {
                 message: "`${` is never closed with `}`".into(),
                 origin: at(open, 2),
+                limit: None,
             })?;
             let body = &text[body_start..close];
             let mut parser = Parser {
@@ -226,6 +247,7 @@ pub fn parse_string(
                 file,
                 base: base.map(|b| b + body_start),
                 whole: whole.clone(),
+                depth: 0,
             };
             let ast = parser.parse_full()?;
             if !literal.is_empty() {
@@ -271,6 +293,7 @@ pub fn parse_bare(text: &str, file: FileId, base: usize) -> Result<Ast, ExprSynt
         file,
         base: Some(base),
         whole: Origin::new(file, base..base + text.len().max(1)),
+        depth: 0,
     };
     parser.parse_full()
 }
@@ -312,6 +335,8 @@ struct Parser<'a> {
     file: FileId,
     base: Option<usize>,
     whole: Origin,
+    /// How many `(`, `!` and calls the parser is inside: its own recursion.
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -326,7 +351,37 @@ impl Parser<'_> {
         Err(ExprSyntaxError {
             message: message.into(),
             origin: self.origin(start, (start + 1).min(self.src.len().max(start + 1))),
+            limit: None,
         })
+    }
+
+    fn too_deep<T>(&self, start: usize) -> Result<T, ExprSyntaxError> {
+        Err(ExprSyntaxError {
+            message: format!("expression nests deeper than {MAX_DEPTH} levels"),
+            origin: self.origin(start, start + 1),
+            limit: Some(Limit::Depth),
+        })
+    }
+
+    /// Step into a nested `(`, `!` or call at `start`, refusing to recurse past the limit.
+    fn enter(&mut self, start: usize) -> Result<(), ExprSyntaxError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return self.too_deep(start);
+        }
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    /// The height of a node over children of height `child`, refused past the limit.
+    fn grow(&self, child: Height, start: usize) -> Result<Height, ExprSyntaxError> {
+        if child + 1 > MAX_DEPTH {
+            return self.too_deep(start);
+        }
+        Ok(child + 1)
     }
 
     fn skip_ws(&mut self) {
@@ -358,7 +413,7 @@ impl Parser<'_> {
         if self.pos >= self.src.len() {
             return self.error(0, "empty `${}` expression");
         }
-        let ast = self.parse_or()?;
+        let (ast, _) = self.parse_or()?;
         self.skip_ws();
         if self.pos < self.src.len() {
             return self.error(
@@ -369,48 +424,59 @@ impl Parser<'_> {
         Ok(ast)
     }
 
-    fn parse_or(&mut self) -> Result<Ast, ExprSyntaxError> {
-        let mut left = self.parse_and()?;
+    // Chains (`a || b || c`) are parsed in a loop but nest to the left, so each operand adds
+    // one to the height the evaluator will recurse through.
+    fn parse_or(&mut self) -> Result<(Ast, Height), ExprSyntaxError> {
+        let (mut left, mut height) = self.parse_and()?;
         while self.eat("||") {
-            let right = self.parse_and()?;
+            let at = self.pos;
+            let (right, h) = self.parse_and()?;
+            height = self.grow(height.max(h), at)?;
             left = Ast::Bin(BinOp::Or, Box::new(left), Box::new(right));
         }
-        Ok(left)
+        Ok((left, height))
     }
 
-    fn parse_and(&mut self) -> Result<Ast, ExprSyntaxError> {
-        let mut left = self.parse_cmp()?;
+    fn parse_and(&mut self) -> Result<(Ast, Height), ExprSyntaxError> {
+        let (mut left, mut height) = self.parse_cmp()?;
         while self.eat("&&") {
-            let right = self.parse_cmp()?;
+            let at = self.pos;
+            let (right, h) = self.parse_cmp()?;
+            height = self.grow(height.max(h), at)?;
             left = Ast::Bin(BinOp::And, Box::new(left), Box::new(right));
         }
-        Ok(left)
+        Ok((left, height))
     }
 
-    fn parse_cmp(&mut self) -> Result<Ast, ExprSyntaxError> {
-        let left = self.parse_unary()?;
+    fn parse_cmp(&mut self) -> Result<(Ast, Height), ExprSyntaxError> {
+        let (left, lh) = self.parse_unary()?;
         let op = if self.eat("==") {
             BinOp::Eq
         } else if self.eat("!=") {
             BinOp::Ne
         } else {
-            return Ok(left);
+            return Ok((left, lh));
         };
-        let right = self.parse_unary()?;
-        Ok(Ast::Bin(op, Box::new(left), Box::new(right)))
+        let at = self.pos;
+        let (right, rh) = self.parse_unary()?;
+        let height = self.grow(lh.max(rh), at)?;
+        Ok((Ast::Bin(op, Box::new(left), Box::new(right)), height))
     }
 
-    fn parse_unary(&mut self) -> Result<Ast, ExprSyntaxError> {
+    fn parse_unary(&mut self) -> Result<(Ast, Height), ExprSyntaxError> {
         self.skip_ws();
         if self.src[self.pos..].starts_with('!') && !self.src[self.pos..].starts_with("!=") {
+            let start = self.pos;
             self.pos += 1;
-            let inner = self.parse_unary()?;
-            return Ok(Ast::Not(Box::new(inner)));
+            self.enter(start)?;
+            let (inner, h) = self.parse_unary()?;
+            self.leave();
+            return Ok((Ast::Not(Box::new(inner)), self.grow(h, start)?));
         }
         self.parse_primary()
     }
 
-    fn parse_primary(&mut self) -> Result<Ast, ExprSyntaxError> {
+    fn parse_primary(&mut self) -> Result<(Ast, Height), ExprSyntaxError> {
         self.skip_ws();
         let start = self.pos;
         let Some(c) = self.peek() else {
@@ -418,17 +484,19 @@ impl Parser<'_> {
         };
         if c == '(' {
             self.pos += 1;
+            self.enter(start)?;
             let inner = self.parse_or()?;
+            self.leave();
             if !self.eat(")") {
                 return self.error(self.pos, "expected `)`");
             }
             return Ok(inner);
         }
         if c == '"' || c == '\'' {
-            return self.parse_string_lit(c);
+            return Ok((self.parse_string_lit(c)?, 1));
         }
         if c.is_ascii_digit() || c == '-' {
-            return self.parse_number();
+            return Ok((self.parse_number()?, 1));
         }
         if c.is_ascii_alphabetic() || c == '_' {
             let mut segments = vec![self.ident()];
@@ -445,16 +513,20 @@ impl Parser<'_> {
             if segments.len() == 1 {
                 let name = segments.remove(0);
                 match name.as_str() {
-                    "true" => return Ok(Ast::Lit(Value::Bool(true))),
-                    "false" => return Ok(Ast::Lit(Value::Bool(false))),
-                    "null" => return Ok(Ast::Lit(Value::Null)),
+                    "true" => return Ok((Ast::Lit(Value::Bool(true)), 1)),
+                    "false" => return Ok((Ast::Lit(Value::Bool(false)), 1)),
+                    "null" => return Ok((Ast::Lit(Value::Null), 1)),
                     _ => {}
                 }
                 if self.eat("(") {
+                    self.enter(start)?;
                     let mut args = Vec::new();
+                    let mut height = 0;
                     if !self.eat(")") {
                         loop {
-                            args.push(self.parse_or()?);
+                            let (arg, h) = self.parse_or()?;
+                            args.push(arg);
+                            height = height.max(h);
                             if self.eat(")") {
                                 break;
                             }
@@ -463,7 +535,9 @@ impl Parser<'_> {
                             }
                         }
                     }
-                    return Ok(Ast::Call(name, args, self.origin(start, end)));
+                    self.leave();
+                    let height = self.grow(height, start)?;
+                    return Ok((Ast::Call(name, args, self.origin(start, end)), height));
                 }
                 return self.error(
                     start,
@@ -494,7 +568,7 @@ impl Parser<'_> {
                     )
                 }
             };
-            return Ok(Ast::Ref(Ref { target, origin }));
+            return Ok((Ast::Ref(Ref { target, origin }), 1));
         }
         self.error(start, format!("unexpected `{c}` in expression"))
     }
@@ -626,5 +700,37 @@ mod tests {
         assert!(parse("${}").is_err());
         assert!(parse("${vpc.main}").is_err());
         assert!(parse("${foo}").is_err());
+    }
+
+    #[test]
+    fn nesting_is_bounded_where_it_is_hit() {
+        let nested = |n: usize| format!("${{{}true{}}}", "(".repeat(n), ")".repeat(n));
+        assert!(parse(&nested(MAX_DEPTH)).is_ok());
+        let err = parse(&nested(MAX_DEPTH + 1)).unwrap_err();
+        assert_eq!(err.limit, Some(Limit::Depth));
+        // The `(` one past the limit, after `${`.
+        assert_eq!(err.origin.span.start, 2 + MAX_DEPTH);
+        let err = parse(&nested(20_000)).unwrap_err();
+        assert_eq!(err.code(), crate::config::codes::TOO_DEEP);
+
+        let nots = format!("${{{}true}}", "!".repeat(20_000));
+        assert_eq!(parse(&nots).unwrap_err().limit, Some(Limit::Depth));
+        let calls = format!("${{{}1{}}}", "length(".repeat(20_000), ")".repeat(20_000));
+        assert_eq!(parse(&calls).unwrap_err().limit, Some(Limit::Depth));
+    }
+
+    #[test]
+    fn chains_count_towards_the_height() {
+        let chain = |n: usize| format!("${{{}}}", vec!["true"; n].join(" || "));
+        assert!(parse(&chain(MAX_DEPTH)).is_ok());
+        assert_eq!(
+            parse(&chain(MAX_DEPTH + 1)).unwrap_err().limit,
+            Some(Limit::Depth)
+        );
+        let long = format!("${{{}}}", vec!["var.a"; 20_000].join(" && "));
+        assert_eq!(parse(&long).unwrap_err().limit, Some(Limit::Depth));
+        // Parentheses add no height: a chain of nested groups is as deep as its nesting.
+        let grouped = format!("${{{}true{}}}", "(true || ".repeat(40), ")".repeat(40));
+        assert!(parse(&grouped).is_ok());
     }
 }

@@ -167,9 +167,9 @@ pub(super) fn resolve_checks(
                 .help("write e.g. `url = \"http://${instance.host.public_ip}:5678/healthz\"`"),
             ),
             Err(e) => errors.push(
-                ConfigError::new(codes::BAD_EXPRESSION, e.message.clone())
-                    .label(e.origin, e.message)
-                    .help("fix the expression of this health check's `url`"),
+                ConfigError::new(e.code(), e.message.clone())
+                    .help(e.help_or("fix the expression of this health check's `url`"))
+                    .label(e.origin, e.message),
             ),
         }
         out.insert(

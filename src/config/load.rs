@@ -43,7 +43,7 @@ impl LoadRequest {
                     "not part of the recorded configuration",
                 )
             }),
-            None => std::fs::read_to_string(path),
+            None => super::limits::read_bounded(path, super::limits::MAX_FILE_BYTES),
         }
     }
 
@@ -203,6 +203,15 @@ fn build(
     if !errors.is_empty() {
         return None;
     }
+    let scope = resolve::StaticScope {
+        vars: &resolved.vars,
+        ctx: &ctx,
+    };
+    errors.extend(super::attr_sizes::check(
+        &resolved.resources,
+        registry,
+        &scope,
+    ));
     errors.extend(super::cycles::check(&resolved.resources));
     if !errors.is_empty() {
         return None;
@@ -328,6 +337,26 @@ fn read_file(
 ) -> Option<FileId> {
     match req.read(path) {
         Ok(text) => Some(sources.add(path, text)),
+        Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+            errors.push(
+                ConfigError::new(
+                    codes::TOO_LARGE,
+                    format!("{what} file {} is {e}", path.display()),
+                )
+                .help("stack and tier files may be at most 1 MiB: move long scripts into `template()` files"),
+            );
+            None
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            errors.push(
+                ConfigError::new(
+                    codes::FILE_UNREADABLE,
+                    format!("cannot read {what} file {}: {e}", path.display()),
+                )
+                .help("stack and tier files are TOML, which is UTF-8 text: save the file as UTF-8"),
+            );
+            None
+        }
         Err(e) => {
             let available = locate::names_in(folder);
             let wanted = path

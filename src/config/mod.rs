@@ -4,6 +4,7 @@
 //! (`raw`), merges the tier over the stack and checks kinds, keys, types and references
 //! (`resolve`, `eval`, `cycles`). Every problem is a [`ConfigError`] with a stable code.
 
+mod attr_sizes;
 mod cycles;
 pub mod diagnostic;
 pub mod eval;
@@ -11,6 +12,7 @@ pub mod expr;
 pub mod given;
 pub mod health;
 pub mod json_schema;
+pub mod limits;
 pub mod load;
 pub mod locate;
 pub mod model;

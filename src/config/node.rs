@@ -163,6 +163,15 @@ fn syntax_error(text: &str, file: FileId, err: toml_span::Error) -> ConfigError 
                 .label(first, "first set here")
                 .help(format!("keep one `{key}` and delete the other"))
         }
+        ErrorKind::ExceededDepthLimit => ConfigError::new(
+            codes::TOO_DEEP,
+            format!(
+                "TOML arrays, inline tables or dotted keys nest deeper than {} levels",
+                super::limits::MAX_TOML_DEPTH
+            ),
+        )
+        .label(origin, "one level too many")
+        .help(super::limits::Limit::Depth.help()),
         _ => ConfigError::new(codes::TOML_SYNTAX, format!("TOML syntax error: {err}"))
             .label(origin, err.kind.to_string().replace('-', " "))
             .help("fix the TOML syntax at this spot (https://toml.io has the grammar)"),
@@ -198,6 +207,26 @@ mod tests {
         assert_eq!(entries[1].key, "a");
         assert_eq!(&text[entries[1].value.span.clone()], "x${y}");
         assert!(entries[1].value.verbatim);
+    }
+
+    #[test]
+    fn deep_nesting_is_a_diagnostic_not_an_overflow() {
+        let n = 20_000;
+        for text in [
+            format!("a = {}1{}\n", "[".repeat(n), "]".repeat(n)),
+            format!("a = {}1{}\n", "{ b = ".repeat(n), " }".repeat(n)),
+            format!("{} = 1\n", vec!["k"; n].join(".")),
+            format!("[{}]\n", vec!["t"; n].join(".")),
+        ] {
+            let err = parse(&text, FileId(0)).unwrap_err();
+            assert_eq!(err.code, codes::TOO_DEEP, "{}", &text[..20]);
+        }
+        let fits = super::super::limits::MAX_TOML_DEPTH - 1;
+        assert!(parse(
+            &format!("a = {}1{}\n", "[".repeat(fits), "]".repeat(fits)),
+            FileId(0)
+        )
+        .is_ok());
     }
 
     #[test]

@@ -123,9 +123,9 @@ pub fn node_expr(node: &Node, file: FileId) -> Result<Expr, ConfigError> {
         NodeKind::String(s) => {
             let base = node.verbatim.then_some(node.span.start);
             parse_string(s, file, base, origin.clone()).map_err(|e| {
-                ConfigError::new(codes::BAD_EXPRESSION, format!("bad expression: {}", e.message))
-                    .label(e.origin, e.message.clone())
-                    .help("expressions look like `${var.name}`, `${vpc.main.id}` or `${var.a == \"b\"}`; write `$${` for a literal `${`")
+                ConfigError::new(e.code(), format!("bad expression: {}", e.message))
+                    .help(e.help_or("expressions look like `${var.name}`, `${vpc.main.id}` or `${var.a == \"b\"}`; write `$${` for a literal `${`"))
+                    .label(e.origin, e.message)
             })?
         }
         NodeKind::Array(items) => ExprKind::List(
@@ -284,9 +284,9 @@ pub fn resolve(
         if refs.check(&expr, errors) {
             if let Err(e) = eval(&expr, &scope) {
                 errors.push(
-                    ConfigError::new(codes::BAD_EXPRESSION, e.message.clone())
-                        .label(e.origin, e.message)
-                        .help("fix the expression of this output"),
+                    ConfigError::new(e.code(), e.message.clone())
+                        .help(e.help_or("fix the expression of this output"))
+                        .label(e.origin, e.message),
                 );
             }
         }
@@ -426,9 +426,9 @@ fn static_eval(
         Ok(v) => Some(v),
         Err(e) => {
             errors.push(
-                ConfigError::new(codes::BAD_EXPRESSION, e.message.clone())
-                    .label(e.origin, e.message)
-                    .help(format!("fix the expression of {what}")),
+                ConfigError::new(e.code(), e.message.clone())
+                    .help(e.help_or(&format!("fix the expression of {what}")))
+                    .label(e.origin, e.message),
             );
             None
         }
@@ -973,9 +973,9 @@ fn type_check(
                 ),
             },
             Err(e) => errors.push(
-                ConfigError::new(codes::BAD_EXPRESSION, e.message.clone())
-                    .label(e.origin, e.message)
-                    .help(format!("fix the expression of `{name}`")),
+                ConfigError::new(e.code(), e.message.clone())
+                    .help(e.help_or(&format!("fix the expression of `{name}`")))
+                    .label(e.origin, e.message),
             ),
         }
     }

@@ -8,8 +8,9 @@
 //! block for a switched-off service may name resources that service would need.
 
 use super::diagnostic::{codes, ConfigError};
-use super::eval::eval;
-use super::expr::{parse_bare, Ast, Expr, ExprKind, Part, RefTarget};
+use super::eval::{eval, Evaluated};
+use super::expr::{parse_bare, Ast, Expr, ExprKind, ExprSyntaxError, Part, RefTarget};
+use super::limits::{Limit, MAX_DEPTH};
 use super::resolve::StaticScope;
 use super::source::{FileId, Origin};
 use crate::value::Value;
@@ -78,9 +79,21 @@ fn fold_ast(ast: &mut Ast, scope: &StaticScope<'_>) -> Result<(), ConfigError> {
     match ast {
         Ast::Call(name, args, _) if name == "if" && args.len() == 3 => {
             args.iter_mut().try_for_each(|a| fold_ast(a, scope))?;
-            if let Some(taken) = static_condition(&args[0], scope)? {
-                let branch = args.swap_remove(if taken { 1 } else { 2 });
-                *ast = branch;
+            match static_condition(&args[0], scope)? {
+                Some(Decided {
+                    taken,
+                    sensitive: false,
+                }) => {
+                    let branch = args.swap_remove(if taken { 1 } else { 2 });
+                    *ast = branch;
+                }
+                // The branch taken tells something about a secret: keep the condition, so
+                // that evaluation marks the value sensitive, and drop only the other branch.
+                Some(Decided {
+                    taken,
+                    sensitive: true,
+                }) => args[if taken { 2 } else { 1 }] = Ast::Lit(Value::Null),
+                None => {}
             }
             Ok(())
         }
@@ -94,9 +107,17 @@ fn fold_ast(ast: &mut Ast, scope: &StaticScope<'_>) -> Result<(), ConfigError> {
     }
 }
 
+/// A condition decided while loading.
+struct Decided {
+    /// Its value.
+    taken: bool,
+    /// A sensitive variable went into it.
+    sensitive: bool,
+}
+
 /// The value of a condition that uses only variables and context; `None` when it names a
 /// resource (decided during apply).
-fn static_condition(cond: &Ast, scope: &StaticScope<'_>) -> Result<Option<bool>, ConfigError> {
+fn static_condition(cond: &Ast, scope: &StaticScope<'_>) -> Result<Option<Decided>, ConfigError> {
     let mut uses_resources = false;
     cond.visit_refs(&mut |r| uses_resources |= matches!(r.target, RefTarget::Resource { .. }));
     if uses_resources {
@@ -107,9 +128,12 @@ fn static_condition(cond: &Ast, scope: &StaticScope<'_>) -> Result<Option<bool>,
         kind: ExprKind::Single(cond.clone()),
         origin: origin.clone(),
     };
-    match eval(&as_expr, scope).map(|v| v.value) {
-        Ok(Value::Bool(b)) => Ok(Some(b)),
-        Ok(other) => Err(ConfigError::new(
+    match eval(&as_expr, scope) {
+        Ok(Evaluated {
+            value: Value::Bool(taken),
+            sensitive,
+        }) => Ok(Some(Decided { taken, sensitive })),
+        Ok(Evaluated { value: other, .. }) => Err(ConfigError::new(
             codes::WRONG_TYPE,
             format!(
                 "a condition must be true or false, this is {}",
@@ -118,9 +142,9 @@ fn static_condition(cond: &Ast, scope: &StaticScope<'_>) -> Result<Option<bool>,
         )
         .label(origin, "not a bool")
         .help("write a comparison such as `contains(var.services, \"n8n\")` or `var.market == \"spot\"`")),
-        Err(e) => Err(ConfigError::new(codes::BAD_EXPRESSION, e.message.clone())
-            .label(e.origin, e.message)
-            .help("fix the condition")),
+        Err(e) => Err(ConfigError::new(e.code(), e.message.clone())
+            .help(e.help_or("fix the condition"))
+            .label(e.origin, e.message)),
     }
 }
 
@@ -172,13 +196,22 @@ pub fn parse(text: &str, file: FileId) -> Result<Vec<Part>, ConfigError> {
         };
         match block_tag(line) {
             Some(Tag::If(cond, start)) => {
-                let ast =
-                    parse_bare(cond, file, at + start).map_err(|e| syntax(e.message, e.origin))?;
+                let ast = parse_bare(cond, file, at + start).map_err(syntax)?;
+                let origin = Origin::new(file, at..at + line.trim_end().len());
+                // Blocks are rendered and folded recursively: bound them like expressions.
+                if stack.len() >= MAX_DEPTH {
+                    return Err(ConfigError::new(
+                        Limit::Depth.code(),
+                        format!("`{{{{ if }}}}` blocks nest deeper than {MAX_DEPTH} levels"),
+                    )
+                    .label(origin, "one block too many")
+                    .help(Limit::Depth.help()));
+                }
                 stack.push(Open {
                     cond: ast,
                     then: Vec::new(),
                     otherwise: None,
-                    origin: Origin::new(file, at..at + line.trim_end().len()),
+                    origin,
                 });
             }
             Some(Tag::Else) => match stack.last_mut() {
@@ -239,13 +272,13 @@ fn inline(line: &str, file: FileId, at: usize, out: &mut Vec<Part>) -> Result<()
         push_text(out, &line[rest..open]);
         let body = open + 2;
         let close = line[body..].find("}}").map(|i| body + i).ok_or_else(|| {
-            syntax(
-                "`{{` is never closed with `}}` on this line".into(),
-                Origin::new(file, at + open..at + open + 2),
-            )
+            syntax(ExprSyntaxError {
+                message: "`{{` is never closed with `}}` on this line".into(),
+                origin: Origin::new(file, at + open..at + open + 2),
+                limit: None,
+            })
         })?;
-        let ast = parse_bare(&line[body..close], file, at + body)
-            .map_err(|e| syntax(e.message, e.origin))?;
+        let ast = parse_bare(&line[body..close], file, at + body).map_err(syntax)?;
         match ast {
             Ast::Lit(Value::String(s)) => push_text(out, &s),
             ast => out.push(Part::Interp(ast)),
@@ -266,10 +299,10 @@ fn push_text(out: &mut Vec<Part>, text: &str) {
     }
 }
 
-fn syntax(message: String, origin: Origin) -> ConfigError {
-    ConfigError::new(codes::BAD_EXPRESSION, format!("bad template: {message}"))
-        .label(origin, message)
-        .help("template files use `{{ expr }}` and lines holding only `{{ if expr }}`, `{{ else }}` or `{{ end }}`")
+fn syntax(e: ExprSyntaxError) -> ConfigError {
+    ConfigError::new(e.code(), format!("bad template: {}", e.message))
+        .help(e.help_or("template files use `{{ expr }}` and lines holding only `{{ if expr }}`, `{{ else }}` or `{{ end }}`"))
+        .label(e.origin, e.message)
 }
 
 fn stray(tag: &str, file: FileId, at: usize, line: &str) -> ConfigError {
@@ -292,8 +325,22 @@ fn fold(parts: Vec<Part>, scope: &StaticScope<'_>) -> Result<Vec<Part>, ConfigEr
             Part::Cond(mut cond, then, otherwise) => {
                 fold_ast(&mut cond, scope)?;
                 let chosen = match static_condition(&cond, scope)? {
-                    Some(true) => then,
-                    Some(false) => otherwise,
+                    Some(Decided {
+                        taken,
+                        sensitive: true,
+                    }) => {
+                        // As for `if(...)`: the block shown depends on a secret, so the
+                        // condition stays for evaluation to mark the text sensitive.
+                        let (then, otherwise) = if taken {
+                            (fold(then, scope)?, Vec::new())
+                        } else {
+                            (Vec::new(), fold(otherwise, scope)?)
+                        };
+                        out.push(Part::Cond(cond, then, otherwise));
+                        continue;
+                    }
+                    Some(Decided { taken: true, .. }) => then,
+                    Some(Decided { taken: false, .. }) => otherwise,
                     None => {
                         out.push(Part::Cond(
                             cond,
@@ -344,15 +391,20 @@ mod tests {
 
     fn vars() -> BTreeMap<String, Variable> {
         let mut v = BTreeMap::new();
-        for (name, value) in [
-            ("services", Value::List(vec![Value::String("n8n".into())])),
-            ("port", Value::Int(5678)),
+        for (name, value, sensitive) in [
+            (
+                "services",
+                Value::List(vec![Value::String("n8n".into())]),
+                false,
+            ),
+            ("port", Value::Int(5678), false),
+            ("secret", Value::String("hunter2".into()), true),
         ] {
             v.insert(
                 name.to_string(),
                 Variable {
                     value,
-                    sensitive: false,
+                    sensitive,
                     description: None,
                     origin: Origin::new(FileId(0), 0..0),
                     from: crate::config::VarFrom::StackDefault,
@@ -363,6 +415,11 @@ mod tests {
     }
 
     fn render(text: &str) -> Result<String, ConfigError> {
+        render_evaluated(text).map(|(s, _)| s)
+    }
+
+    /// The rendered text and whether it is sensitive.
+    fn render_evaluated(text: &str) -> Result<(String, bool), ConfigError> {
         let vars = vars();
         let ctx = Context {
             deployment: "d".into(),
@@ -379,11 +436,62 @@ mod tests {
             kind: ExprKind::Template(parts),
             origin: Origin::new(FileId(0), 0..0),
         };
-        match eval(&expr, &scope).map(|v| v.value) {
-            Ok(Value::String(s)) => Ok(s),
+        match eval(&expr, &scope) {
+            Ok(Evaluated {
+                value: Value::String(s),
+                sensitive,
+            }) => Ok((s, sensitive)),
             Ok(other) => panic!("not a string: {other:?}"),
-            Err(e) => Err(ConfigError::new(codes::BAD_EXPRESSION, e.message)),
+            Err(e) => Err(ConfigError::new(e.code(), e.message)),
         }
+    }
+
+    #[test]
+    fn secrets_make_the_rendered_text_sensitive() {
+        assert_eq!(
+            render_evaluated("pw={{ var.secret }}\n").unwrap(),
+            ("pw=hunter2\n".to_string(), true)
+        );
+        assert!(!render_evaluated("port={{ var.port }}\n").unwrap().1);
+        // Which block is kept tells something about the secret, even if it prints none of it.
+        let (text, sensitive) = render_evaluated(
+            "{{ if var.secret == \"hunter2\" }}\nyes\n{{ else }}\nno\n{{ end }}\n",
+        )
+        .unwrap();
+        assert_eq!((text.as_str(), sensitive), ("yes\n", true));
+        let (text, sensitive) =
+            render_evaluated("{{ if(var.secret == \"x\", \"yes\", \"no\") }}\n").unwrap();
+        assert_eq!((text.as_str(), sensitive), ("no\n", true));
+        // Still decided while loading: the dropped block may name what does not exist.
+        let (text, _) = render_evaluated(
+            "{{ if var.secret == \"x\" }}\n{{ efs_file_system.gone.id }}\n{{ end }}\nz\n",
+        )
+        .unwrap();
+        assert_eq!(text, "z\n");
+    }
+
+    #[test]
+    fn block_nesting_is_bounded() {
+        let nested = |n: usize| {
+            format!(
+                "{}x\n{}",
+                "{{ if var.port == 5678 }}\n".repeat(n),
+                "{{ end }}\n".repeat(n)
+            )
+        };
+        assert_eq!(render(&nested(MAX_DEPTH)).unwrap(), "x\n");
+        let err = render(&nested(20_000)).unwrap_err();
+        assert_eq!(err.code, codes::TOO_DEEP);
+        // The block one past the limit.
+        let line = err.labels[0].origin.span.start / "{{ if var.port == 5678 }}\n".len();
+        assert_eq!(line, MAX_DEPTH);
+        let err = render(&format!(
+            "{{{{ {}1{} }}}}\n",
+            "(".repeat(20_000),
+            ")".repeat(20_000)
+        ))
+        .unwrap_err();
+        assert_eq!(err.code, codes::TOO_DEEP);
     }
 
     #[test]

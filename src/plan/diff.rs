@@ -44,6 +44,20 @@ pub enum PlanError {
         /// What went wrong.
         message: String,
     },
+    /// An attribute is larger than its kind accepts, in the form it would be sent.
+    #[error("`{attribute}` of `{address}` is {why}")]
+    #[diagnostic(
+        code(strata::plan::too_large),
+        help("shrink what `{attribute}` renders: fetch large files at boot (S3, a package, a container image) instead of inlining them")
+    )]
+    TooLarge {
+        /// Resource.
+        address: String,
+        /// Attribute.
+        attribute: String,
+        /// Its size against the limit.
+        why: String,
+    },
     /// The configuration would change a reused resource.
     #[error("`{address}` is reused, but the configuration sets `{attribute}` = {wanted} while it is {live} (per {compared_with})")]
     #[diagnostic(
@@ -312,9 +326,18 @@ fn plan_inner(
             registry,
         };
         let mut desired = desired_attrs(deployment, resource, schema, &scope)?;
+        let notes = super::sizes::check(&address, schema, &desired)?;
         let recorded = state.and_then(|s| s.resources.get(&address));
         let live = reused.and_then(|r| r.get(&address));
-        let change = plan_resource(resource, schema, &desired, recorded, live, key.as_deref())?;
+        let mut change = plan_resource(resource, schema, &desired, recorded, live, key.as_deref())?;
+        // Said where the value is sent, so a reviewer sees it beside the create or replace.
+        if matches!(change.action, Action::Create | Action::Replace) && !notes.is_empty() {
+            let notes = notes.join("; ");
+            change.reason = Some(match change.reason.take() {
+                Some(r) => format!("{r}; {notes}"),
+                None => notes,
+            });
+        }
         if change.action == Action::Read {
             // A reused resource exposes what was read (or at least its given id) to references.
             for (k, v) in change.after.iter().flatten() {
@@ -424,6 +447,7 @@ pub fn apply_attrs(
         registry,
     };
     let attrs = desired_attrs(deployment, resource, schema, &scope)?;
+    super::sizes::check(address, schema, &attrs)?;
     for (name, v) in &attrs {
         if !v.value.is_known() {
             return Err(PlanError::Evaluation {

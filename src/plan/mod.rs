@@ -5,5 +5,6 @@ pub mod model;
 pub mod refresh;
 pub mod render;
 pub mod saved;
+mod sizes;
 
 pub use model::{Action, AttrChange, Drift, OutputChange, Plan, ResourceChange, Summary};

@@ -1,6 +1,7 @@
 //! Attribute schemas of resource kinds: types, which attributes are computed or sensitive,
 //! and which force replacement when they change.
 
+use super::size_limit::SizeLimit;
 use crate::value::Value;
 
 /// The type of an attribute, checked when configuration is loaded.
@@ -177,6 +178,8 @@ pub struct AttrSchema {
     /// resource of this kind is deleted before those, which is how teardown orders kinds
     /// it has no recorded dependencies for (orphans).
     pub refers_to: &'static [&'static str],
+    /// The most bytes the API takes for this string, checked whenever the value is known.
+    pub size_limit: Option<SizeLimit>,
 }
 
 impl AttrSchema {
@@ -192,6 +195,7 @@ impl AttrSchema {
             description: "",
             unordered: false,
             refers_to: &[],
+            size_limit: None,
         }
     }
 
@@ -264,6 +268,11 @@ impl AttrSchema {
     /// Declare the kinds whose resources this attribute names (see [`AttrSchema::refers_to`]).
     pub fn refers_to(mut self, kinds: &'static [&'static str]) -> Self {
         self.refers_to = kinds;
+        self
+    }
+    /// Bound the string's size as the API takes it.
+    pub fn limit(mut self, limit: SizeLimit) -> Self {
+        self.size_limit = Some(limit);
         self
     }
     /// Attach a description.

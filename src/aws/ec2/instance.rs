@@ -2,14 +2,14 @@
 
 use super::instance_market::{fallback_token, Market};
 use super::tags;
-use crate::aws::attrs::{bool_of, int_of, put_str, put_str_list, str_list, str_of, table};
+use crate::aws::attrs::{bool_of, int_of, put_int, put_str, put_str_list, str_list, str_of, table};
 use crate::aws::errors::classify;
 use crate::aws::shapes::{block, flag, int, string_list, text};
 use crate::aws::wait::Poll;
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
-    ProviderError, ResourceKind, UpdateRequest,
+    ProviderError, ResourceKind, SizeLimit, UpdateRequest,
 };
 use crate::value::Value;
 use async_trait::async_trait;
@@ -93,7 +93,8 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     .attr(
         AttrSchema::any("user_data")
             .replace()
-            .doc("Boot script: a string, or a table { template = \"path\", vars = { ... } } rendered by strata"),
+            .limit(USER_DATA_LIMIT)
+            .doc("Boot script text (e.g. ${template(\"user-data.sh.tpl\")}), at most 16 KiB; longer text is sent gzip-compressed (cloud-init reads it), and refused if still over 16 KiB"),
     )
     .attr(
         AttrSchema::string("iam_instance_profile")
@@ -118,6 +119,10 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     .attr(
         AttrSchema::string("metadata_http_tokens")
             .doc("Instance metadata service tokens: required (IMDSv2 only, recommended) or optional"),
+    )
+    .attr(
+        AttrSchema::int("metadata_http_put_response_hop_limit")
+            .doc("Network hops an IMDSv2 token travels, 1 to 64: 1 keeps it on the host, out of reach of containers on a bridge network; 2 when unset"),
     )
     .attr(
         AttrSchema::map("volume_tags", AttrType::String)
@@ -150,12 +155,21 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
 });
 
+/// EC2 takes 16 KiB of user data before base64; cloud-init unpacks gzip, so compressible
+/// scripts over that still fit. The text, not the gzip, is what state records and plans
+/// compare, and user data is never read back, so compression shows no drift.
+pub const USER_DATA_LIMIT: SizeLimit = SizeLimit {
+    max_bytes: 16 * 1024,
+    gzip: true,
+};
+
 /// Root devices are mapped with the image's root device name; encryption is on unless the
 /// configuration turns it off explicitly.
 const DEFAULT_ROOT_ENCRYPTED: bool = true;
 
 /// IMDS answers over one network hop by default; 2 lets containers on the host (Docker's
-/// bridge adds a hop) reach it with IMDSv2 tokens.
+/// bridge adds a hop) reach it with IMDSv2 tokens. A stack whose containers need no instance
+/// credentials sets `metadata_http_put_response_hop_limit = 1`.
 const METADATA_HOP_LIMIT: i32 = 2;
 
 #[async_trait]
@@ -214,7 +228,18 @@ impl ResourceKind for Instance {
                 .iam_instance_profile(IamInstanceProfileSpecification::builder().name(p).build());
         }
         if let Some(data) = user_data(attrs).map_err(at)? {
-            call = call.user_data(aws_smithy_types::base64::encode(data));
+            // Checked at plan when the text was known; a text known only now is checked here,
+            // before anything is launched.
+            let sent = USER_DATA_LIMIT.encode(data).map_err(|fit| {
+                at(ProviderError::invalid(
+                    OP,
+                    format!(
+                        "`user_data` is {}",
+                        fit.refusal(&USER_DATA_LIMIT).unwrap_or_default()
+                    ),
+                ))
+            })?;
+            call = call.user_data(aws_smithy_types::base64::encode(sent));
         }
         let groups = str_list(attrs, "vpc_security_group_ids");
         let subnet = str_of(attrs, "subnet_id");
@@ -286,6 +311,7 @@ impl ResourceKind for Instance {
         let at = |e: ProviderError| e.at(req.address);
         let ec2 = self.aws.ec2().await?;
         let mut volume_tags_changed = false;
+        let mut metadata_sent = false;
         for name in req.changed {
             match name.as_str() {
                 "vpc_security_group_ids" => {
@@ -301,7 +327,10 @@ impl ResourceKind for Instance {
                     .set_profile(req.id, str_of(req.after, name))
                     .await
                     .map_err(at)?,
-                "metadata_http_tokens" => {
+                "metadata_http_tokens" | "metadata_http_put_response_hop_limit"
+                    if !metadata_sent =>
+                {
+                    metadata_sent = true;
                     let options = metadata_options(req.after)?;
                     // ModifyInstanceMetadataOptions resets what it is not sent: send all of it.
                     ec2.modify_instance_metadata_options()
@@ -314,6 +343,8 @@ impl ResourceKind for Instance {
                         .await
                         .map_err(|e| at(classify("ec2:ModifyInstanceMetadataOptions", e)))?;
                 }
+                // Sent with the other metadata option: one call carries the full set.
+                "metadata_http_tokens" | "metadata_http_put_response_hop_limit" => {}
                 "volume_tags" | "tags" => volume_tags_changed = true,
                 other => {
                     return Err(at(ProviderError::new(
@@ -655,6 +686,14 @@ fn live_of(
             .and_then(|m| m.http_tokens())
             .map(|t| t.as_str()),
     );
+    put_int(
+        &mut attrs,
+        "metadata_http_put_response_hop_limit",
+        instance
+            .metadata_options()
+            .and_then(|m| m.http_put_response_hop_limit())
+            .map(i64::from),
+    );
     put_str(&mut attrs, "public_ip", instance.public_ip_address());
     put_str(
         &mut attrs,
@@ -770,10 +809,20 @@ fn metadata_options(attrs: &Attrs) -> Result<InstanceMetadataOptionsRequest, Pro
             ))
         }
     };
+    let hops = match int_of(attrs, "metadata_http_put_response_hop_limit") {
+        None => METADATA_HOP_LIMIT,
+        Some(n @ 1..=64) => n as i32,
+        Some(other) => {
+            return Err(ProviderError::invalid(
+                "ec2:ModifyInstanceMetadataOptions",
+                format!("`metadata_http_put_response_hop_limit` must be 1 to 64, not {other}"),
+            ))
+        }
+    };
     Ok(InstanceMetadataOptionsRequest::builder()
         .http_tokens(tokens)
         .http_endpoint(InstanceMetadataEndpointState::Enabled)
-        .http_put_response_hop_limit(METADATA_HOP_LIMIT)
+        .http_put_response_hop_limit(hops)
         .instance_metadata_tags(InstanceMetadataTagsState::Disabled)
         .build())
 }
@@ -856,6 +905,18 @@ mod tests {
         );
         let bad = Attrs::from([("metadata_http_tokens".to_string(), Value::str("sometimes"))]);
         assert!(metadata_options(&bad).is_err());
+        let hops = |n: i64| {
+            metadata_options(&Attrs::from([(
+                "metadata_http_put_response_hop_limit".to_string(),
+                Value::Int(n),
+            )]))
+        };
+        assert_eq!(
+            hops(1).expect("options").http_put_response_hop_limit(),
+            Some(1)
+        );
+        assert!(hops(0).is_err());
+        assert!(hops(65).is_err());
     }
 
     #[test]

@@ -63,6 +63,32 @@ async fn tagged(moto: &MotoSession, deployment: &str) -> Vec<String> {
     found
 }
 
+/// The host requires IMDSv2 and its tokens travel one hop: containers behind Docker's bridge
+/// cannot take the host's role.
+async fn assert_host_keeps_imds_tokens_on_the_host(moto: &MotoSession, deployment: &str) {
+    let described = moto
+        .ec2()
+        .describe_instances()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("tag:strata:deployment")
+                .values(deployment)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("describe");
+    let hosts: Vec<_> = described
+        .reservations()
+        .iter()
+        .flat_map(|r| r.instances())
+        .collect();
+    assert_eq!(hosts.len(), 1, "{hosts:?}");
+    let options = hosts[0].metadata_options().expect("metadata options");
+    assert_eq!(options.http_tokens().map(|t| t.as_str()), Some("required"));
+    assert_eq!(options.http_put_response_hop_limit(), Some(1));
+}
+
 async fn tier_round_trip(tier: &str, edit: Option<(&str, &str)>) {
     let moto = moto_strict();
     let project = TempProject::new();
@@ -82,6 +108,7 @@ async fn tier_round_trip(tier: &str, edit: Option<(&str, &str)>) {
     let applied = run(&["apply", "--yes"]).expect_code(0);
     assert!(applied.stdout.contains("n8n_url"), "{}", applied.stdout);
     assert!(!tagged(&moto, &deployment).await.is_empty());
+    assert_host_keeps_imds_tokens_on_the_host(&moto, &deployment).await;
     run(&["plan", "--detailed-exitcode"]).expect_code(0);
     let shown = run(&["show"]).expect_code(0);
     assert!(shown.stdout.contains("instance.host"), "{}", shown.stdout);

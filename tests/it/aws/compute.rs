@@ -231,6 +231,7 @@ async fn instance_spot_launch_update_terminate() {
         ("instance_type", Value::str("t3.large")),
         ("market", Value::str("spot")),
         ("user_data", Value::str(script)),
+        ("metadata_http_put_response_hop_limit", Value::Int(1)),
         ("iam_instance_profile", Value::str("test-host-profile")),
         (
             "vpc_security_group_ids",
@@ -279,6 +280,11 @@ async fn instance_spot_launch_update_terminate() {
             .and_then(|m| m.http_tokens())
             .map(|t| t.as_str()),
         Some("required")
+    );
+    assert_eq!(
+        i.metadata_options()
+            .and_then(|m| m.http_put_response_hop_limit()),
+        Some(1)
     );
     assert!(i
         .iam_instance_profile()
@@ -337,7 +343,8 @@ async fn instance_spot_launch_update_terminate() {
     );
     assert_eq!(read[0].tags, strata_tags("instance.host"));
 
-    // In place: groups, profile, IMDS tokens, tags (which reach the root volume too).
+    // In place: groups, profile, IMDS tokens and hop limit, tags (which reach the root volume
+    // too).
     let mut after = desired.clone();
     after.insert(
         "vpc_security_group_ids".into(),
@@ -348,6 +355,7 @@ async fn instance_spot_launch_update_terminate() {
         Value::str("test-other-profile"),
     );
     after.insert("metadata_http_tokens".into(), Value::str("optional"));
+    after.insert("metadata_http_put_response_hop_limit".into(), Value::Int(3));
     let mut tags = strata_tags("instance.host");
     tags.insert("Role".into(), "gpu".into());
     let updated = update(
@@ -360,6 +368,7 @@ async fn instance_spot_launch_update_terminate() {
             "vpc_security_group_ids",
             "iam_instance_profile",
             "metadata_http_tokens",
+            "metadata_http_put_response_hop_limit",
             "tags",
         ],
         &tags,
@@ -369,9 +378,14 @@ async fn instance_spot_launch_update_terminate() {
     let mut groups = vec![Value::str(&default_sg), Value::str(&extra_sg)];
     groups.sort_by_key(|v| v.as_str().unwrap_or_default().to_string());
     assert_eq!(updated.attrs["vpc_security_group_ids"], Value::List(groups));
+    // Both metadata options changed at once: the one call that sends the full set has both.
     assert_eq!(
         updated.attrs["metadata_http_tokens"],
         Value::str("optional")
+    );
+    assert_eq!(
+        updated.attrs["metadata_http_put_response_hop_limit"],
+        Value::Int(3)
     );
     // The association now names the other profile. (moto's Replace does not update what
     // DescribeInstances shows, so the association is checked instead.)

@@ -16,4 +16,5 @@ mod refresh_scale;
 mod replace;
 mod settings;
 mod update_in_place;
+mod user_data_size;
 mod vpc;

@@ -4,7 +4,9 @@
 //!
 //! Inputs are the real `stacks/ai-stack.toml` + `tiers/dev.toml` and the broken fixtures under
 //! `fixtures/bad/`, mutated at random (byte ranges deleted, TOML-ish snippets inserted, lines
-//! duplicated or swapped), and arbitrary strings as a whole file.
+//! duplicated or swapped), and arbitrary strings as a whole file. Inputs past the loader's
+//! bounds (nesting 20,000 deep, strings and files over 1 MiB, binary junk) go through the
+//! real binary, which must exit 1 with a diagnostic rather than die of a stack overflow.
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 use proptest::prelude::*;
@@ -12,6 +14,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use strata::config::{load, LoadRequest};
+
+use crate::support::project::stack_project;
+use crate::support::strata;
 
 /// Snippets inserted by mutations: TOML and `${...}` syntax, valid fragments in the wrong place,
 /// and characters that often trip up offset arithmetic.
@@ -450,4 +455,173 @@ fn the_unmutated_inputs_behave_as_expected() {
         apply("a\nb\n", &Mutation::Insert { at: 1, snippet: 0 }),
         "a[\nb\n"
     );
+}
+
+/// A stack holding one VPC and, after it, `extra` (outputs, variables...).
+fn bounded_stack(extra: &str) -> String {
+    format!(
+        "[stack]\nname = \"lim\"\nregion = \"us-east-1\"\n\n[resource.vpc.main]\ncidr_block = \"10.9.0.0/16\"\n\n{extra}"
+    )
+}
+
+/// `strata validate` and `strata plan --refresh=false` of the `dev` tier over `stack` must
+/// both exit 1 with a diagnostic of `code` (exit code -1 is a signal: a crash).
+#[track_caller]
+fn refused_with(stack: &[u8], code: &str, what: &str) {
+    let project = stack_project("lim", "");
+    fs::write(project.path().join("stacks/lim.toml"), stack).expect("write stack");
+    for command in [
+        &["validate", "--tier", "dev"][..],
+        &["plan", "--tier", "dev", "--refresh=false"],
+    ] {
+        let run = strata(project.path())
+            .env("NO_COLOR", "1")
+            .args(command)
+            .run();
+        assert_eq!(
+            run.code, 1,
+            "{what}, {command:?}: expected exit 1 (-1 is a crash)\n{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains(code),
+            "{what}, {command:?}: expected {code}\n{}",
+            run.stderr
+        );
+    }
+}
+
+const DEEP: usize = 20_000;
+
+#[test]
+fn an_expression_nested_20000_deep_is_a_diagnostic_not_a_stack_overflow() {
+    let nested = |open: &str, close: &str| {
+        bounded_stack(&format!(
+            "[output]\nx = \"${{{}true{}}}\"\n",
+            open.repeat(DEEP),
+            close.repeat(DEEP)
+        ))
+    };
+    for (what, stack) in [
+        ("parentheses", nested("(", ")")),
+        ("negations", nested("!", "")),
+        ("calls", nested("length(", ")")),
+        (
+            "a chain of ||",
+            bounded_stack(&format!(
+                "[output]\nx = \"${{{}}}\"\n",
+                vec!["true"; DEEP].join(" || ")
+            )),
+        ),
+    ] {
+        refused_with(stack.as_bytes(), "strata::config::too_deep", what);
+    }
+}
+
+#[test]
+fn template_blocks_nested_10000_deep_are_a_diagnostic() {
+    // 10,000 levels keep the file under the 256 KiB a template may have.
+    let n = 10_000;
+    let project = stack_project(
+        "lim",
+        &bounded_stack("[output]\nx = '${template(\"deep.tpl\")}'\n"),
+    );
+    let template = format!(
+        "{}x\n{}",
+        "{{ if true }}\n".repeat(n),
+        "{{ end }}\n".repeat(n)
+    );
+    fs::write(project.path().join("stacks/deep.tpl"), template).expect("write template");
+    let run = strata(project.path())
+        .env("NO_COLOR", "1")
+        .args(["validate", "--tier", "dev"])
+        .run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("strata::config::too_deep"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("deep.tpl"),
+        "the span names the template: {}",
+        run.stderr
+    );
+}
+
+#[test]
+fn toml_nested_20000_deep_is_a_diagnostic() {
+    let n = DEEP;
+    for (what, extra) in [
+        (
+            "arrays",
+            format!("[vars]\nx = {}1{}\n", "[".repeat(n), "]".repeat(n)),
+        ),
+        (
+            "inline tables",
+            format!("[vars]\nx = {}1{}\n", "{ a = ".repeat(n), " }".repeat(n)),
+        ),
+        (
+            "dotted keys",
+            format!("[vars]\n{} = 1\n", vec!["k"; n].join(".")),
+        ),
+        ("table headers", format!("[{}]\n", vec!["t"; n].join("."))),
+    ] {
+        refused_with(
+            bounded_stack(&extra).as_bytes(),
+            "strata::config::too_deep",
+            what,
+        );
+    }
+}
+
+#[test]
+fn files_and_strings_over_one_mebibyte_are_diagnostics() {
+    let huge = bounded_stack(&format!("[output]\nx = \"{}\"\n", "a".repeat(1024 * 1024)));
+    refused_with(
+        huge.as_bytes(),
+        "strata::config::too_large",
+        "a 1 MiB literal",
+    );
+    // Each half fits in the file; the string they make together does not.
+    let doubled = bounded_stack(&format!(
+        "[vars]\nhalf = \"{}\"\n\n[output]\nx = \"${{var.half}}${{var.half}}\"\n",
+        "a".repeat(600 * 1024)
+    ));
+    refused_with(
+        doubled.as_bytes(),
+        "strata::config::too_large",
+        "a string made over 1 MiB",
+    );
+    // Three separators of 400 KiB between four short parts.
+    let joined = bounded_stack(&format!(
+        "[vars]\nsep = \"{}\"\nparts = [\"a\", \"b\", \"c\", \"d\"]\n\n[output]\nx = \"${{join(var.sep, var.parts)}}\"\n",
+        "-".repeat(400 * 1024)
+    ));
+    refused_with(
+        joined.as_bytes(),
+        "strata::config::too_large",
+        "a join over 1 MiB",
+    );
+}
+
+#[test]
+fn nul_bytes_and_invalid_utf8_are_diagnostics() {
+    let valid = bounded_stack("");
+    let mut with_nul = valid.clone().into_bytes();
+    with_nul.extend_from_slice(b"[output]\nx = \"a\0b\"\n\0\0\0");
+    refused_with(&with_nul, "strata::config::", "NUL bytes");
+    let mut latin1 = valid.into_bytes();
+    latin1.extend_from_slice(b"[output]\nx = \"caf\xe9\"\n");
+    refused_with(&latin1, "strata::config::file_unreadable", "invalid UTF-8");
+}
+
+proptest! {
+    // Each case runs the binary twice: a few dozen cases are plenty for bytes this random.
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_bytes_as_a_stack_file_are_diagnostics(bytes in prop::collection::vec(any::<u8>(), 0..4096)) {
+        refused_with(&bytes, "strata::config::", "random bytes");
+    }
 }

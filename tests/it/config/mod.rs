@@ -7,3 +7,4 @@ mod kind_schemas;
 mod loader_never_panics;
 mod overlay;
 mod template_paths;
+mod template_secrets;
