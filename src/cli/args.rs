@@ -405,8 +405,13 @@ pub enum StateCommand {
         /// Resource address, e.g. vpc.main.
         address: String,
     },
-    /// Print the whole state document as JSON.
-    Export,
+    /// Print the whole state document as JSON, without its secret key (the key that digests of
+    /// sensitive values are keyed with: with it, a weak secret could be guessed from them).
+    Export {
+        /// Include the state's secret key (for a full copy to restore elsewhere; keep it private).
+        #[arg(long)]
+        include_secret_key: bool,
+    },
     /// Check the state's checksum, format version and lock, and warn about state files others
     /// than their owner may read (strata writes them 0600, folders 0700).
     Verify,

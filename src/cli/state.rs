@@ -20,8 +20,15 @@ pub fn run(ui: &Ui, args: &StateCommandArgs) -> ExitStatus {
     match &args.command {
         StateCommand::List => with_state(ui, &backend, &name, |s| list(ui, s)),
         StateCommand::Show { address } => with_state(ui, &backend, &name, |s| show(ui, s, address)),
-        StateCommand::Export => with_state(ui, &backend, &name, |s| {
-            ui.print(&pretty(&serde_json::to_value(s).unwrap_or_default()));
+        StateCommand::Export { include_secret_key } => with_state(ui, &backend, &name, |s| {
+            let mut exported = s.clone();
+            if !include_secret_key {
+                // The digests stay keyed: without the key they still show a change, not a guess.
+                exported.secret_key.clear();
+            }
+            ui.print(&pretty(
+                &serde_json::to_value(&exported).unwrap_or_default(),
+            ));
             ExitStatus::Ok
         }),
         StateCommand::Verify => verify(ui, &backend, &name),

@@ -117,9 +117,20 @@ fn show_of_an_unknown_address_fails_with_a_suggestion() {
 }
 
 #[test]
+fn export_leaves_the_secret_key_out_unless_asked() {
+    let (dir, saved) = applied();
+    assert!(!saved.secret_key.is_empty(), "the state has a key");
+    let run = state(dir.path(), &["export"]).expect_code(0);
+    assert!(!run.stdout.contains(&saved.secret_key), "{}", run.stdout);
+    let exported: State = serde_json::from_str(&run.stdout).expect("export is a State document");
+    assert_eq!(exported.secret_key, "");
+    assert_eq!(exported.resources, saved.resources);
+}
+
+#[test]
 fn export_is_the_state_and_matches_its_checksum() {
     let (dir, saved) = applied();
-    let run = state(dir.path(), &["export"]).expect_code(0);
+    let run = state(dir.path(), &["export", "--include-secret-key"]).expect_code(0);
     let exported: State = serde_json::from_str(&run.stdout).expect("export is a State document");
     assert_eq!(exported, saved);
     // The checksum on disk and the one verify reports are those of the exported document.
