@@ -107,6 +107,9 @@ fn description_cell(attr: &AttrSchema) -> String {
     if attr.sensitive {
         text.push_str(" (sensitive)");
     }
+    if let Some((lo, hi)) = attr.range {
+        text.push_str(&format!(" (from {lo} to {hi})"));
+    }
     if let Some(keys) = block_keys(&attr.ty) {
         if !text.is_empty() && !text.ends_with('.') {
             text.push('.');

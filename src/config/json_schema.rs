@@ -346,7 +346,13 @@ fn attr_schema(attr: &AttrSchema) -> Json {
     }
     let mut schema = Map::new();
     schema.insert("description".into(), Json::String(description));
-    if let Json::Object(type_schema) = type_schema(&attr.ty) {
+    let typed = match (attr.range, &attr.ty) {
+        (Some((lo, hi)), AttrType::Int) => {
+            or_reference(json!({ "type": "integer", "minimum": lo, "maximum": hi }))
+        }
+        _ => type_schema(&attr.ty),
+    };
+    if let Json::Object(type_schema) = typed {
         schema.extend(type_schema);
     }
     Json::Object(schema)

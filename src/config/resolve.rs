@@ -934,7 +934,27 @@ fn type_check(
             // `null` leaves the attribute unset; a required one is then reported by the plan.
             Ok(v) if v.value == Value::Null => {}
             Ok(v) => match attr.ty.mismatch(&v.value) {
-                None => {}
+                None => {
+                    if let (Some((lo, hi)), Value::Int(i)) = (attr.range, &v.value) {
+                        if !(lo..=hi).contains(i) {
+                            let found = if v.sensitive {
+                                "a value outside".to_string()
+                            } else {
+                                i.to_string()
+                            };
+                            errors.push(
+                                ConfigError::new(
+                                    codes::INVALID_VALUE,
+                                    format!(
+                                        "`{name}` of `{address}` must be from {lo} to {hi}, found {found}"
+                                    ),
+                                )
+                                .label(expr.origin.clone(), format!("from {lo} to {hi}"))
+                                .help(format!("give `{name}` a value from {lo} to {hi}")),
+                            );
+                        }
+                    }
+                }
                 // Inside a value (a key of a block, an item of a list): say where.
                 Some(m)
                     if !m.path.is_empty()

@@ -178,6 +178,9 @@ pub struct AttrSchema {
     /// resource of this kind is deleted before those, which is how teardown orders kinds
     /// it has no recorded dependencies for (orphans).
     pub refers_to: &'static [&'static str],
+    /// The lowest and highest value an integer attribute takes, checked by `validate` when the
+    /// value is known while loading.
+    pub range: Option<(i64, i64)>,
     /// The most bytes the API takes for this string, checked whenever the value is known.
     pub size_limit: Option<SizeLimit>,
 }
@@ -195,6 +198,7 @@ impl AttrSchema {
             description: "",
             unordered: false,
             refers_to: &[],
+            range: None,
             size_limit: None,
         }
     }
@@ -268,6 +272,11 @@ impl AttrSchema {
     /// Declare the kinds whose resources this attribute names (see [`AttrSchema::refers_to`]).
     pub fn refers_to(mut self, kinds: &'static [&'static str]) -> Self {
         self.refers_to = kinds;
+        self
+    }
+    /// Bound an integer attribute to `min..=max`, as the API does.
+    pub fn range(mut self, min: i64, max: i64) -> Self {
+        self.range = Some((min, max));
         self
     }
     /// Bound the string's size as the API takes it.

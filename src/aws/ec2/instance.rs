@@ -122,6 +122,7 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
     .attr(
         AttrSchema::int("metadata_http_put_response_hop_limit")
+            .range(1, 64)
             .doc("Network hops an IMDSv2 token travels, 1 to 64: 1 keeps it on the host, out of reach of containers on a bridge network; 2 when unset"),
     )
     .attr(

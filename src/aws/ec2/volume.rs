@@ -42,6 +42,7 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     // shrink request is refused by AWS at apply time.
     .attr(
         AttrSchema::int("size_gb")
+            .range(1, 65536)
             .doc("Size in GiB; may grow in place, never shrink (set this or snapshot_id)"),
     )
     .attr(

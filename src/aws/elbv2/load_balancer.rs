@@ -61,6 +61,7 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     )
     .attr(
         AttrSchema::int("idle_timeout")
+            .range(1, 4000)
             .doc("Connection idle timeout in seconds (default 60)"),
     )
     .attr(

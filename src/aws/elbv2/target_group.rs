@@ -83,6 +83,7 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     ))
     .attr(
         AttrSchema::int("deregistration_delay")
+            .range(0, 3600)
             .doc("Seconds to drain a deregistered target (default 300)"),
     )
     .attr(AttrSchema::computed("arn", AttrType::String).doc("ARN of the target group"))

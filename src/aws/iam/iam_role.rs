@@ -79,6 +79,7 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     .attr(AttrSchema::string("description").doc("Description of the role"))
     .attr(
         AttrSchema::int("max_session_duration")
+            .range(3600, 43200)
             .doc("Longest session, in seconds, for assumed-role credentials (3600 to 43200)"),
     )
     .attr(AttrSchema::computed("arn", AttrType::String).doc("ARN of the role"))

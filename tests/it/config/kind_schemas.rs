@@ -478,3 +478,43 @@ ingress = [
         run.stderr
     );
 }
+
+/// An integer outside the range its kind declares fails `validate`, not the API call, and the
+/// JSON Schema carries the bounds for editors.
+#[test]
+fn an_integer_outside_its_declared_range_fails_validate() {
+    let stack = r#"[stack]
+name = "ranges"
+
+[resource.iam_role.app]
+name = "ranges-app"
+assume_role_policy = { Version = "2012-10-17", Statement = [] }
+max_session_duration = 60
+"#;
+    let project = crate::support::project::stack_project("ranges", stack);
+    let run = crate::support::strata(project.path())
+        .args(["validate", "--tier", "dev"])
+        .env("NO_COLOR", "1")
+        .run()
+        .expect_code(1);
+    assert!(
+        run.stderr.contains(
+            "`max_session_duration` of `iam_role.app` must be from 3600 to 43200, found 60"
+        ),
+        "{}",
+        run.stderr
+    );
+    let ok = stack.replace("= 60", "= 7200");
+    let project = crate::support::project::stack_project("ranges", &ok);
+    crate::support::strata(project.path())
+        .args(["validate", "--tier", "dev"])
+        .run()
+        .expect_code(0);
+
+    let schema = strata::config::json_schema::stack_schema(&registry());
+    let text = schema.to_string();
+    assert!(
+        text.contains("\"minimum\":3600"),
+        "the JSON Schema has the bounds"
+    );
+}
