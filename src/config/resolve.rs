@@ -263,6 +263,9 @@ pub fn resolve(
         }
         if ok {
             type_check(address, resource, schemas[address], &scope, errors);
+            if let Some(kind) = registry.get(&address.kind) {
+                kind_rules(address, resource, kind.as_ref(), &scope, errors);
+            }
         }
     }
     for entry in &stack.outputs {
@@ -998,6 +1001,48 @@ fn type_check(
                     .label(e.origin, e.message),
             ),
         }
+    }
+}
+
+/// The kind's own cross-attribute rules ([`crate::provider::ResourceKind::validate`]) over
+/// the values known while loading.
+fn kind_rules(
+    address: &Address,
+    resource: &Resource,
+    kind: &dyn crate::provider::ResourceKind,
+    scope: &StaticScope<'_>,
+    errors: &mut Vec<ConfigError>,
+) {
+    // A reused resource is read, not created: its kind's rules for creating do not apply.
+    if resource.mode != Mode::Managed {
+        return;
+    }
+    let attrs: crate::provider::Attrs = resource
+        .attrs
+        .iter()
+        .filter_map(|(name, expr)| {
+            let v = eval(expr, scope).ok()?;
+            // A sensitive value is never shown, so rules see it as unknown.
+            let value = if v.sensitive { Value::Unknown } else { v.value };
+            (value != Value::Null).then(|| (name.clone(), value))
+        })
+        .collect();
+    for invalid in kind.validate(&attrs) {
+        let origin = invalid
+            .attr
+            .and_then(|a| resource.attrs.get(a))
+            .map_or_else(|| resource.origin.clone(), |e| e.origin.clone());
+        errors.push(
+            ConfigError::new(
+                codes::INVALID_VALUE,
+                format!("`{address}`: {}", invalid.message),
+            )
+            .label(origin, "here")
+            .help(format!(
+                "see `{}` in docs/resource-kinds.md for its attributes",
+                address.kind
+            )),
+        );
     }
 }
 

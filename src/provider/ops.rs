@@ -60,6 +60,25 @@ pub struct UpdateRequest<'a> {
     pub tags: &'a BTreeMap<String, String>,
 }
 
+/// A rule of a kind that a configuration breaks, found by [`ResourceKind::validate`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    /// The attribute the rule is about, to point at; `None` for the resource as a whole.
+    pub attr: Option<&'static str>,
+    /// What is wrong and what to write instead.
+    pub message: String,
+}
+
+impl Invalid {
+    /// A broken rule about `attr`.
+    pub fn at(attr: &'static str, message: impl Into<String>) -> Self {
+        Invalid {
+            attr: Some(attr),
+            message: message.into(),
+        }
+    }
+}
+
 /// A resource kind as the engine sees it.
 ///
 /// The operations are async and bounded by the caller's concurrency. They never retry on
@@ -103,6 +122,13 @@ pub trait ResourceKind: Send + Sync {
         _identity: &BTreeMap<String, String>,
     ) -> Result<Vec<LiveResource>, ProviderError> {
         Ok(Vec::new())
+    }
+
+    /// Cross-attribute rules the schema cannot say (exactly one of two keys, a key required
+    /// by another's value), checked by `validate` with every value known while loading;
+    /// values only apply can tell are `Value::Unknown` and satisfy every rule.
+    fn validate(&self, _attrs: &Attrs) -> Vec<Invalid> {
+        Vec::new()
     }
 
     /// Wait until the resource is usable (instance running, load balancer active…). Kinds that

@@ -8,7 +8,7 @@ use crate::aws::shapes::{block, flag, int, string_list, text};
 use crate::aws::wait::Poll;
 use crate::aws::Aws;
 use crate::provider::{
-    AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
+    AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, Invalid, KindSchema, LiveResource,
     ProviderError, ResourceKind, SizeLimit, UpdateRequest,
 };
 use crate::value::Value;
@@ -175,6 +175,23 @@ const METADATA_HOP_LIMIT: i32 = 2;
 
 #[async_trait]
 impl ResourceKind for Instance {
+    fn validate(&self, attrs: &Attrs) -> Vec<Invalid> {
+        match (
+            attrs.contains_key("ami"),
+            attrs.contains_key("ami_ssm_parameter"),
+        ) {
+            (true, true) => vec![Invalid::at(
+                "ami_ssm_parameter",
+                "set either `ami` or `ami_ssm_parameter`, not both",
+            )],
+            (false, false) => vec![Invalid {
+                attr: None,
+                message: "set `ami` or `ami_ssm_parameter` to choose the image to launch".into(),
+            }],
+            _ => Vec::new(),
+        }
+    }
+
     fn schema(&self) -> &KindSchema {
         &SCHEMA
     }

@@ -6,9 +6,10 @@ use crate::aws::errors::classify;
 use crate::aws::wait::Poll;
 use crate::aws::Aws;
 use crate::provider::{
-    AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
+    AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, Invalid, KindSchema, LiveResource,
     ProviderError, ResourceKind, UpdateRequest,
 };
+use crate::value::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType, VolumeState, VolumeType};
 use std::collections::BTreeMap;
@@ -68,6 +69,29 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
 
 #[async_trait]
 impl ResourceKind for Volume {
+    fn validate(&self, attrs: &Attrs) -> Vec<Invalid> {
+        // An unknown type (set by a reference) satisfies every rule until apply.
+        let ty = match attrs.get("type") {
+            None => "gp3",
+            Some(Value::String(t)) => t.as_str(),
+            Some(_) => return Vec::new(),
+        };
+        let mut broken = Vec::new();
+        if attrs.contains_key("throughput") && ty != "gp3" {
+            broken.push(Invalid::at(
+                "throughput",
+                format!("`throughput` is for gp3 volumes, not {ty}"),
+            ));
+        }
+        if attrs.contains_key("iops") && !["gp3", "io1", "io2"].contains(&ty) {
+            broken.push(Invalid::at(
+                "iops",
+                format!("`iops` is for gp3, io1 and io2 volumes, not {ty}"),
+            ));
+        }
+        broken
+    }
+
     fn schema(&self) -> &KindSchema {
         &SCHEMA
     }

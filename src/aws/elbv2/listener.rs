@@ -8,9 +8,10 @@ use crate::aws::shapes::{block, loose, text};
 use crate::aws::Aws;
 use crate::provider::BlockField;
 use crate::provider::{
-    AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
+    AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, Invalid, KindSchema, LiveResource,
     ProviderError, ResourceKind, UpdateRequest,
 };
+use crate::value::Value;
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, Certificate, Listener as SdkListener, ProtocolEnum,
@@ -80,6 +81,30 @@ static SCHEMA: LazyLock<KindSchema> =
 
 #[async_trait]
 impl ResourceKind for Listener {
+    fn validate(&self, attrs: &Attrs) -> Vec<Invalid> {
+        let mut broken = Vec::new();
+        if str_of(attrs, "protocol") == Some("HTTPS") && !attrs.contains_key("certificate_arn") {
+            broken.push(Invalid::at(
+                "protocol",
+                "an HTTPS listener needs `certificate_arn` (an ACM certificate)",
+            ));
+        }
+        if let Some(Value::Map(action)) = attrs.get("default_action") {
+            let needs = match action.get("type").and_then(Value::as_str) {
+                Some("forward") => Some("target_group_arn"),
+                Some("redirect") => Some("redirect"),
+                _ => None,
+            };
+            if let Some(key) = needs.filter(|k| !action.contains_key(*k)) {
+                broken.push(Invalid::at(
+                    "default_action",
+                    format!("this `default_action` needs `{key}`"),
+                ));
+            }
+        }
+        broken
+    }
+
     fn schema(&self) -> &KindSchema {
         &SCHEMA
     }

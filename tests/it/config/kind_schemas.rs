@@ -518,3 +518,56 @@ max_session_duration = 60
         "the JSON Schema has the bounds"
     );
 }
+
+/// Rules across attributes, which each kind states once (`ResourceKind::validate`), fail
+/// `validate` with the attribute they are about.
+#[test]
+fn kind_rules_across_attributes_fail_validate() {
+    let cases = [
+        (
+            r#"[resource.instance.host]
+instance_type = "t3.micro"
+ami = "ami-12c6146b"
+ami_ssm_parameter = "/aws/service/x"
+"#,
+            "`instance.host`: set either `ami` or `ami_ssm_parameter`, not both",
+        ),
+        (
+            r#"[resource.volume.data]
+availability_zone = "us-east-1a"
+size_gb = 10
+type = "gp2"
+throughput = 250
+"#,
+            "`volume.data`: `throughput` is for gp3 volumes, not gp2",
+        ),
+        (
+            r#"[resource.listener.web]
+load_balancer_arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/x/1"
+port = 443
+protocol = "HTTPS"
+default_action = { type = "forward" }
+"#,
+            "`listener.web`: an HTTPS listener needs `certificate_arn`",
+        ),
+        (
+            r#"[resource.listener.web]
+load_balancer_arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/x/1"
+port = 80
+protocol = "HTTP"
+default_action = { type = "forward" }
+"#,
+            "`listener.web`: this `default_action` needs `target_group_arn`",
+        ),
+    ];
+    for (resource, expected) in cases {
+        let stack = format!("[stack]\nname = \"rules\"\n\n{resource}");
+        let project = crate::support::project::stack_project("rules", &stack);
+        let run = crate::support::strata(project.path())
+            .args(["validate", "--tier", "dev"])
+            .env("NO_COLOR", "1")
+            .run()
+            .expect_code(1);
+        assert!(run.stderr.contains(expected), "{expected}\n{}", run.stderr);
+    }
+}
