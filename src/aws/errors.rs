@@ -169,6 +169,23 @@ pub fn classify_code(code: Option<&str>, status: Option<u16>) -> ErrorClass {
 }
 
 /// Turn an SDK error into a classified provider error for `operation` (e.g. `ec2:CreateVpc`).
+/// The outcome of a delete or detach call, where the thing being gone already is success: an
+/// error of class `NotFound`, or one carrying a code of `gone` (AWS's codes for a missing id,
+/// which other calls treat as a bad input or a lag, e.g. `InvalidSubnetID.NotFound`).
+pub fn absent_ok<T>(result: Result<T, ProviderError>, gone: &[&str]) -> Result<(), ProviderError> {
+    match result {
+        Ok(_) => Ok(()),
+        Err(e)
+            if e.class == ErrorClass::NotFound
+                || e.code.as_deref().is_some_and(|c| gone.contains(&c)) =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Classify an SDK error.
 pub fn classify<E, R>(operation: &str, err: SdkError<E, R>) -> ProviderError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
@@ -297,6 +314,20 @@ impl HttpStatus for aws_smithy_runtime_api::http::Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_delete_of_something_gone_is_done_and_nothing_else_is() {
+        let err = |class, code: &str| {
+            Err::<(), _>(ProviderError::new(class, "ec2:DeleteSubnet", "x").with_code(code))
+        };
+        let lag = err(ErrorClass::EventualConsistency, "InvalidSubnetID.NotFound");
+        assert_eq!(absent_ok(lag.clone(), &["InvalidSubnetID.NotFound"]), Ok(()));
+        assert!(absent_ok(lag, &[]).is_err(), "only the codes named count");
+        assert_eq!(absent_ok(err(ErrorClass::NotFound, "NoSuchThing"), &[]), Ok(()));
+        let busy = err(ErrorClass::DependencyViolation, "DependencyViolation");
+        assert!(absent_ok(busy, &["InvalidSubnetID.NotFound"]).is_err());
+        assert_eq!(absent_ok(Ok::<u8, ProviderError>(7), &[]), Ok(()));
+    }
 
     #[test]
     fn codes_map_to_classes() {

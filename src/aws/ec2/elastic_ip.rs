@@ -2,7 +2,7 @@
 
 use super::tags;
 use crate::aws::attrs::{put_str, str_of};
-use crate::aws::errors::classify;
+use crate::aws::errors::{absent_ok, classify};
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
@@ -154,17 +154,14 @@ impl ResourceKind for ElasticIp {
             self.disassociate(association).await?;
         }
         let ec2 = self.aws.ec2().await?;
-        match ec2.release_address().allocation_id(id).send().await {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let err = classify("ec2:ReleaseAddress", e);
-                if err.code.as_deref() == Some("InvalidAllocationID.NotFound") {
-                    Ok(())
-                } else {
-                    Err(err)
-                }
-            }
-        }
+        absent_ok(
+            ec2.release_address()
+                .allocation_id(id)
+                .send()
+                .await
+                .map_err(|e| classify("ec2:ReleaseAddress", e)),
+            &["InvalidAllocationID.NotFound"],
+        )
     }
 }
 
@@ -241,21 +238,13 @@ impl ElasticIp {
 
     async fn disassociate(&self, association: &str) -> Result<(), ProviderError> {
         let ec2 = self.aws.ec2().await?;
-        match ec2
-            .disassociate_address()
-            .association_id(association)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let err = classify("ec2:DisassociateAddress", e);
-                if err.code.as_deref() == Some("InvalidAssociationID.NotFound") {
-                    Ok(())
-                } else {
-                    Err(err)
-                }
-            }
-        }
+        absent_ok(
+            ec2.disassociate_address()
+                .association_id(association)
+                .send()
+                .await
+                .map_err(|e| classify("ec2:DisassociateAddress", e)),
+            &["InvalidAssociationID.NotFound"],
+        )
     }
 }

@@ -3,7 +3,7 @@
 use super::instance_market::{fallback_token, Market};
 use super::tags;
 use crate::aws::attrs::{bool_of, int_of, put_int, put_str, put_str_list, str_list, str_of, table};
-use crate::aws::errors::classify;
+use crate::aws::errors::{absent_ok, classify};
 use crate::aws::shapes::{block, flag, int, string_list, text};
 use crate::aws::wait::Poll;
 use crate::aws::Aws;
@@ -388,12 +388,12 @@ impl ResourceKind for Instance {
     async fn delete(&self, id: &str, _recorded: &Attrs) -> Result<(), ProviderError> {
         const OP: &str = "ec2:TerminateInstances";
         let ec2 = self.aws.ec2().await?;
-        if let Err(e) = ec2.terminate_instances().instance_ids(id).send().await {
-            let err = classify(OP, e);
-            if err.code.as_deref() == Some("InvalidInstanceID.NotFound") {
-                return Ok(());
-            }
-            return Err(err);
+        let terminated = ec2.terminate_instances().instance_ids(id).send().await;
+        if terminated.is_err() {
+            return absent_ok(
+                terminated.map_err(|e| classify(OP, e)),
+                &["InvalidInstanceID.NotFound"],
+            );
         }
         // What depends on the instance (its security groups, subnet, attached volumes) can be
         // deleted only once it is fully terminated.

@@ -3,7 +3,7 @@
 use super::tags;
 use crate::address::Address;
 use crate::aws::attrs::{put_str, str_of};
-use crate::aws::errors::classify;
+use crate::aws::errors::{absent_ok, classify};
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
@@ -162,22 +162,14 @@ impl ResourceKind for InternetGateway {
             }
         }
         let ec2 = self.aws.ec2().await?;
-        match ec2
-            .delete_internet_gateway()
-            .internet_gateway_id(id)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let err = classify("ec2:DeleteInternetGateway", e);
-                if is_gone(&err) {
-                    Ok(())
-                } else {
-                    Err(err)
-                }
-            }
-        }
+        absent_ok(
+            ec2.delete_internet_gateway()
+                .internet_gateway_id(id)
+                .send()
+                .await
+                .map_err(|e| classify("ec2:DeleteInternetGateway", e)),
+            &[NOT_FOUND],
+        )
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::tags;
 use crate::aws::attrs::{put_str, required_str, str_of};
-use crate::aws::errors::classify;
+use crate::aws::errors::{absent_ok, classify};
 use crate::aws::names;
 use crate::aws::Aws;
 use crate::provider::{
@@ -155,17 +155,14 @@ impl ResourceKind for KeyPair {
             return Ok(());
         };
         let ec2 = self.aws.ec2().await?;
-        match ec2.delete_key_pair().key_name(name).send().await {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let err = classify("ec2:DeleteKeyPair", e);
-                if err.code.as_deref() == Some("InvalidKeyPair.NotFound") {
-                    Ok(())
-                } else {
-                    Err(err)
-                }
-            }
-        }
+        absent_ok(
+            ec2.delete_key_pair()
+                .key_name(name)
+                .send()
+                .await
+                .map_err(|e| classify("ec2:DeleteKeyPair", e)),
+            &["InvalidKeyPair.NotFound"],
+        )
     }
 }
 

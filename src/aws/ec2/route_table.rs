@@ -5,7 +5,7 @@ mod routes;
 use super::tags;
 use crate::address::Address;
 use crate::aws::attrs::{put_str, put_str_list, required_str, str_list, table_list};
-use crate::aws::errors::classify;
+use crate::aws::errors::{absent_ok, classify};
 use crate::aws::shapes::{block_list, string_list, text};
 use crate::aws::Aws;
 use crate::provider::{
@@ -338,18 +338,12 @@ impl RouteTable {
             "destination_ipv6_cidr_block" => call.destination_ipv6_cidr_block(&route.destination.1),
             _ => call.destination_cidr_block(&route.destination.1),
         };
-        match call.send().await {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let err = classify("ec2:DeleteRoute", e);
-                // Already gone is what we wanted.
-                if err.code.as_deref() == Some("InvalidRoute.NotFound") {
-                    Ok(())
-                } else {
-                    Err(err)
-                }
-            }
-        }
+        absent_ok(
+            call.send()
+                .await
+                .map_err(|e| classify("ec2:DeleteRoute", e)),
+            &["InvalidRoute.NotFound"],
+        )
     }
 
     /// Associate these subnets with table `id`. A subnet explicitly associated with another
@@ -414,22 +408,14 @@ impl RouteTable {
 
     async fn disassociate(&self, association: &str) -> Result<(), ProviderError> {
         let ec2 = self.aws.ec2().await?;
-        match ec2
-            .disassociate_route_table()
-            .association_id(association)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let err = classify("ec2:DisassociateRouteTable", e);
-                if err.code.as_deref() == Some("InvalidAssociationID.NotFound") {
-                    Ok(())
-                } else {
-                    Err(err)
-                }
-            }
-        }
+        absent_ok(
+            ec2.disassociate_route_table()
+                .association_id(association)
+                .send()
+                .await
+                .map_err(|e| classify("ec2:DisassociateRouteTable", e)),
+            &["InvalidAssociationID.NotFound"],
+        )
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::tags;
 use crate::aws::attrs::{bool_of, int_of, put_bool, put_int, put_str, required_str, str_of};
-use crate::aws::errors::classify;
+use crate::aws::errors::{absent_ok, classify};
 use crate::aws::wait::Poll;
 use crate::aws::Aws;
 use crate::provider::{
@@ -238,17 +238,14 @@ impl ResourceKind for Volume {
 
     async fn delete(&self, id: &str, _recorded: &Attrs) -> Result<(), ProviderError> {
         let ec2 = self.aws.ec2().await?;
-        match ec2.delete_volume().volume_id(id).send().await {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let err = classify("ec2:DeleteVolume", e);
-                if err.code.as_deref() == Some("InvalidVolume.NotFound") {
-                    Ok(())
-                } else {
-                    Err(err)
-                }
-            }
-        }
+        absent_ok(
+            ec2.delete_volume()
+                .volume_id(id)
+                .send()
+                .await
+                .map_err(|e| classify("ec2:DeleteVolume", e)),
+            &["InvalidVolume.NotFound"],
+        )
     }
 }
 

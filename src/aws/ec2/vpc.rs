@@ -2,7 +2,7 @@
 
 use super::tags;
 use crate::aws::attrs::{bool_of, put_bool, put_str, required_str, str_of};
-use crate::aws::errors::classify;
+use crate::aws::errors::{absent_ok, classify};
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
@@ -193,17 +193,14 @@ impl ResourceKind for Vpc {
 
     async fn delete(&self, id: &str, _recorded: &Attrs) -> Result<(), ProviderError> {
         let ec2 = self.aws.ec2().await?;
-        match ec2.delete_vpc().vpc_id(id).send().await {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let err = classify("ec2:DeleteVpc", e);
-                if err.code.as_deref() == Some("InvalidVpcID.NotFound") {
-                    Ok(())
-                } else {
-                    Err(err)
-                }
-            }
-        }
+        absent_ok(
+            ec2.delete_vpc()
+                .vpc_id(id)
+                .send()
+                .await
+                .map_err(|e| classify("ec2:DeleteVpc", e)),
+            &["InvalidVpcID.NotFound"],
+        )
     }
 }
 

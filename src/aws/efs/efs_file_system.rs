@@ -8,7 +8,7 @@
 
 use super::common::{all_file_systems, from_efs, to_efs, SETTLE_TIMEOUT};
 use crate::aws::attrs::{bool_of, put_bool, put_str, str_of};
-use crate::aws::errors::classify;
+use crate::aws::errors::{absent_ok, classify};
 use crate::aws::wait::Poll;
 use crate::aws::Aws;
 use crate::provider::{
@@ -245,12 +245,12 @@ impl ResourceKind for EfsFileSystem {
     async fn delete(&self, id: &str, _recorded: &Attrs) -> Result<(), ProviderError> {
         const OP: &str = "efs:DeleteFileSystem";
         let efs = self.aws.efs().await?;
-        if let Err(e) = efs.delete_file_system().file_system_id(id).send().await {
-            let err = classify(OP, e);
-            if err.code.as_deref() == Some("FileSystemNotFound") {
-                return Ok(());
-            }
-            return Err(err);
+        let deleted = efs.delete_file_system().file_system_id(id).send().await;
+        if deleted.is_err() {
+            return absent_ok(
+                deleted.map_err(|e| classify(OP, e)),
+                &["FileSystemNotFound"],
+            );
         }
         Poll::within(SETTLE_TIMEOUT)
             .until(

@@ -15,7 +15,7 @@
 
 use super::common::{PAGE_LIMITS, SETTLE_TIMEOUT};
 use crate::aws::attrs::{put_str, put_str_list, required_str, str_list, str_of};
-use crate::aws::errors::classify;
+use crate::aws::errors::{absent_ok, classify};
 use crate::aws::shapes::string_list;
 use crate::aws::wait::Poll;
 use crate::aws::Aws;
@@ -252,13 +252,12 @@ impl ResourceKind for EfsMountTarget {
     async fn delete(&self, id: &str, _recorded: &Attrs) -> Result<(), ProviderError> {
         const OP: &str = "efs:DeleteMountTarget";
         let efs = self.aws.efs().await?;
-        if let Err(e) = efs.delete_mount_target().mount_target_id(id).send().await {
-            let err = classify(OP, e);
-            return if err.code.as_deref() == Some("MountTargetNotFound") {
-                Ok(())
-            } else {
-                Err(err)
-            };
+        let deleted = efs.delete_mount_target().mount_target_id(id).send().await;
+        if deleted.is_err() {
+            return absent_ok(
+                deleted.map_err(|e| classify(OP, e)),
+                &["MountTargetNotFound"],
+            );
         }
         Poll::within(SETTLE_TIMEOUT)
             .until_some(DESCRIBE, "the deleted mount target", || async move {

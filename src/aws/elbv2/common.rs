@@ -115,10 +115,7 @@ pub async fn sync_tags(
 
 /// Turn "not found" into success, for idempotent deletes.
 pub fn gone_is_ok(result: Result<(), ProviderError>) -> Result<(), ProviderError> {
-    match result {
-        Err(e) if e.class == ErrorClass::NotFound => Ok(()),
-        other => other,
-    }
+    crate::aws::errors::absent_ok(result, &[])
 }
 
 /// Describe resources by ARN, 20 per call. AWS fails a whole call when one ARN no longer exists;

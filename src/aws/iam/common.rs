@@ -108,10 +108,7 @@ pub fn is_gone(err: &ProviderError) -> bool {
 
 /// Ok when the call succeeded or the entity was already gone.
 pub fn ok_if_gone(result: Result<(), ProviderError>) -> Result<(), ProviderError> {
-    match result {
-        Err(e) if is_gone(&e) => Ok(()),
-        other => other,
-    }
+    crate::aws::errors::absent_ok(result, &["NoSuchEntity"])
 }
 
 #[cfg(test)]
