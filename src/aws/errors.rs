@@ -321,9 +321,15 @@ mod tests {
             Err::<(), _>(ProviderError::new(class, "ec2:DeleteSubnet", "x").with_code(code))
         };
         let lag = err(ErrorClass::EventualConsistency, "InvalidSubnetID.NotFound");
-        assert_eq!(absent_ok(lag.clone(), &["InvalidSubnetID.NotFound"]), Ok(()));
+        assert_eq!(
+            absent_ok(lag.clone(), &["InvalidSubnetID.NotFound"]),
+            Ok(())
+        );
         assert!(absent_ok(lag, &[]).is_err(), "only the codes named count");
-        assert_eq!(absent_ok(err(ErrorClass::NotFound, "NoSuchThing"), &[]), Ok(()));
+        assert_eq!(
+            absent_ok(err(ErrorClass::NotFound, "NoSuchThing"), &[]),
+            Ok(())
+        );
         let busy = err(ErrorClass::DependencyViolation, "DependencyViolation");
         assert!(absent_ok(busy, &["InvalidSubnetID.NotFound"]).is_err());
         assert_eq!(absent_ok(Ok::<u8, ProviderError>(7), &[]), Ok(()));
