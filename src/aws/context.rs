@@ -72,6 +72,15 @@ pub struct Aws {
     cloudfront: OnceCell<aws_sdk_cloudfront::Client>,
     efs: OnceCell<aws_sdk_efs::Client>,
     ssm: OnceCell<aws_sdk_ssm::Client>,
+    ecs: OnceCell<aws_sdk_ecs::Client>,
+    appautoscaling: OnceCell<aws_sdk_applicationautoscaling::Client>,
+    rds: OnceCell<aws_sdk_rds::Client>,
+    elasticache: OnceCell<aws_sdk_elasticache::Client>,
+    wafv2: OnceCell<aws_sdk_wafv2::Client>,
+    logs: OnceCell<aws_sdk_cloudwatchlogs::Client>,
+    secretsmanager: OnceCell<aws_sdk_secretsmanager::Client>,
+    budgets: OnceCell<aws_sdk_budgets::Client>,
+    tagging: OnceCell<aws_sdk_resourcegroupstagging::Client>,
     global_tagging: OnceCell<aws_sdk_resourcegroupstagging::Client>,
     /// Set once the `--profile` named has been found in the shared files.
     profile_found: OnceCell<()>,
@@ -120,6 +129,15 @@ impl Aws {
             cloudfront: OnceCell::new(),
             efs: OnceCell::new(),
             ssm: OnceCell::new(),
+            ecs: OnceCell::new(),
+            appautoscaling: OnceCell::new(),
+            rds: OnceCell::new(),
+            elasticache: OnceCell::new(),
+            wafv2: OnceCell::new(),
+            logs: OnceCell::new(),
+            secretsmanager: OnceCell::new(),
+            budgets: OnceCell::new(),
+            tagging: OnceCell::new(),
             global_tagging: OnceCell::new(),
             profile_found: OnceCell::new(),
         }
@@ -251,6 +269,21 @@ impl Aws {
     client!(cloudfront, cloudfront, aws_sdk_cloudfront);
     client!(efs, efs, aws_sdk_efs);
     client!(ssm, ssm, aws_sdk_ssm);
+    client!(ecs, ecs, aws_sdk_ecs);
+    client!(
+        appautoscaling,
+        appautoscaling,
+        aws_sdk_applicationautoscaling
+    );
+    client!(rds, rds, aws_sdk_rds);
+    client!(elasticache, elasticache, aws_sdk_elasticache);
+    client!(wafv2, wafv2, aws_sdk_wafv2);
+    client!(logs, logs, aws_sdk_cloudwatchlogs);
+    client!(secretsmanager, secretsmanager, aws_sdk_secretsmanager);
+    client!(budgets, budgets, aws_sdk_budgets);
+    // The region's Resource Groups Tagging API: tags of many resources (by ARN list or tag
+    // filter) in one call per page, for services whose describe omits tags.
+    client!(tagging, tagging, aws_sdk_resourcegroupstagging);
 
     /// The Resource Groups Tagging API client of `us-east-1`, built on first use: AWS reports
     /// CloudFront's global resources there only, whatever the session's region.

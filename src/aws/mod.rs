@@ -31,10 +31,12 @@ pub mod errors;
 pub mod iam;
 pub mod names;
 pub mod pacing;
+pub mod paging;
 mod profiles;
 pub mod secrets;
 mod shapes;
 mod stats;
+pub mod tagging;
 pub mod wait;
 
 pub use context::{Aws, AwsSettings};

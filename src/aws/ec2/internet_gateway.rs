@@ -4,15 +4,15 @@ use super::tags;
 use crate::address::Address;
 use crate::aws::attrs::{put_str, str_of};
 use crate::aws::errors::{absent_ok, classify};
+use crate::aws::paging::each_page;
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
-    ProviderError, ResourceKind, UpdateRequest,
+    ProviderError, ResourceKind, Selector, UpdateRequest,
 };
 use crate::Value;
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{Filter, ResourceType};
-use std::collections::BTreeMap;
+use aws_sdk_ec2::types::ResourceType;
 use std::sync::{Arc, LazyLock};
 
 /// An internet gateway (`CreateInternetGateway` + `AttachInternetGateway`).
@@ -54,21 +54,26 @@ impl ResourceKind for InternetGateway {
         &SCHEMA
     }
 
-    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
+    async fn describe(&self, selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError> {
+        const OP: &str = "ec2:DescribeInternetGateways";
+        let ec2 = self.aws.ec2().await?;
+        let region = self.aws.region().await?;
         let mut out = Vec::new();
-        for batch in ids.chunks(tags::FILTER_BATCH) {
-            self.describe(vec![tags::filter("internet-gateway-id", batch)], &mut out)
-                .await?;
+        for filters in tags::selection(selector, "internet-gateway-id") {
+            let pages = ec2
+                .describe_internet_gateways()
+                .set_filters(Some(filters))
+                .into_paginator()
+                .send();
+            each_page(OP, pages, |page| {
+                out.extend(
+                    page.internet_gateways()
+                        .iter()
+                        .filter_map(|g| live_of(g, &region)),
+                )
+            })
+            .await?;
         }
-        Ok(out)
-    }
-
-    async fn find_tagged(
-        &self,
-        wanted: &BTreeMap<String, String>,
-    ) -> Result<Vec<LiveResource>, ProviderError> {
-        let mut out = Vec::new();
-        self.describe(tags::filters(wanted), &mut out).await?;
         Ok(out)
     }
 
@@ -179,31 +184,6 @@ fn is_gone(err: &ProviderError) -> bool {
 }
 
 impl InternetGateway {
-    /// One `DescribeInternetGateways` call per page with these filters.
-    async fn describe(
-        &self,
-        filters: Vec<Filter>,
-        out: &mut Vec<LiveResource>,
-    ) -> Result<(), ProviderError> {
-        const OP: &str = "ec2:DescribeInternetGateways";
-        let ec2 = self.aws.ec2().await?;
-        let region = self.aws.region().await?;
-        let mut pages = ec2
-            .describe_internet_gateways()
-            .set_filters(Some(filters))
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify(OP, e))?;
-            out.extend(
-                page.internet_gateways()
-                    .iter()
-                    .filter_map(|g| live_of(g, &region)),
-            );
-        }
-        Ok(())
-    }
-
     async fn read_one(&self, id: &str, address: &Address) -> Result<LiveResource, ProviderError> {
         self.read(&[id.to_string()]).await?.pop().ok_or_else(|| {
             ProviderError::new(

@@ -2,22 +2,18 @@
 //! on update.
 
 use crate::aws::errors::classify;
-use crate::provider::ProviderError;
+use crate::aws::tagging::{tag_changes, tag_list, tag_map};
+use crate::provider::{ProviderError, Selector};
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use std::collections::BTreeMap;
 
 /// Tags as a map, skipping AWS's own `aws:` tags.
 pub fn from_ec2(tags: &[Tag]) -> BTreeMap<String, String> {
-    tags.iter()
-        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string())))
-        .filter(|(k, _)| !k.starts_with("aws:"))
-        .collect()
+    tag_map(tags)
 }
 
 fn to_ec2(tags: &BTreeMap<String, String>) -> Vec<Tag> {
-    tags.iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
+    tag_list(tags)
 }
 
 /// A tag specification for a create call: tags are set atomically with the resource, so an
@@ -44,6 +40,18 @@ pub fn filter(name: &str, values: &[String]) -> Filter {
         .build()
 }
 
+/// The filter sets a describe makes for `selector`: one per batch of ids on the `id_filter`
+/// field (`vpc-id`), or the tag filters; each set is then one paginated call.
+pub fn selection(selector: Selector<'_>, id_filter: &str) -> Vec<Vec<Filter>> {
+    match selector {
+        Selector::Ids(ids) => ids
+            .chunks(FILTER_BATCH)
+            .map(|batch| vec![filter(id_filter, batch)])
+            .collect(),
+        Selector::Tags(tags) => vec![filters(tags)],
+    }
+}
+
 /// EC2 filters take at most 200 values: batch ids by that.
 pub const FILTER_BATCH: usize = 200;
 
@@ -57,11 +65,7 @@ pub async fn sync(
     have: &BTreeMap<String, String>,
     want: &BTreeMap<String, String>,
 ) -> Result<(), ProviderError> {
-    let changed: BTreeMap<String, String> = want
-        .iter()
-        .filter(|(k, v)| have.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let (changed, removed) = tag_changes(have, want);
     if !changed.is_empty() {
         ec2.create_tags()
             .resources(id)
@@ -70,9 +74,8 @@ pub async fn sync(
             .await
             .map_err(|e| classify("ec2:CreateTags", e))?;
     }
-    let removed: Vec<Tag> = have
-        .keys()
-        .filter(|k| !want.contains_key(*k) && !k.starts_with("aws:"))
+    let removed: Vec<Tag> = removed
+        .iter()
         .map(|k| Tag::builder().key(k).build())
         .collect();
     if !removed.is_empty() {

@@ -44,6 +44,14 @@ emulator_clients!(
     aws_sdk_cloudfront,
     aws_sdk_efs,
     aws_sdk_ssm,
+    aws_sdk_ecs,
+    aws_sdk_applicationautoscaling,
+    aws_sdk_rds,
+    aws_sdk_elasticache,
+    aws_sdk_wafv2,
+    aws_sdk_cloudwatchlogs,
+    aws_sdk_secretsmanager,
+    aws_sdk_budgets,
 );
 
 /// A client of type `C` talking to `endpoint` in `region`.
