@@ -93,7 +93,7 @@ impl Selector<'_> {
     /// server side, which list and then keep what matches).
     pub fn matches(&self, live: &LiveResource) -> bool {
         match self {
-            Selector::Ids(ids) => ids.iter().any(|id| *id == live.id),
+            Selector::Ids(ids) => ids.contains(&live.id),
             Selector::Tags(tags) => tags.iter().all(|(k, v)| live.tags.get(k) == Some(v)),
         }
     }
