@@ -6,11 +6,10 @@ use crate::aws::errors::{absent_ok, classify};
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
-    ProviderError, ResourceKind, UpdateRequest,
+    ProviderError, ResourceKind, Selector, UpdateRequest,
 };
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{DomainType, Filter, ResourceType};
-use std::collections::BTreeMap;
+use aws_sdk_ec2::types::{DomainType, ResourceType};
 use std::sync::{Arc, LazyLock};
 
 /// An Elastic IP address (`AllocateAddress`, `AssociateAddress`).
@@ -61,21 +60,20 @@ impl ResourceKind for ElasticIp {
         &SCHEMA
     }
 
-    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
+    async fn describe(&self, selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError> {
+        const OP: &str = "ec2:DescribeAddresses";
+        let ec2 = self.aws.ec2().await?;
         let mut out = Vec::new();
-        for batch in ids.chunks(tags::FILTER_BATCH) {
-            self.describe(vec![tags::filter("allocation-id", batch)], &mut out)
-                .await?;
+        // One call per filter set: the API does not paginate (the SDK has no paginator).
+        for filters in tags::selection(selector, "allocation-id") {
+            let page = ec2
+                .describe_addresses()
+                .set_filters(Some(filters))
+                .send()
+                .await
+                .map_err(|e| classify(OP, e))?;
+            out.extend(page.addresses().iter().filter_map(live_of));
         }
-        Ok(out)
-    }
-
-    async fn find_tagged(
-        &self,
-        wanted: &BTreeMap<String, String>,
-    ) -> Result<Vec<LiveResource>, ProviderError> {
-        let mut out = Vec::new();
-        self.describe(tags::filters(wanted), &mut out).await?;
         Ok(out)
     }
 
@@ -171,48 +169,6 @@ fn non_empty(value: Option<&str>) -> Option<&str> {
 }
 
 impl ElasticIp {
-    /// One `DescribeAddresses` call with these filters (the API does not paginate).
-    async fn describe(
-        &self,
-        filters: Vec<Filter>,
-        out: &mut Vec<LiveResource>,
-    ) -> Result<(), ProviderError> {
-        const OP: &str = "ec2:DescribeAddresses";
-        let ec2 = self.aws.ec2().await?;
-        let page = ec2
-            .describe_addresses()
-            .set_filters(Some(filters))
-            .send()
-            .await
-            .map_err(|e| classify(OP, e))?;
-        for address in page.addresses() {
-            let Some(id) = address.allocation_id() else {
-                continue;
-            };
-            let mut attrs = Attrs::new();
-            put_str(&mut attrs, "allocation_id", Some(id));
-            put_str(&mut attrs, "public_ip", address.public_ip());
-            // Some implementations answer "" rather than nothing for an unassociated address.
-            put_str(&mut attrs, "instance_id", non_empty(address.instance_id()));
-            put_str(
-                &mut attrs,
-                "association_id",
-                non_empty(address.association_id()),
-            );
-            put_str(
-                &mut attrs,
-                "private_ip",
-                non_empty(address.private_ip_address()),
-            );
-            out.push(LiveResource {
-                id: id.to_string(),
-                attrs,
-                tags: tags::from_ec2(address.tags()),
-            });
-        }
-        Ok(())
-    }
-
     /// The address with this allocation id, or a NotFound error.
     async fn read_one(&self, id: &str) -> Result<LiveResource, ProviderError> {
         self.read(&[id.to_string()]).await?.pop().ok_or_else(|| {
@@ -247,4 +203,29 @@ impl ElasticIp {
             &["InvalidAssociationID.NotFound"],
         )
     }
+}
+
+/// An address as the provider reports it.
+fn live_of(address: &aws_sdk_ec2::types::Address) -> Option<LiveResource> {
+    let id = address.allocation_id()?;
+    let mut attrs = Attrs::new();
+    put_str(&mut attrs, "allocation_id", Some(id));
+    put_str(&mut attrs, "public_ip", address.public_ip());
+    // Some implementations answer "" rather than nothing for an unassociated address.
+    put_str(&mut attrs, "instance_id", non_empty(address.instance_id()));
+    put_str(
+        &mut attrs,
+        "association_id",
+        non_empty(address.association_id()),
+    );
+    put_str(
+        &mut attrs,
+        "private_ip",
+        non_empty(address.private_ip_address()),
+    );
+    Some(LiveResource {
+        id: id.to_string(),
+        attrs,
+        tags: tags::from_ec2(address.tags()),
+    })
 }

@@ -4,17 +4,18 @@ use super::instance_market::{fallback_token, Market};
 use super::tags;
 use crate::aws::attrs::{bool_of, int_of, put_int, put_str, put_str_list, str_list, str_of, table};
 use crate::aws::errors::{absent_ok, classify};
+use crate::aws::paging::each_page;
 use crate::aws::shapes::{block, flag, int, string_list, text};
 use crate::aws::wait::Poll;
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, Invalid, KindSchema, LiveResource,
-    ProviderError, ResourceKind, SizeLimit, UpdateRequest,
+    ProviderError, ResourceKind, Selector, SizeLimit, UpdateRequest,
 };
 use crate::value::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
-    BlockDeviceMapping, EbsBlockDevice, Filter, HttpTokensState, IamInstanceProfileSpecification,
+    BlockDeviceMapping, EbsBlockDevice, HttpTokensState, IamInstanceProfileSpecification,
     InstanceMarketOptionsRequest, InstanceMetadataEndpointState, InstanceMetadataOptionsRequest,
     InstanceMetadataTagsState, InstanceNetworkInterfaceSpecification, InstanceStateName,
     InstanceType, MarketType, ResourceType, SpotInstanceType, SpotMarketOptions, VolumeType,
@@ -196,21 +197,32 @@ impl ResourceKind for Instance {
         &SCHEMA
     }
 
-    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
+    async fn describe(&self, selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError> {
+        const OP: &str = "ec2:DescribeInstances";
+        let ec2 = self.aws.ec2().await?;
+        let region = self.aws.region().await?;
         let mut out = Vec::new();
-        for batch in ids.chunks(tags::FILTER_BATCH) {
-            self.describe(vec![tags::filter("instance-id", batch)], &mut out)
-                .await?;
+        for filters in tags::selection(selector, "instance-id") {
+            let pages = ec2
+                .describe_instances()
+                .set_filters(Some(filters))
+                .set_max_results(self.aws.page_size(None, tags::PAGE_LIMITS))
+                .into_paginator()
+                .send();
+            each_page(OP, pages, |page| {
+                for reservation in page.reservations() {
+                    for instance in reservation.instances() {
+                        // Terminated instances linger in the API for an hour but are gone.
+                        let state = instance.state().and_then(|s| s.name());
+                        if state == Some(&InstanceStateName::Terminated) {
+                            continue;
+                        }
+                        out.extend(live_of(instance, reservation.owner_id(), &region));
+                    }
+                }
+            })
+            .await?;
         }
-        Ok(out)
-    }
-
-    async fn find_tagged(
-        &self,
-        wanted: &BTreeMap<String, String>,
-    ) -> Result<Vec<LiveResource>, ProviderError> {
-        let mut out = Vec::new();
-        self.describe(tags::filters(wanted), &mut out).await?;
         Ok(out)
     }
 
@@ -435,39 +447,6 @@ impl ResourceKind for Instance {
 }
 
 impl Instance {
-    /// One `DescribeInstances` call per page with these filters; terminated instances are
-    /// left out (they linger in the API for an hour but are gone).
-    async fn describe(
-        &self,
-        filters: Vec<Filter>,
-        out: &mut Vec<LiveResource>,
-    ) -> Result<(), ProviderError> {
-        const OP: &str = "ec2:DescribeInstances";
-        let ec2 = self.aws.ec2().await?;
-        let region = self.aws.region().await?;
-        let mut pages = ec2
-            .describe_instances()
-            .set_filters(Some(filters))
-            .set_max_results(self.aws.page_size(None, tags::PAGE_LIMITS))
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify(OP, e))?;
-            for reservation in page.reservations() {
-                for instance in reservation.instances() {
-                    let state = instance.state().and_then(|s| s.name());
-                    if state == Some(&InstanceStateName::Terminated) {
-                        continue;
-                    }
-                    if let Some(live) = live_of(instance, reservation.owner_id(), &region) {
-                        out.push(live);
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
     /// The instance with this id, or a NotFound error.
     async fn read_one(&self, id: &str) -> Result<LiveResource, ProviderError> {
         self.read(&[id.to_string()]).await?.pop().ok_or_else(|| {

@@ -7,12 +7,11 @@ use crate::aws::names;
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
-    ProviderError, ResourceKind, UpdateRequest,
+    ProviderError, ResourceKind, Selector, UpdateRequest,
 };
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{Filter, ResourceType};
+use aws_sdk_ec2::types::ResourceType;
 use aws_smithy_types::Blob;
-use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
 /// An imported key pair (`ImportKeyPair`). strata never generates private keys: they would
@@ -64,21 +63,20 @@ impl ResourceKind for KeyPair {
         &SCHEMA
     }
 
-    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
+    async fn describe(&self, selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError> {
+        const OP: &str = "ec2:DescribeKeyPairs";
+        let ec2 = self.aws.ec2().await?;
         let mut out = Vec::new();
-        for batch in ids.chunks(tags::FILTER_BATCH) {
-            self.describe(vec![tags::filter("key-pair-id", batch)], &mut out)
-                .await?;
+        // One call per filter set: the API does not paginate (the SDK has no paginator).
+        for filters in tags::selection(selector, "key-pair-id") {
+            let page = ec2
+                .describe_key_pairs()
+                .set_filters(Some(filters))
+                .send()
+                .await
+                .map_err(|e| classify(OP, e))?;
+            out.extend(page.key_pairs().iter().filter_map(live_of));
         }
-        Ok(out)
-    }
-
-    async fn find_tagged(
-        &self,
-        wanted: &BTreeMap<String, String>,
-    ) -> Result<Vec<LiveResource>, ProviderError> {
-        let mut out = Vec::new();
-        self.describe(tags::filters(wanted), &mut out).await?;
         Ok(out)
     }
 
@@ -166,35 +164,16 @@ impl ResourceKind for KeyPair {
     }
 }
 
-impl KeyPair {
-    /// One `DescribeKeyPairs` call with these filters (the API does not paginate).
-    async fn describe(
-        &self,
-        filters: Vec<Filter>,
-        out: &mut Vec<LiveResource>,
-    ) -> Result<(), ProviderError> {
-        const OP: &str = "ec2:DescribeKeyPairs";
-        let ec2 = self.aws.ec2().await?;
-        let page = ec2
-            .describe_key_pairs()
-            .set_filters(Some(filters))
-            .send()
-            .await
-            .map_err(|e| classify(OP, e))?;
-        for key in page.key_pairs() {
-            let Some(id) = key.key_pair_id() else {
-                continue;
-            };
-            let mut attrs = Attrs::new();
-            put_str(&mut attrs, "key_name", key.key_name());
-            put_str(&mut attrs, "fingerprint", key.key_fingerprint());
-            put_str(&mut attrs, "key_type", key.key_type().map(|t| t.as_str()));
-            out.push(LiveResource {
-                id: id.to_string(),
-                attrs,
-                tags: tags::from_ec2(key.tags()),
-            });
-        }
-        Ok(())
-    }
+/// A key pair as the provider reports it.
+fn live_of(key: &aws_sdk_ec2::types::KeyPairInfo) -> Option<LiveResource> {
+    let id = key.key_pair_id()?;
+    let mut attrs = Attrs::new();
+    put_str(&mut attrs, "key_name", key.key_name());
+    put_str(&mut attrs, "fingerprint", key.key_fingerprint());
+    put_str(&mut attrs, "key_type", key.key_type().map(|t| t.as_str()));
+    Some(LiveResource {
+        id: id.to_string(),
+        attrs,
+        tags: tags::from_ec2(key.tags()),
+    })
 }

@@ -6,11 +6,12 @@ use super::tags;
 use crate::address::Address;
 use crate::aws::attrs::{put_str, put_str_list, required_str, str_list, table_list};
 use crate::aws::errors::{absent_ok, classify};
+use crate::aws::paging::each_page;
 use crate::aws::shapes::{block_list, string_list, text};
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
-    ProviderError, ResourceKind, UpdateRequest,
+    ProviderError, ResourceKind, Selector, UpdateRequest,
 };
 use crate::value::Value;
 use async_trait::async_trait;
@@ -119,22 +120,11 @@ impl ResourceKind for RouteTable {
         &SCHEMA
     }
 
-    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
-        Ok(self
-            .read_tables(ids)
-            .await?
-            .into_iter()
-            .map(|t| t.live)
-            .collect())
-    }
-
-    async fn find_tagged(
-        &self,
-        wanted: &BTreeMap<String, String>,
-    ) -> Result<Vec<LiveResource>, ProviderError> {
-        let mut out = Vec::new();
-        self.describe(tags::filters(wanted), &mut out).await?;
-        Ok(out.into_iter().map(|t| t.live).collect())
+    async fn describe(&self, selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError> {
+        let tables = self
+            .tables(tags::selection(selector, "route-table-id"))
+            .await?;
+        Ok(tables.into_iter().map(|t| t.live).collect())
     }
 
     async fn create(&self, req: &CreateRequest<'_>) -> Result<LiveResource, ProviderError> {
@@ -231,12 +221,8 @@ impl ResourceKind for RouteTable {
 
 impl RouteTable {
     async fn read_tables(&self, ids: &[String]) -> Result<Vec<Table>, ProviderError> {
-        let mut out = Vec::new();
-        for batch in ids.chunks(tags::FILTER_BATCH) {
-            self.describe(vec![tags::filter("route-table-id", batch)], &mut out)
-                .await?;
-        }
-        Ok(out)
+        self.tables(tags::selection(Selector::Ids(ids), "route-table-id"))
+            .await
     }
 
     async fn read_one(&self, id: &str, address: &Address) -> Result<Table, ProviderError> {
@@ -253,29 +239,29 @@ impl RouteTable {
             })
     }
 
-    /// One `DescribeRouteTables` call per page with these filters.
-    async fn describe(
-        &self,
-        filters: Vec<Filter>,
-        out: &mut Vec<Table>,
-    ) -> Result<(), ProviderError> {
+    /// The tables matching each filter set, in one `DescribeRouteTables` call per page: the
+    /// one read path, behind `describe` and what updates and deletes need.
+    async fn tables(&self, filter_sets: Vec<Vec<Filter>>) -> Result<Vec<Table>, ProviderError> {
         const OP: &str = "ec2:DescribeRouteTables";
         let ec2 = self.aws.ec2().await?;
         let region = self.aws.region().await?;
-        let mut pages = ec2
-            .describe_route_tables()
-            .set_filters(Some(filters))
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify(OP, e))?;
-            out.extend(
-                page.route_tables()
-                    .iter()
-                    .filter_map(|t| table_of(t, &region)),
-            );
+        let mut out = Vec::new();
+        for filters in filter_sets {
+            let pages = ec2
+                .describe_route_tables()
+                .set_filters(Some(filters))
+                .into_paginator()
+                .send();
+            each_page(OP, pages, |page| {
+                out.extend(
+                    page.route_tables()
+                        .iter()
+                        .filter_map(|t| table_of(t, &region)),
+                )
+            })
+            .await?;
         }
-        Ok(())
+        Ok(out)
     }
 
     async fn sync_routes(
@@ -385,14 +371,12 @@ impl RouteTable {
         &self,
         subnets: &[String],
     ) -> Result<BTreeMap<String, (String, String)>, ProviderError> {
-        let mut tables = Vec::new();
-        for batch in subnets.chunks(tags::FILTER_BATCH) {
-            self.describe(
-                vec![tags::filter("association.subnet-id", batch)],
-                &mut tables,
-            )
+        let tables = self
+            .tables(tags::selection(
+                Selector::Ids(subnets),
+                "association.subnet-id",
+            ))
             .await?;
-        }
         let wanted: BTreeSet<&String> = subnets.iter().collect();
         Ok(tables
             .into_iter()

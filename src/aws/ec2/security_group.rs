@@ -7,14 +7,15 @@ use crate::address::Address;
 use crate::aws::attrs::{put_str, str_of, table_list};
 use crate::aws::errors::classify;
 use crate::aws::names;
+use crate::aws::paging::each_page;
 use crate::aws::shapes::{block_list, int, text, texts};
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
-    ProviderError, ResourceKind, UpdateRequest,
+    ProviderError, ResourceKind, Selector, UpdateRequest,
 };
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{Filter, IpPermission, ResourceType};
+use aws_sdk_ec2::types::{IpPermission, ResourceType};
 use rules::{Permission, Permissions};
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
@@ -136,28 +137,9 @@ impl ResourceKind for SecurityGroup {
         &SCHEMA
     }
 
-    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
-        let mut raw = Vec::new();
-        for batch in ids.chunks(tags::FILTER_BATCH) {
-            self.describe(vec![tags::filter("group-id", batch)], &mut raw)
-                .await?;
-        }
+    async fn describe(&self, selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError> {
         Ok(self
-            .groups_of(&raw)
-            .await?
-            .into_iter()
-            .map(|g| g.live)
-            .collect())
-    }
-
-    async fn find_tagged(
-        &self,
-        wanted: &BTreeMap<String, String>,
-    ) -> Result<Vec<LiveResource>, ProviderError> {
-        let mut raw = Vec::new();
-        self.describe(tags::filters(wanted), &mut raw).await?;
-        Ok(self
-            .groups_of(&raw)
+            .groups(selector)
             .await?
             .into_iter()
             .map(|g| g.live)
@@ -306,24 +288,24 @@ impl ResourceKind for SecurityGroup {
 }
 
 impl SecurityGroup {
-    /// One `DescribeSecurityGroups` call per page with these filters.
-    async fn describe(
-        &self,
-        filters: Vec<Filter>,
-        out: &mut Vec<aws_sdk_ec2::types::SecurityGroup>,
-    ) -> Result<(), ProviderError> {
+    /// The selected groups in strata's shape, in one `DescribeSecurityGroups` call per page:
+    /// the one read path, behind `describe` and what updates need.
+    async fn groups(&self, selector: Selector<'_>) -> Result<Vec<Group>, ProviderError> {
         const OP: &str = "ec2:DescribeSecurityGroups";
         let ec2 = self.aws.ec2().await?;
-        let mut pages = ec2
-            .describe_security_groups()
-            .set_filters(Some(filters))
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify(OP, e))?;
-            out.extend(page.security_groups().iter().cloned());
+        let mut raw = Vec::new();
+        for filters in tags::selection(selector, "group-id") {
+            let pages = ec2
+                .describe_security_groups()
+                .set_filters(Some(filters))
+                .into_paginator()
+                .send();
+            each_page(OP, pages, |page| {
+                raw.extend(page.security_groups().iter().cloned())
+            })
+            .await?;
         }
-        Ok(())
+        self.groups_of(&raw).await
     }
 
     /// Groups in strata's shape; prefix lists are named with one lookup for all of them, and
@@ -345,17 +327,18 @@ impl SecurityGroup {
     }
 
     async fn read_one(&self, id: &str, address: &Address) -> Result<Group, ProviderError> {
-        let mut raw = Vec::new();
-        self.describe(vec![tags::filter("group-id", &[id.to_string()])], &mut raw)
-            .await?;
-        self.groups_of(&raw).await?.pop().ok_or_else(|| {
-            ProviderError::new(
-                ErrorClass::EventualConsistency,
-                "ec2:DescribeSecurityGroups",
-                format!("security group {id} is not visible"),
-            )
-            .at(address)
-        })
+        let ids = [id.to_string()];
+        self.groups(Selector::Ids(&ids))
+            .await?
+            .pop()
+            .ok_or_else(|| {
+                ProviderError::new(
+                    ErrorClass::EventualConsistency,
+                    "ec2:DescribeSecurityGroups",
+                    format!("security group {id} is not visible"),
+                )
+                .at(address)
+            })
     }
 
     /// The region's managed prefix lists (one `DescribeManagedPrefixLists` call per page), or
@@ -367,16 +350,16 @@ impl SecurityGroup {
             return Ok(out);
         }
         let ec2 = self.aws.ec2().await?;
-        let mut pages = ec2.describe_managed_prefix_lists().into_paginator().send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify(OP, e))?;
+        let pages = ec2.describe_managed_prefix_lists().into_paginator().send();
+        each_page(OP, pages, |page| {
             for list in page.prefix_lists() {
                 if let (Some(id), Some(name)) = (list.prefix_list_id(), list.prefix_list_name()) {
                     out.names.insert(id.to_string(), name.to_string());
                     out.ids.insert(name.to_string(), id.to_string());
                 }
             }
-        }
+        })
+        .await?;
         Ok(out)
     }
 

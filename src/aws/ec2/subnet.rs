@@ -3,16 +3,16 @@
 use super::tags;
 use crate::aws::attrs::{bool_of, put_bool, put_str, required_str, str_of};
 use crate::aws::errors::{absent_ok, classify};
+use crate::aws::paging::each_page;
 use crate::aws::wait::Poll;
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
-    ProviderError, ResourceKind, UpdateRequest,
+    ProviderError, ResourceKind, Selector, UpdateRequest,
 };
 use crate::value::Value;
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType, SubnetState};
-use std::collections::BTreeMap;
+use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, SubnetState};
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
@@ -76,21 +76,22 @@ impl ResourceKind for Subnet {
         &SCHEMA
     }
 
-    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
+    async fn describe(&self, selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError> {
+        const OP: &str = "ec2:DescribeSubnets";
+        let ec2 = self.aws.ec2().await?;
+        let region = self.aws.region().await?;
         let mut out = Vec::new();
-        for batch in ids.chunks(tags::FILTER_BATCH) {
-            self.describe(vec![tags::filter("subnet-id", batch)], &mut out)
-                .await?;
+        for filters in tags::selection(selector, "subnet-id") {
+            let pages = ec2
+                .describe_subnets()
+                .set_filters(Some(filters))
+                .into_paginator()
+                .send();
+            each_page(OP, pages, |page| {
+                out.extend(page.subnets().iter().filter_map(|s| live_of(s, &region)))
+            })
+            .await?;
         }
-        Ok(out)
-    }
-
-    async fn find_tagged(
-        &self,
-        wanted: &BTreeMap<String, String>,
-    ) -> Result<Vec<LiveResource>, ProviderError> {
-        let mut out = Vec::new();
-        self.describe(tags::filters(wanted), &mut out).await?;
         Ok(out)
     }
 
@@ -194,29 +195,6 @@ impl ResourceKind for Subnet {
 }
 
 impl Subnet {
-    /// One `DescribeSubnets` call per page with these filters.
-    async fn describe(
-        &self,
-        filters: Vec<Filter>,
-        out: &mut Vec<LiveResource>,
-    ) -> Result<(), ProviderError> {
-        const OP: &str = "ec2:DescribeSubnets";
-        let ec2 = self.aws.ec2().await?;
-        let region = self.aws.region().await?;
-        let mut pages = ec2
-            .describe_subnets()
-            .set_filters(Some(filters))
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify(OP, e))?;
-            for subnet in page.subnets() {
-                out.extend(live_of(subnet, &region));
-            }
-        }
-        Ok(())
-    }
-
     /// The subnet as read now; NotFound when it vanished.
     async fn read_one(
         &self,

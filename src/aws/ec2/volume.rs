@@ -3,16 +3,16 @@
 use super::tags;
 use crate::aws::attrs::{bool_of, int_of, put_bool, put_int, put_str, required_str, str_of};
 use crate::aws::errors::{absent_ok, classify};
+use crate::aws::paging::each_page;
 use crate::aws::wait::Poll;
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, Invalid, KindSchema, LiveResource,
-    ProviderError, ResourceKind, UpdateRequest,
+    ProviderError, ResourceKind, Selector, UpdateRequest,
 };
 use crate::value::Value;
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{Filter, ResourceType, VolumeState, VolumeType};
-use std::collections::BTreeMap;
+use aws_sdk_ec2::types::{ResourceType, VolumeState, VolumeType};
 use std::sync::{Arc, LazyLock};
 
 /// An EBS volume (`CreateVolume`, `ModifyVolume`).
@@ -96,21 +96,22 @@ impl ResourceKind for Volume {
         &SCHEMA
     }
 
-    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
+    async fn describe(&self, selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError> {
+        const OP: &str = "ec2:DescribeVolumes";
+        let ec2 = self.aws.ec2().await?;
+        let region = self.aws.region().await?;
         let mut out = Vec::new();
-        for batch in ids.chunks(tags::FILTER_BATCH) {
-            self.describe(vec![tags::filter("volume-id", batch)], &mut out)
-                .await?;
+        for filters in tags::selection(selector, "volume-id") {
+            let pages = ec2
+                .describe_volumes()
+                .set_filters(Some(filters))
+                .into_paginator()
+                .send();
+            each_page(OP, pages, |page| {
+                out.extend(page.volumes().iter().filter_map(|v| live_of(v, &region)))
+            })
+            .await?;
         }
-        Ok(out)
-    }
-
-    async fn find_tagged(
-        &self,
-        wanted: &BTreeMap<String, String>,
-    ) -> Result<Vec<LiveResource>, ProviderError> {
-        let mut out = Vec::new();
-        self.describe(tags::filters(wanted), &mut out).await?;
         Ok(out)
     }
 
@@ -267,56 +268,34 @@ impl Volume {
             .map_err(|e| classify("ec2:DescribeVolumes", e))?;
         Ok(found.volumes().first().and_then(|v| v.state()).cloned())
     }
+}
 
-    /// One `DescribeVolumes` call per page with these filters.
-    async fn describe(
-        &self,
-        filters: Vec<Filter>,
-        out: &mut Vec<LiveResource>,
-    ) -> Result<(), ProviderError> {
-        const OP: &str = "ec2:DescribeVolumes";
-        let ec2 = self.aws.ec2().await?;
-        let region = self.aws.region().await?;
-        let mut pages = ec2
-            .describe_volumes()
-            .set_filters(Some(filters))
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify(OP, e))?;
-            for volume in page.volumes() {
-                let Some(id) = volume.volume_id() else {
-                    continue;
-                };
-                let mut attrs = Attrs::new();
-                put_str(&mut attrs, "availability_zone", volume.availability_zone());
-                put_int(&mut attrs, "size_gb", volume.size().map(i64::from));
-                put_str(&mut attrs, "type", volume.volume_type().map(|t| t.as_str()));
-                put_int(&mut attrs, "iops", volume.iops().map(i64::from));
-                put_int(&mut attrs, "throughput", volume.throughput().map(i64::from));
-                put_bool(&mut attrs, "encrypted", volume.encrypted());
-                put_str(&mut attrs, "kms_key_id", volume.kms_key_id());
-                // An empty snapshot id means "created empty", the same as unset.
-                put_str(
-                    &mut attrs,
-                    "snapshot_id",
-                    volume.snapshot_id().filter(|s| !s.is_empty()),
-                );
-                let arn = match (volume.volume_arn(), volume.owner_id()) {
-                    (Some(arn), _) => Some(arn.to_string()),
-                    (None, Some(owner)) => {
-                        Some(format!("arn:aws:ec2:{region}:{owner}:volume/{id}"))
-                    }
-                    (None, None) => None,
-                };
-                put_str(&mut attrs, "arn", arn.as_deref());
-                out.push(LiveResource {
-                    id: id.to_string(),
-                    attrs,
-                    tags: tags::from_ec2(volume.tags()),
-                });
-            }
-        }
-        Ok(())
-    }
+/// A volume as the provider reports it.
+fn live_of(volume: &aws_sdk_ec2::types::Volume, region: &str) -> Option<LiveResource> {
+    let id = volume.volume_id()?;
+    let mut attrs = Attrs::new();
+    put_str(&mut attrs, "availability_zone", volume.availability_zone());
+    put_int(&mut attrs, "size_gb", volume.size().map(i64::from));
+    put_str(&mut attrs, "type", volume.volume_type().map(|t| t.as_str()));
+    put_int(&mut attrs, "iops", volume.iops().map(i64::from));
+    put_int(&mut attrs, "throughput", volume.throughput().map(i64::from));
+    put_bool(&mut attrs, "encrypted", volume.encrypted());
+    put_str(&mut attrs, "kms_key_id", volume.kms_key_id());
+    // An empty snapshot id means "created empty", the same as unset.
+    put_str(
+        &mut attrs,
+        "snapshot_id",
+        volume.snapshot_id().filter(|s| !s.is_empty()),
+    );
+    let arn = match (volume.volume_arn(), volume.owner_id()) {
+        (Some(arn), _) => Some(arn.to_string()),
+        (None, Some(owner)) => Some(format!("arn:aws:ec2:{region}:{owner}:volume/{id}")),
+        (None, None) => None,
+    };
+    put_str(&mut attrs, "arn", arn.as_deref());
+    Some(LiveResource {
+        id: id.to_string(),
+        attrs,
+        tags: tags::from_ec2(volume.tags()),
+    })
 }

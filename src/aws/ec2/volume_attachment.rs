@@ -3,11 +3,12 @@
 use super::tags;
 use crate::aws::attrs::{put_str, required_str, str_of};
 use crate::aws::errors::classify;
+use crate::aws::paging::each_page;
 use crate::aws::wait::Poll;
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource, ProviderError,
-    ResourceKind, UpdateRequest,
+    ResourceKind, Selector, UpdateRequest,
 };
 use async_trait::async_trait;
 use aws_sdk_ec2::types::VolumeAttachmentState;
@@ -72,7 +73,12 @@ impl ResourceKind for VolumeAttachment {
         &SCHEMA
     }
 
-    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
+    async fn describe(&self, selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError> {
+        let ids = match selector {
+            Selector::Ids(ids) => ids,
+            // Attachments carry no tags of their own: none can match.
+            Selector::Tags(_) => return Ok(Vec::new()),
+        };
         let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
         let volumes: BTreeSet<String> = ids
             .iter()
@@ -82,21 +88,13 @@ impl ResourceKind for VolumeAttachment {
         let volumes: Vec<String> = volumes.into_iter().collect();
         let mut out = Vec::new();
         for batch in volumes.chunks(tags::FILTER_BATCH) {
-            for live in self.describe(batch).await? {
+            for live in self.of_volumes(batch).await? {
                 if wanted.contains(live.id.as_str()) {
                     out.push(live);
                 }
             }
         }
         Ok(out)
-    }
-
-    async fn find_tagged(
-        &self,
-        _wanted: &BTreeMap<String, String>,
-    ) -> Result<Vec<LiveResource>, ProviderError> {
-        // Attachments carry no tags of their own: none can match.
-        Ok(Vec::new())
     }
 
     /// The volume, the instance and the device: a volume attaches to an instance once, and a
@@ -133,7 +131,7 @@ impl ResourceKind for VolumeAttachment {
         };
         let id = attachment_id(volume, instance);
         Ok(self
-            .describe(std::slice::from_ref(volume))
+            .of_volumes(std::slice::from_ref(volume))
             .await?
             .into_iter()
             .filter(|live| {
@@ -228,7 +226,7 @@ impl ResourceKind for VolumeAttachment {
 impl VolumeAttachment {
     /// The live attachments of these volumes, one `DescribeVolumes` call per page. Detached
     /// and detaching attachments are left out: they are on their way out.
-    async fn describe(&self, volumes: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
+    async fn of_volumes(&self, volumes: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
         let mut out = Vec::new();
         for (volume, instance, device, state) in self.attachments(volumes).await? {
             if matches!(
@@ -282,14 +280,13 @@ impl VolumeAttachment {
     > {
         const OP: &str = "ec2:DescribeVolumes";
         let ec2 = self.aws.ec2().await?;
-        let mut pages = ec2
+        let pages = ec2
             .describe_volumes()
             .filters(tags::filter("volume-id", volumes))
             .into_paginator()
             .send();
         let mut out = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify(OP, e))?;
+        each_page(OP, pages, |page| {
             for volume in page.volumes() {
                 for a in volume.attachments() {
                     let (Some(v), Some(i)) = (a.volume_id(), a.instance_id()) else {
@@ -303,7 +300,8 @@ impl VolumeAttachment {
                     ));
                 }
             }
-        }
+        })
+        .await?;
         Ok(out)
     }
 }

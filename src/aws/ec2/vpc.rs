@@ -3,14 +3,14 @@
 use super::tags;
 use crate::aws::attrs::{bool_of, put_bool, put_str, required_str, str_of};
 use crate::aws::errors::{absent_ok, classify};
+use crate::aws::paging::each_page;
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
-    ProviderError, ResourceKind, UpdateRequest,
+    ProviderError, ResourceKind, Selector, UpdateRequest,
 };
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, Tenancy};
-use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
 /// A VPC (`CreateVpc`).
@@ -78,21 +78,22 @@ impl ResourceKind for Vpc {
         &SCHEMA
     }
 
-    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
+    async fn describe(&self, selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError> {
+        const OP: &str = "ec2:DescribeVpcs";
+        let ec2 = self.aws.ec2().await?;
+        let region = self.aws.region().await?;
         let mut out = Vec::new();
-        for batch in ids.chunks(tags::FILTER_BATCH) {
-            self.describe(vec![tags::filter("vpc-id", batch)], &mut out)
-                .await?;
+        for filters in tags::selection(selector, "vpc-id") {
+            let pages = ec2
+                .describe_vpcs()
+                .set_filters(Some(filters))
+                .into_paginator()
+                .send();
+            each_page(OP, pages, |page| {
+                out.extend(page.vpcs().iter().filter_map(|v| live_of(v, &region)))
+            })
+            .await?;
         }
-        Ok(out)
-    }
-
-    async fn find_tagged(
-        &self,
-        wanted: &BTreeMap<String, String>,
-    ) -> Result<Vec<LiveResource>, ProviderError> {
-        let mut out = Vec::new();
-        self.describe(tags::filters(wanted), &mut out).await?;
         Ok(out)
     }
 
@@ -205,55 +206,6 @@ impl ResourceKind for Vpc {
 }
 
 impl Vpc {
-    /// One `DescribeVpcs` call per page with these filters.
-    async fn describe(
-        &self,
-        filters: Vec<aws_sdk_ec2::types::Filter>,
-        out: &mut Vec<LiveResource>,
-    ) -> Result<(), ProviderError> {
-        const OP: &str = "ec2:DescribeVpcs";
-        let ec2 = self.aws.ec2().await?;
-        let region = self.aws.region().await?;
-        let mut pages = ec2
-            .describe_vpcs()
-            .set_filters(Some(filters))
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify(OP, e))?;
-            for vpc in page.vpcs() {
-                let Some(id) = vpc.vpc_id() else { continue };
-                let mut attrs = Attrs::new();
-                put_str(&mut attrs, "cidr_block", vpc.cidr_block());
-                put_str(
-                    &mut attrs,
-                    "instance_tenancy",
-                    vpc.instance_tenancy().map(|t| t.as_str()),
-                );
-                put_str(&mut attrs, "owner_id", vpc.owner_id());
-                let ipv6 = vpc
-                    .ipv6_cidr_block_association_set()
-                    .iter()
-                    .filter(|a| is_live_association(a))
-                    .find_map(|a| a.ipv6_cidr_block());
-                put_str(&mut attrs, "ipv6_cidr_block", ipv6);
-                if let Some(owner) = vpc.owner_id() {
-                    put_str(
-                        &mut attrs,
-                        "arn",
-                        Some(&format!("arn:aws:ec2:{region}:{owner}:vpc/{id}")),
-                    );
-                }
-                out.push(LiveResource {
-                    id: id.to_string(),
-                    attrs,
-                    tags: tags::from_ec2(vpc.tags()),
-                });
-            }
-        }
-        Ok(())
-    }
-
     async fn set_dns(&self, id: &str, name: &str, value: bool) -> Result<(), ProviderError> {
         const OP: &str = "ec2:ModifyVpcAttribute";
         let ec2 = self.aws.ec2().await?;
@@ -347,4 +299,35 @@ fn is_live_association(a: &aws_sdk_ec2::types::VpcIpv6CidrBlockAssociation) -> b
         a.ipv6_cidr_block_state().and_then(|s| s.state()),
         Some(State::Disassociated | State::Disassociating | State::Failed | State::Failing)
     )
+}
+
+/// A VPC as the provider reports it.
+fn live_of(vpc: &aws_sdk_ec2::types::Vpc, region: &str) -> Option<LiveResource> {
+    let id = vpc.vpc_id()?;
+    let mut attrs = Attrs::new();
+    put_str(&mut attrs, "cidr_block", vpc.cidr_block());
+    put_str(
+        &mut attrs,
+        "instance_tenancy",
+        vpc.instance_tenancy().map(|t| t.as_str()),
+    );
+    put_str(&mut attrs, "owner_id", vpc.owner_id());
+    let ipv6 = vpc
+        .ipv6_cidr_block_association_set()
+        .iter()
+        .filter(|a| is_live_association(a))
+        .find_map(|a| a.ipv6_cidr_block());
+    put_str(&mut attrs, "ipv6_cidr_block", ipv6);
+    if let Some(owner) = vpc.owner_id() {
+        put_str(
+            &mut attrs,
+            "arn",
+            Some(&format!("arn:aws:ec2:{region}:{owner}:vpc/{id}")),
+        );
+    }
+    Some(LiveResource {
+        id: id.to_string(),
+        attrs,
+        tags: tags::from_ec2(vpc.tags()),
+    })
 }
