@@ -1,9 +1,7 @@
-//! Helpers shared by the IAM kinds: tags, policy documents, and the "already gone" test.
+//! Helpers shared by the IAM kinds: page sizes, policy documents, and the "already gone" test.
 
 use crate::provider::{ErrorClass, ProviderError};
 use crate::value::Value;
-use aws_sdk_iam::types::Tag;
-use std::collections::BTreeMap;
 use std::ops::RangeInclusive;
 
 /// IAM list calls take at most 1000 items per page; asking for the maximum keeps refreshes to
@@ -12,45 +10,6 @@ pub const PAGE: i32 = 1000;
 
 /// The page sizes IAM list calls accept.
 pub const PAGE_LIMITS: RangeInclusive<i32> = 1..=PAGE;
-
-/// Tags in IAM's shape (the builder refuses a tag without key or value, hence the `Result`).
-pub fn to_iam(tags: &BTreeMap<String, String>, op: &str) -> Result<Vec<Tag>, ProviderError> {
-    tags.iter()
-        .map(|(k, v)| {
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .map_err(|e| ProviderError::invalid(op, format!("tag `{k}`: {e}")))
-        })
-        .collect()
-}
-
-/// Tags as a map, skipping AWS's own `aws:` tags.
-pub fn from_iam(tags: &[Tag]) -> BTreeMap<String, String> {
-    tags.iter()
-        .map(|t| (t.key().to_string(), t.value().to_string()))
-        .filter(|(k, _)| !k.starts_with("aws:"))
-        .collect()
-}
-
-/// Tags to set (new or changed) and tag keys to remove to go from `have` to `want`.
-pub fn tag_delta(
-    have: &BTreeMap<String, String>,
-    want: &BTreeMap<String, String>,
-) -> (BTreeMap<String, String>, Vec<String>) {
-    let set = want
-        .iter()
-        .filter(|(k, v)| have.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let remove = have
-        .keys()
-        .filter(|k| !want.contains_key(*k))
-        .cloned()
-        .collect();
-    (set, remove)
-}
 
 /// A policy document as IAM wants it: tables are serialised to JSON, strings sent as written.
 pub fn policy_json(value: &Value, what: &str, op: &str) -> Result<String, ProviderError> {
@@ -128,20 +87,5 @@ mod tests {
         let json = policy_json(&policy_value(doc), "p", "iam:X").expect("json");
         assert_eq!(policy_value(&json), policy_value(doc));
         assert!(policy_json(&Value::Int(3), "p", "iam:X").is_err());
-    }
-
-    #[test]
-    fn tag_delta_sets_changed_and_removes_missing() {
-        let have = BTreeMap::from([
-            ("a".to_string(), "1".to_string()),
-            ("b".to_string(), "2".to_string()),
-        ]);
-        let want = BTreeMap::from([
-            ("a".to_string(), "1".to_string()),
-            ("c".to_string(), "3".to_string()),
-        ]);
-        let (set, remove) = tag_delta(&have, &want);
-        assert_eq!(set, BTreeMap::from([("c".to_string(), "3".to_string())]));
-        assert_eq!(remove, vec!["b".to_string()]);
     }
 }

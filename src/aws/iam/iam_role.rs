@@ -1,6 +1,6 @@
 //! `iam_role`: an IAM role with its trust policy and permissions.
 //!
-//! The id is the role name. IAM has no multi-get, so `read` lists the account's roles and keeps
+//! The id is the role name. IAM has no multi-get, so `describe` lists the account's roles and keeps
 //! the wanted ones: `GetAccountAuthorizationDetails` (filter `Role`) gives trust policy, tags,
 //! inline and attached managed policies in one call per page, and `ListRoles` adds the
 //! description and session duration, also one call per page. Neither costs a call per role.
@@ -9,17 +9,17 @@
 //! description) are left out of what is read, so that a configuration that does not set them
 //! shows no drift.
 
-use super::common::{
-    from_iam, ok_if_gone, policy_json, policy_value, tag_delta, to_iam, PAGE, PAGE_LIMITS,
-};
+use super::common::{ok_if_gone, policy_json, policy_value, PAGE, PAGE_LIMITS};
 use crate::aws::attrs::{int_of, put_int, put_str, put_str_list, str_list, str_of, table};
 use crate::aws::errors::classify;
 use crate::aws::names;
+use crate::aws::paging::each_page;
 use crate::aws::shapes::string_list;
+use crate::aws::tagging::{tag_changes, tag_list, tag_map};
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
-    ProviderError, ResourceKind, UpdateRequest,
+    ProviderError, ResourceKind, Selector, UpdateRequest,
 };
 use crate::value::Value;
 use async_trait::async_trait;
@@ -95,20 +95,68 @@ impl ResourceKind for IamRole {
         &SCHEMA
     }
 
-    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
-        if ids.is_empty() {
+    /// Every selected role: one `GetAccountAuthorizationDetails` call per page (IAM has no
+    /// batch get by name nor a tag filter, so the roles are listed and the selected kept), then
+    /// one `ListRoles` call per page when anything was kept.
+    async fn describe(&self, selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError> {
+        let wanted: BTreeSet<&str> = match selector {
+            Selector::Ids(ids) => ids.iter().map(String::as_str).collect(),
+            Selector::Tags(_) => BTreeSet::new(),
+        };
+        let keep = |name: &str, tags: &BTreeMap<String, String>| match selector {
+            Selector::Ids(_) => wanted.contains(name),
+            Selector::Tags(want) => want.iter().all(|(k, v)| tags.get(k) == Some(v)),
+        };
+        let iam = self.aws.iam().await?;
+        let mut found: BTreeMap<String, LiveResource> = BTreeMap::new();
+        let pages = iam
+            .get_account_authorization_details()
+            .filter(EntityType::Role)
+            .set_max_items(self.aws.page_size(Some(PAGE), PAGE_LIMITS))
+            .into_paginator()
+            .send();
+        each_page("iam:GetAccountAuthorizationDetails", pages, |page| {
+            for role in page.role_detail_list() {
+                let Some(name) = role.role_name() else {
+                    continue;
+                };
+                let tags = tag_map(role.tags());
+                if keep(name, &tags) {
+                    found.insert(name.to_string(), live_of(role, name, tags));
+                }
+            }
+        })
+        .await?;
+        if found.is_empty() {
             return Ok(Vec::new());
         }
-        let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
-        self.scan(&|name, _| wanted.contains(name)).await
-    }
-
-    async fn find_tagged(
-        &self,
-        wanted: &BTreeMap<String, String>,
-    ) -> Result<Vec<LiveResource>, ProviderError> {
-        self.scan(&|_, tags| wanted.iter().all(|(k, v)| tags.get(k) == Some(v)))
-            .await
+        // Description and session duration are only in ListRoles (and GetRole, per role).
+        let pages = iam
+            .list_roles()
+            .set_max_items(self.aws.page_size(Some(PAGE), PAGE_LIMITS))
+            .into_paginator()
+            .send();
+        each_page("iam:ListRoles", pages, |page| {
+            for role in page.roles() {
+                let Some(live) = found.get_mut(role.role_name()) else {
+                    continue;
+                };
+                put_str(
+                    &mut live.attrs,
+                    "description",
+                    role.description().filter(|d| !d.is_empty()),
+                );
+                put_int(
+                    &mut live.attrs,
+                    "max_session_duration",
+                    role.max_session_duration()
+                        .map(i64::from)
+                        .filter(|s| *s != DEFAULT_SESSION),
+                );
+            }
+        })
+        .await?;
+        Ok(found.into_values().collect())
     }
 
     async fn create(&self, req: &CreateRequest<'_>) -> Result<LiveResource, ProviderError> {
@@ -128,7 +176,7 @@ impl ResourceKind for IamRole {
             .assume_role_policy_document(
                 policy_json(trust, "assume_role_policy", OP).map_err(|e| e.at(req.address))?,
             )
-            .set_tags(Some(to_iam(req.tags, OP)?));
+            .set_tags(Some(tag_list(req.tags)));
         if let Some(p) = str_of(attrs, "path") {
             call = call.path(p);
         }
@@ -252,99 +300,6 @@ impl ResourceKind for IamRole {
 }
 
 impl IamRole {
-    /// Every role for which `keep(name, tags)` holds: one `GetAccountAuthorizationDetails` call
-    /// per page, then one `ListRoles` call per page when anything was kept.
-    async fn scan(
-        &self,
-        keep: &(dyn Fn(&str, &BTreeMap<String, String>) -> bool + Send + Sync),
-    ) -> Result<Vec<LiveResource>, ProviderError> {
-        let iam = self.aws.iam().await?;
-        let mut found: BTreeMap<String, LiveResource> = BTreeMap::new();
-        let mut pages = iam
-            .get_account_authorization_details()
-            .filter(EntityType::Role)
-            .set_max_items(self.aws.page_size(Some(PAGE), PAGE_LIMITS))
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify("iam:GetAccountAuthorizationDetails", e))?;
-            for role in page.role_detail_list() {
-                let Some(name) = role.role_name() else {
-                    continue;
-                };
-                let tags = from_iam(role.tags());
-                if !keep(name, &tags) {
-                    continue;
-                }
-                let mut attrs = Attrs::new();
-                put_str(&mut attrs, "name", Some(name));
-                put_str(&mut attrs, "arn", role.arn());
-                put_str(&mut attrs, "unique_id", role.role_id());
-                put_str(&mut attrs, "path", role.path().filter(|p| *p != "/"));
-                if let Some(doc) = role.assume_role_policy_document() {
-                    attrs.insert("assume_role_policy".into(), policy_value(doc));
-                }
-                let inline: BTreeMap<String, Value> = role
-                    .role_policy_list()
-                    .iter()
-                    .filter_map(|p| {
-                        Some((
-                            p.policy_name()?.to_string(),
-                            policy_value(p.policy_document()?),
-                        ))
-                    })
-                    .collect();
-                // Empty is a value, not an attribute the read cannot return: policies removed
-                // outside strata (or never attached) show as a change.
-                attrs.insert("inline_policies".into(), Value::Map(inline));
-                let managed: Vec<String> = role
-                    .attached_managed_policies()
-                    .iter()
-                    .filter_map(|p| p.policy_arn().map(str::to_string))
-                    .collect();
-                put_str_list(&mut attrs, "managed_policy_arns", managed, true);
-                found.insert(
-                    name.to_string(),
-                    LiveResource {
-                        id: name.to_string(),
-                        attrs,
-                        tags,
-                    },
-                );
-            }
-        }
-        if found.is_empty() {
-            return Ok(Vec::new());
-        }
-        // Description and session duration are only in ListRoles (and GetRole, per role).
-        let mut pages = iam
-            .list_roles()
-            .set_max_items(self.aws.page_size(Some(PAGE), PAGE_LIMITS))
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify("iam:ListRoles", e))?;
-            for role in page.roles() {
-                let Some(live) = found.get_mut(role.role_name()) else {
-                    continue;
-                };
-                put_str(
-                    &mut live.attrs,
-                    "description",
-                    role.description().filter(|d| !d.is_empty()),
-                );
-                put_int(
-                    &mut live.attrs,
-                    "max_session_duration",
-                    role.max_session_duration()
-                        .map(i64::from)
-                        .filter(|s| *s != DEFAULT_SESSION),
-                );
-            }
-        }
-        Ok(found.into_values().collect())
-    }
-
     /// Whether the existing role `name` carries this resource's `strata:*` tags.
     async fn ours(&self, name: &str, req: &CreateRequest<'_>) -> Result<bool, ProviderError> {
         let live = self.read(&[name.to_string()]).await?;
@@ -458,12 +413,12 @@ impl IamRole {
         want: &BTreeMap<String, String>,
     ) -> Result<(), ProviderError> {
         let iam = self.aws.iam().await?;
-        let (set, remove) = tag_delta(have, want);
+        let (set, remove) = tag_changes(have, want);
         if !set.is_empty() {
             const OP: &str = "iam:TagRole";
             iam.tag_role()
                 .role_name(role)
-                .set_tags(Some(to_iam(&set, OP)?))
+                .set_tags(Some(tag_list(&set)))
                 .send()
                 .await
                 .map_err(|e| classify(OP, e))?;
@@ -483,50 +438,50 @@ impl IamRole {
     /// profiles. What is attached is listed live (the recorded attributes may be stale).
     async fn detach_everything(&self, role: &str) -> Result<(), ProviderError> {
         let iam = self.aws.iam().await?;
-        let mut pages = iam
+        let pages = iam
             .list_attached_role_policies()
             .role_name(role)
             .into_paginator()
             .send();
         let mut managed = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify("iam:ListAttachedRolePolicies", e))?;
+        each_page("iam:ListAttachedRolePolicies", pages, |page| {
             managed.extend(
                 page.attached_policies()
                     .iter()
                     .filter_map(|p| p.policy_arn().map(str::to_string)),
-            );
-        }
+            )
+        })
+        .await?;
         for arn in managed {
             self.detach(role, &arn).await?;
         }
-        let mut pages = iam
+        let pages = iam
             .list_role_policies()
             .role_name(role)
             .into_paginator()
             .send();
         let mut inline = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify("iam:ListRolePolicies", e))?;
-            inline.extend(page.policy_names().iter().cloned());
-        }
+        each_page("iam:ListRolePolicies", pages, |page| {
+            inline.extend(page.policy_names().iter().cloned())
+        })
+        .await?;
         for policy in inline {
             self.delete_inline(role, &policy).await?;
         }
-        let mut pages = iam
+        let pages = iam
             .list_instance_profiles_for_role()
             .role_name(role)
             .into_paginator()
             .send();
         let mut profiles = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify("iam:ListInstanceProfilesForRole", e))?;
+        each_page("iam:ListInstanceProfilesForRole", pages, |page| {
             profiles.extend(
                 page.instance_profiles()
                     .iter()
                     .map(|p| p.instance_profile_name().to_string()),
-            );
-        }
+            )
+        })
+        .await?;
         for profile in profiles {
             ok_if_gone(
                 iam.remove_role_from_instance_profile()
@@ -550,4 +505,45 @@ fn session_i32(seconds: i64, op: &str) -> Result<i32, ProviderError> {
             format!("`max_session_duration` {seconds} is out of range (3600 to 43200)"),
         )
     })
+}
+
+/// A role as `GetAccountAuthorizationDetails` reports it (description and session duration
+/// come from `ListRoles`).
+fn live_of(
+    role: &aws_sdk_iam::types::RoleDetail,
+    name: &str,
+    tags: BTreeMap<String, String>,
+) -> LiveResource {
+    let mut attrs = Attrs::new();
+    put_str(&mut attrs, "name", Some(name));
+    put_str(&mut attrs, "arn", role.arn());
+    put_str(&mut attrs, "unique_id", role.role_id());
+    put_str(&mut attrs, "path", role.path().filter(|p| *p != "/"));
+    if let Some(doc) = role.assume_role_policy_document() {
+        attrs.insert("assume_role_policy".into(), policy_value(doc));
+    }
+    let inline: BTreeMap<String, Value> = role
+        .role_policy_list()
+        .iter()
+        .filter_map(|p| {
+            Some((
+                p.policy_name()?.to_string(),
+                policy_value(p.policy_document()?),
+            ))
+        })
+        .collect();
+    // Empty is a value, not an attribute the read cannot return: policies removed
+    // outside strata (or never attached) show as a change.
+    attrs.insert("inline_policies".into(), Value::Map(inline));
+    let managed: Vec<String> = role
+        .attached_managed_policies()
+        .iter()
+        .filter_map(|p| p.policy_arn().map(str::to_string))
+        .collect();
+    put_str_list(&mut attrs, "managed_policy_arns", managed, true);
+    LiveResource {
+        id: name.to_string(),
+        attrs,
+        tags,
+    }
 }

@@ -1,20 +1,22 @@
 //! `instance_profile`: the container that hands an IAM role to EC2 instances.
 //!
-//! The id is the profile name. IAM has no multi-get: `read` lists the account's profiles
+//! The id is the profile name. IAM has no multi-get: `describe` lists the account's profiles
 //! (`ListInstanceProfiles`, one call per page) and keeps the wanted ones. That listing carries
 //! no tags on AWS (moto returns them there; AWS documents that it does not), so the tags come
 //! from `GetInstanceProfile`, one call per profile that was asked for and exists. IAM has
-//! no batched tag read; `find_tagged` must therefore ask for the tags of every profile in the
+//! no batched tag read; finding by tags must therefore ask for the tags of every profile in the
 //! account, a cost that grows with the account's profiles, not with the stack.
 
-use super::common::{from_iam, is_gone, ok_if_gone, tag_delta, to_iam, PAGE, PAGE_LIMITS};
+use super::common::{is_gone, ok_if_gone, PAGE, PAGE_LIMITS};
 use crate::aws::attrs::{put_str, str_of};
 use crate::aws::errors::classify;
 use crate::aws::names;
+use crate::aws::paging::each_page;
+use crate::aws::tagging::{tag_changes, tag_list, tag_map};
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
-    ProviderError, ResourceKind, UpdateRequest,
+    ProviderError, ResourceKind, Selector, UpdateRequest,
 };
 use crate::value::Value;
 use async_trait::async_trait;
@@ -69,26 +71,32 @@ impl ResourceKind for InstanceProfile {
         &SCHEMA
     }
 
-    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
-        let mut found = self.scan(&|name| wanted.contains(name)).await?;
-        for profile in &mut found {
-            profile.tags = self.tags_of(&profile.id).await?;
-        }
-        Ok(found)
-    }
-
-    async fn find_tagged(
-        &self,
-        wanted: &BTreeMap<String, String>,
-    ) -> Result<Vec<LiveResource>, ProviderError> {
+    /// The listing, then the tags of each kept profile (see the module doc for the cost).
+    async fn describe(&self, selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError> {
+        let wanted: BTreeSet<&str> = match selector {
+            Selector::Ids(ids) => ids.iter().map(String::as_str).collect(),
+            Selector::Tags(_) => BTreeSet::new(),
+        };
+        let iam = self.aws.iam().await?;
+        let mut found = BTreeMap::new();
+        let pages = iam
+            .list_instance_profiles()
+            .set_max_items(self.aws.page_size(Some(PAGE), PAGE_LIMITS))
+            .into_paginator()
+            .send();
+        each_page("iam:ListInstanceProfiles", pages, |page| {
+            for profile in page.instance_profiles() {
+                let name = profile.instance_profile_name();
+                if matches!(selector, Selector::Tags(_)) || wanted.contains(name) {
+                    found.insert(name.to_string(), live_of(profile));
+                }
+            }
+        })
+        .await?;
         let mut out = Vec::new();
-        for mut profile in self.scan(&|_| true).await? {
+        for mut profile in found.into_values() {
             profile.tags = self.tags_of(&profile.id).await?;
-            if wanted.iter().all(|(k, v)| profile.tags.get(k) == Some(v)) {
+            if selector.matches(&profile) {
                 out.push(profile);
             }
         }
@@ -106,7 +114,7 @@ impl ResourceKind for InstanceProfile {
         let mut call = iam
             .create_instance_profile()
             .instance_profile_name(&name)
-            .set_tags(Some(to_iam(req.tags, OP)?));
+            .set_tags(Some(tag_list(req.tags)));
         if let Some(p) = str_of(attrs, "path") {
             call = call.path(p);
         }
@@ -228,53 +236,6 @@ impl ResourceKind for InstanceProfile {
 }
 
 impl InstanceProfile {
-    /// Every profile whose name `keep` accepts, without tags: one `ListInstanceProfiles` call
-    /// per page.
-    async fn scan(
-        &self,
-        keep: &(dyn Fn(&str) -> bool + Send + Sync),
-    ) -> Result<Vec<LiveResource>, ProviderError> {
-        let iam = self.aws.iam().await?;
-        let mut found = BTreeMap::new();
-        let mut pages = iam
-            .list_instance_profiles()
-            .set_max_items(self.aws.page_size(Some(PAGE), PAGE_LIMITS))
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify("iam:ListInstanceProfiles", e))?;
-            for profile in page.instance_profiles() {
-                let name = profile.instance_profile_name();
-                if !keep(name) {
-                    continue;
-                }
-                let mut attrs = Attrs::new();
-                put_str(&mut attrs, "name", Some(name));
-                put_str(&mut attrs, "arn", Some(profile.arn()));
-                put_str(&mut attrs, "unique_id", Some(profile.instance_profile_id()));
-                put_str(
-                    &mut attrs,
-                    "path",
-                    Some(profile.path()).filter(|p| *p != "/"),
-                );
-                put_str(
-                    &mut attrs,
-                    "role",
-                    profile.roles().first().map(|r| r.role_name()),
-                );
-                found.insert(
-                    name.to_string(),
-                    LiveResource {
-                        id: name.to_string(),
-                        attrs,
-                        tags: BTreeMap::new(),
-                    },
-                );
-            }
-        }
-        Ok(found.into_values().collect())
-    }
-
     /// The tags of one profile, from `GetInstanceProfile` (one call), which returns them on
     /// AWS; `ListInstanceProfileTags` would too, but moto 5.2 does not implement it. A profile
     /// deleted meanwhile has none.
@@ -289,7 +250,7 @@ impl InstanceProfile {
         {
             Ok(out) => Ok(out
                 .instance_profile()
-                .map(|p| from_iam(p.tags()))
+                .map(|p| tag_map(p.tags()))
                 .unwrap_or_default()),
             Err(e) => {
                 let err = classify(OP, e);
@@ -335,12 +296,12 @@ impl InstanceProfile {
         want: &BTreeMap<String, String>,
     ) -> Result<(), ProviderError> {
         let iam = self.aws.iam().await?;
-        let (set, remove) = tag_delta(have, want);
+        let (set, remove) = tag_changes(have, want);
         if !set.is_empty() {
             const OP: &str = "iam:TagInstanceProfile";
             iam.tag_instance_profile()
                 .instance_profile_name(profile)
-                .set_tags(Some(to_iam(&set, OP)?))
+                .set_tags(Some(tag_list(&set)))
                 .send()
                 .await
                 .map_err(|e| classify(OP, e))?;
@@ -354,5 +315,29 @@ impl InstanceProfile {
                 .map_err(|e| classify("iam:UntagInstanceProfile", e))?;
         }
         Ok(())
+    }
+}
+
+/// A profile as `ListInstanceProfiles` reports it, without its tags (see `tags_of`).
+fn live_of(profile: &aws_sdk_iam::types::InstanceProfile) -> LiveResource {
+    let name = profile.instance_profile_name();
+    let mut attrs = Attrs::new();
+    put_str(&mut attrs, "name", Some(name));
+    put_str(&mut attrs, "arn", Some(profile.arn()));
+    put_str(&mut attrs, "unique_id", Some(profile.instance_profile_id()));
+    put_str(
+        &mut attrs,
+        "path",
+        Some(profile.path()).filter(|p| *p != "/"),
+    );
+    put_str(
+        &mut attrs,
+        "role",
+        profile.roles().first().map(|r| r.role_name()),
+    );
+    LiveResource {
+        id: name.to_string(),
+        attrs,
+        tags: BTreeMap::new(),
     }
 }
