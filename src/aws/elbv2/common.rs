@@ -3,6 +3,7 @@
 //! detection. Waits go through `crate::aws::wait`.
 
 use crate::aws::errors::classify;
+use crate::aws::tagging::{tag_changes, tag_list, tag_map};
 use crate::provider::{ErrorClass, ProviderError};
 use aws_sdk_elasticloadbalancingv2::types::Tag;
 use aws_sdk_elasticloadbalancingv2::Client;
@@ -17,13 +18,6 @@ pub const PAGE: i32 = 400;
 
 /// The page sizes ELBv2 describe calls accept.
 pub const PAGE_LIMITS: std::ops::RangeInclusive<i32> = 1..=PAGE;
-
-/// Tags as the ELBv2 API wants them.
-pub fn to_elb(tags: &BTreeMap<String, String>) -> Vec<Tag> {
-    tags.iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
-}
 
 /// The tags of these resources, ARN → tags, in one `DescribeTags` call per 20 ARNs. Resources
 /// that no longer exist are absent.
@@ -61,12 +55,7 @@ pub async fn describe_tags(
             let Some(arn) = d.resource_arn() else {
                 continue;
             };
-            let tags = d
-                .tags()
-                .iter()
-                .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string())))
-                .collect();
-            out.insert(arn.to_string(), tags);
+            out.insert(arn.to_string(), tag_map(d.tags()));
         }
     }
     Ok(out)
@@ -84,24 +73,15 @@ pub async fn sync_tags(
     have: &BTreeMap<String, String>,
     want: &BTreeMap<String, String>,
 ) -> Result<(), ProviderError> {
-    let changed: BTreeMap<String, String> = want
-        .iter()
-        .filter(|(k, v)| have.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let (changed, removed) = tag_changes(have, want);
     if !changed.is_empty() {
         elb.add_tags()
             .resource_arns(arn)
-            .set_tags(Some(to_elb(&changed)))
+            .set_tags(Some(tag_list::<Tag>(&changed)))
             .send()
             .await
             .map_err(|e| classify("elbv2:AddTags", e))?;
     }
-    let removed: Vec<String> = have
-        .keys()
-        .filter(|k| !want.contains_key(*k) && !k.starts_with("aws:"))
-        .cloned()
-        .collect();
     if !removed.is_empty() {
         elb.remove_tags()
             .resource_arns(arn)

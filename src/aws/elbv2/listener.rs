@@ -4,19 +4,21 @@ use super::action;
 use super::common::{self, ARN_BATCH};
 use crate::aws::attrs::{int_of, put_int, put_str, required_str, str_of, table};
 use crate::aws::errors::classify;
+use crate::aws::paging::each_page;
 use crate::aws::shapes::{block, loose, text};
+use crate::aws::tagging::tag_list;
 use crate::aws::Aws;
 use crate::provider::BlockField;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, Invalid, KindSchema, LiveResource,
-    ProviderError, ResourceKind, UpdateRequest,
+    ProviderError, ResourceKind, Selector, UpdateRequest,
 };
 use crate::value::Value;
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, Certificate, Listener as SdkListener, ProtocolEnum,
 };
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::{Arc, LazyLock};
 
 /// A load balancer listener (`CreateListener`, `ModifyListener`).
@@ -109,7 +111,15 @@ impl ResourceKind for Listener {
         &SCHEMA
     }
 
-    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
+    async fn describe(&self, selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError> {
+        let ids = match selector {
+            Selector::Ids(ids) => ids,
+            Selector::Tags(_) => {
+                let mut live = self.to_live(self.every_listener().await?).await?;
+                live.retain(|l| selector.matches(l));
+                return Ok(live);
+            }
+        };
         let mut found = Vec::new();
         // DescribeListeners documents no limit on ListenerArns; 20 is ELBv2's limit for the
         // other ARN lists (DescribeLoadBalancers, DescribeTags), kept here to be safe.
@@ -128,48 +138,6 @@ impl ResourceKind for Listener {
         self.to_live(found).await
     }
 
-    async fn find_tagged(
-        &self,
-        wanted: &BTreeMap<String, String>,
-    ) -> Result<Vec<LiveResource>, ProviderError> {
-        // DescribeListeners needs a load balancer or listener ARNs, so this is one call per
-        // load balancer (and page); tags are then looked up 20 ARNs per call.
-        const OP: &str = "elbv2:DescribeLoadBalancers";
-        let elb = self.aws.elbv2().await?;
-        let mut lbs = Vec::new();
-        let mut pages = elb
-            .describe_load_balancers()
-            .set_page_size(self.aws.page_size(Some(common::PAGE), common::PAGE_LIMITS))
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify(OP, e))?;
-            lbs.extend(
-                page.load_balancers()
-                    .iter()
-                    .filter_map(|lb| lb.load_balancer_arn().map(str::to_string)),
-            );
-        }
-        let mut found = Vec::new();
-        for lb in lbs {
-            let mut pages = elb
-                .describe_listeners()
-                .load_balancer_arn(lb)
-                .set_page_size(self.aws.page_size(None, common::PAGE_LIMITS))
-                .into_paginator()
-                .send();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(|e| classify("elbv2:DescribeListeners", e))?;
-                found.extend(page.listeners().iter().cloned());
-            }
-        }
-        let live = self.to_live(found).await?;
-        Ok(live
-            .into_iter()
-            .filter(|l| common::has_all(&l.tags, wanted))
-            .collect())
-    }
-
     async fn create(&self, req: &CreateRequest<'_>) -> Result<LiveResource, ProviderError> {
         const OP: &str = "elbv2:CreateListener";
         let elb = self.aws.elbv2().await?;
@@ -180,7 +148,7 @@ impl ResourceKind for Listener {
             .create_listener()
             .load_balancer_arn(required_str(attrs, "load_balancer_arn", OP)?)
             .default_actions(action)
-            .set_tags(Some(common::to_elb(req.tags)));
+            .set_tags(Some(tag_list(req.tags)));
         if let Some(port) = int_of(attrs, "port") {
             call = call.port(port_of(port, OP)?);
         }
@@ -327,21 +295,56 @@ fn port_of(port: i64, op: &str) -> Result<i32, ProviderError> {
 }
 
 impl Listener {
+    /// Every listener of the account, for finding by tags: DescribeListeners needs a load
+    /// balancer or listener ARNs, so this is one call per load balancer (and page); tags are
+    /// then looked up 20 ARNs per call.
+    async fn every_listener(&self) -> Result<Vec<SdkListener>, ProviderError> {
+        let elb = self.aws.elbv2().await?;
+        let mut lbs = Vec::new();
+        let pages = elb
+            .describe_load_balancers()
+            .set_page_size(self.aws.page_size(Some(common::PAGE), common::PAGE_LIMITS))
+            .into_paginator()
+            .send();
+        each_page("elbv2:DescribeLoadBalancers", pages, |page| {
+            lbs.extend(
+                page.load_balancers()
+                    .iter()
+                    .filter_map(|lb| lb.load_balancer_arn().map(str::to_string)),
+            )
+        })
+        .await?;
+        let mut found = Vec::new();
+        for lb in lbs {
+            let pages = elb
+                .describe_listeners()
+                .load_balancer_arn(lb)
+                .set_page_size(self.aws.page_size(None, common::PAGE_LIMITS))
+                .into_paginator()
+                .send();
+            each_page("elbv2:DescribeListeners", pages, |page| {
+                found.extend(page.listeners().iter().cloned())
+            })
+            .await?;
+        }
+        Ok(found)
+    }
+
     /// One `DescribeListeners` call per page for these ARNs (at most 20).
     async fn describe_arns(&self, arns: Vec<String>) -> Result<Vec<SdkListener>, ProviderError> {
         const OP: &str = "elbv2:DescribeListeners";
         let elb = self.aws.elbv2().await?;
-        let mut pages = elb
+        let pages = elb
             .describe_listeners()
             .set_listener_arns(Some(arns))
             .set_page_size(self.aws.page_size(None, common::PAGE_LIMITS))
             .into_paginator()
             .send();
         let mut out = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify(OP, e))?;
-            out.extend(page.listeners().iter().cloned());
-        }
+        each_page(OP, pages, |page| {
+            out.extend(page.listeners().iter().cloned())
+        })
+        .await?;
         Ok(out)
     }
 
@@ -358,28 +361,25 @@ impl Listener {
         let balancers: BTreeSet<String> = arns.iter().filter_map(|a| load_balancer_of(a)).collect();
         let mut out = Vec::new();
         for lb in balancers {
-            let mut pages = elb
+            let pages = elb
                 .describe_listeners()
                 .load_balancer_arn(lb)
                 .set_page_size(self.aws.page_size(Some(common::PAGE), common::PAGE_LIMITS))
                 .into_paginator()
                 .send();
-            while let Some(page) = pages.next().await {
-                match page {
-                    Ok(page) => out.extend(
-                        page.listeners()
-                            .iter()
-                            .filter(|l| l.listener_arn().is_some_and(|a| wanted.contains(a)))
-                            .cloned(),
-                    ),
-                    Err(e) => {
-                        let err = classify(OP, e);
-                        if err.class == ErrorClass::NotFound {
-                            break;
-                        }
-                        return Err(err);
-                    }
-                }
+            let listed = each_page(OP, pages, |page| {
+                out.extend(
+                    page.listeners()
+                        .iter()
+                        .filter(|l| l.listener_arn().is_some_and(|a| wanted.contains(a)))
+                        .cloned(),
+                )
+            })
+            .await;
+            match listed {
+                // The load balancer is gone, and its listeners with it.
+                Err(err) if err.class != ErrorClass::NotFound => return Err(err),
+                _ => {}
             }
         }
         Ok(out)

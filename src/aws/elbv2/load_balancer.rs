@@ -4,19 +4,20 @@ use super::common;
 use crate::aws::attrs::{bool_of, int_of, put_bool, put_str, put_str_list, str_list, str_of};
 use crate::aws::ec2::tags;
 use crate::aws::errors::classify;
+use crate::aws::paging::each_page;
 use crate::aws::shapes::string_list;
+use crate::aws::tagging::tag_list;
 use crate::aws::wait::Poll;
 use crate::aws::{names, Aws};
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
-    ProviderError, ResourceKind, UpdateRequest,
+    ProviderError, ResourceKind, Selector, UpdateRequest,
 };
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{
     IpAddressType, LoadBalancer as SdkLoadBalancer, LoadBalancerAttribute, LoadBalancerSchemeEnum,
     LoadBalancerStateEnum, LoadBalancerTypeEnum,
 };
-use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
@@ -103,23 +104,18 @@ impl ResourceKind for LoadBalancer {
         &SCHEMA
     }
 
-    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
-        let found = self.describe_arns(ids).await?;
-        self.to_live(found).await
-    }
-
-    async fn find_tagged(
-        &self,
-        wanted: &BTreeMap<String, String>,
-    ) -> Result<Vec<LiveResource>, ProviderError> {
-        // ELBv2 has no tag filter: list every load balancer (a page at a time) and look their
-        // tags up 20 ARNs per call.
-        let all = self.describe(None).await?;
-        let live = self.to_live(all).await?;
-        Ok(live
-            .into_iter()
-            .filter(|l| common::has_all(&l.tags, wanted))
-            .collect())
+    async fn describe(&self, selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError> {
+        let found = match selector {
+            Selector::Ids(ids) => self.describe_arns(ids).await?,
+            // ELBv2 has no tag filter: list every load balancer (a page at a time) and look
+            // their tags up 20 ARNs per call.
+            Selector::Tags(_) => self.list(None).await?,
+        };
+        let mut live = self.to_live(found).await?;
+        if let Selector::Tags(_) = selector {
+            live.retain(|l| selector.matches(l));
+        }
+        Ok(live)
     }
 
     async fn create(&self, req: &CreateRequest<'_>) -> Result<LiveResource, ProviderError> {
@@ -152,7 +148,7 @@ impl ResourceKind for LoadBalancer {
             .r#type(LoadBalancerTypeEnum::Application)
             .scheme(scheme)
             .set_subnets(Some(subnets))
-            .set_tags(Some(common::to_elb(req.tags)));
+            .set_tags(Some(tag_list(req.tags)));
         if !security_groups.is_empty() {
             call = call.set_security_groups(Some(security_groups));
         }
@@ -271,7 +267,7 @@ impl ResourceKind for LoadBalancer {
                 "elbv2:DescribeLoadBalancers",
                 "the deleted load balancer to be gone",
                 || async move {
-                    match self.describe(Some(vec![id.to_string()])).await {
+                    match self.list(Some(vec![id.to_string()])).await {
                         Ok(found) if !found.is_empty() => Ok(false),
                         Ok(_) => Ok(true),
                         Err(e) if e.class == ErrorClass::NotFound => Ok(true),
@@ -309,7 +305,7 @@ impl ResourceKind for LoadBalancer {
         const OP: &str = "elbv2:DescribeLoadBalancers";
         Poll::within(READY_TIMEOUT)
             .until_some(OP, "the load balancer to become active", || async move {
-                let found = self.describe(Some(vec![id.to_string()])).await?;
+                let found = self.list(Some(vec![id.to_string()])).await?;
                 let state = found
                     .first()
                     .and_then(|lb| lb.state())
@@ -343,17 +339,14 @@ impl LoadBalancer {
     async fn describe_arns(&self, arns: &[String]) -> Result<Vec<SdkLoadBalancer>, ProviderError> {
         common::by_arn_batches(
             arns,
-            |a| self.describe(a),
+            |a| self.list(a),
             |r: &SdkLoadBalancer| r.load_balancer_arn(),
         )
         .await
     }
 
     /// One `DescribeLoadBalancers` call per page: these ARNs, or every load balancer.
-    async fn describe(
-        &self,
-        arns: Option<Vec<String>>,
-    ) -> Result<Vec<SdkLoadBalancer>, ProviderError> {
+    async fn list(&self, arns: Option<Vec<String>>) -> Result<Vec<SdkLoadBalancer>, ProviderError> {
         const OP: &str = "elbv2:DescribeLoadBalancers";
         let elb = self.aws.elbv2().await?;
         let call = match arns {
@@ -365,12 +358,11 @@ impl LoadBalancer {
                 .describe_load_balancers()
                 .set_page_size(self.aws.page_size(Some(common::PAGE), common::PAGE_LIMITS)),
         };
-        let mut pages = call.into_paginator().send();
         let mut out = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify(OP, e))?;
-            out.extend(page.load_balancers().iter().cloned());
-        }
+        each_page(OP, call.into_paginator().send(), |page| {
+            out.extend(page.load_balancers().iter().cloned())
+        })
+        .await?;
         Ok(out)
     }
 

@@ -5,7 +5,7 @@ use crate::aws::errors::classify;
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource, ProviderError,
-    ResourceKind, UpdateRequest,
+    ResourceKind, Selector, UpdateRequest,
 };
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{TargetDescription, TargetHealthStateEnum};
@@ -107,10 +107,16 @@ impl ResourceKind for TargetAttachment {
         &SCHEMA
     }
 
-    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
+    async fn describe(&self, selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError> {
         const OP: &str = "elbv2:DescribeTargetHealth";
+        let ids = match selector {
+            Selector::Ids(ids) => ids,
+            // Registrations carry no tags: nothing can be found by them.
+            Selector::Tags(_) => return Ok(Vec::new()),
+        };
         let elb = self.aws.elbv2().await?;
-        // One call per target group, however many attachments it has.
+        // One call per target group, however many attachments it has (DescribeTargetHealth
+        // takes one group and does not paginate).
         let mut by_group: BTreeMap<String, Vec<(String, AttachmentId)>> = BTreeMap::new();
         for id in ids {
             if let Some(parsed) = AttachmentId::parse(id) {
@@ -170,14 +176,6 @@ impl ResourceKind for TargetAttachment {
             }
         }
         Ok(out)
-    }
-
-    async fn find_tagged(
-        &self,
-        _tags: &BTreeMap<String, String>,
-    ) -> Result<Vec<LiveResource>, ProviderError> {
-        // Registrations carry no tags: nothing can be found by them.
-        Ok(Vec::new())
     }
 
     /// The target group, the target and the port (empty for the group's port): what

@@ -3,11 +3,13 @@
 use super::common;
 use crate::aws::attrs::{int_of, put_int, put_str, str_of, table};
 use crate::aws::errors::classify;
+use crate::aws::paging::each_page;
 use crate::aws::shapes::{block, flag, int, loose, text};
+use crate::aws::tagging::tag_list;
 use crate::aws::{names, Aws};
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
-    ProviderError, ResourceKind, UpdateRequest,
+    ProviderError, ResourceKind, Selector, UpdateRequest,
 };
 use crate::value::Value;
 use async_trait::async_trait;
@@ -99,22 +101,17 @@ impl ResourceKind for TargetGroup {
         &SCHEMA
     }
 
-    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
-        let found = self.describe_arns(ids).await?;
-        self.to_live(found).await
-    }
-
-    async fn find_tagged(
-        &self,
-        wanted: &BTreeMap<String, String>,
-    ) -> Result<Vec<LiveResource>, ProviderError> {
-        // No tag filter in ELBv2: list every group a page at a time, tags 20 ARNs per call.
-        let all = self.describe(None).await?;
-        let live = self.to_live(all).await?;
-        Ok(live
-            .into_iter()
-            .filter(|l| common::has_all(&l.tags, wanted))
-            .collect())
+    async fn describe(&self, selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError> {
+        let found = match selector {
+            Selector::Ids(ids) => self.describe_arns(ids).await?,
+            // No tag filter in ELBv2: list every group a page at a time, tags 20 ARNs per call.
+            Selector::Tags(_) => self.list(None).await?,
+        };
+        let mut live = self.to_live(found).await?;
+        if let Selector::Tags(_) = selector {
+            live.retain(|l| selector.matches(l));
+        }
+        Ok(live)
     }
 
     async fn create(&self, req: &CreateRequest<'_>) -> Result<LiveResource, ProviderError> {
@@ -129,7 +126,7 @@ impl ResourceKind for TargetGroup {
         let mut call = elb
             .create_target_group()
             .name(&name)
-            .set_tags(Some(common::to_elb(req.tags)));
+            .set_tags(Some(tag_list(req.tags)));
         if let Some(port) = int_of(attrs, "port") {
             call = call.port(to_i32(port, "port", OP)?);
         }
@@ -282,28 +279,25 @@ struct HealthCheck {
 }
 
 impl HealthCheck {
-    const KEYS: [&'static str; 9] = [
-        "enabled",
-        "path",
-        "port",
-        "protocol",
-        "interval",
-        "timeout",
-        "healthy_threshold",
-        "unhealthy_threshold",
-        "matcher",
-    ];
+    /// The keys of the `health_check` block, as the schema declares them.
+    fn keys() -> Vec<&'static str> {
+        match SCHEMA.get("health_check").map(|a| &a.ty) {
+            Some(AttrType::Block(fields)) => fields.iter().map(|f| f.name).collect(),
+            _ => Vec::new(),
+        }
+    }
 
     fn from_attrs(attrs: &Attrs, op: &str) -> Result<Self, ProviderError> {
         let Some(t) = table(attrs, "health_check") else {
             return Ok(HealthCheck::default());
         };
-        if let Some(unknown) = t.keys().find(|k| !Self::KEYS.contains(&k.as_str())) {
+        let keys = Self::keys();
+        if let Some(unknown) = t.keys().find(|k| !keys.contains(&k.as_str())) {
             return Err(ProviderError::invalid(
                 op,
                 format!(
                     "unknown key `{unknown}` in `health_check` (known: {})",
-                    Self::KEYS.join(", ")
+                    keys.join(", ")
                 ),
             ));
         }
@@ -395,17 +389,14 @@ impl TargetGroup {
     async fn describe_arns(&self, arns: &[String]) -> Result<Vec<SdkTargetGroup>, ProviderError> {
         common::by_arn_batches(
             arns,
-            |a| self.describe(a),
+            |a| self.list(a),
             |r: &SdkTargetGroup| r.target_group_arn(),
         )
         .await
     }
 
     /// One `DescribeTargetGroups` call per page: these ARNs, or every group.
-    async fn describe(
-        &self,
-        arns: Option<Vec<String>>,
-    ) -> Result<Vec<SdkTargetGroup>, ProviderError> {
+    async fn list(&self, arns: Option<Vec<String>>) -> Result<Vec<SdkTargetGroup>, ProviderError> {
         const OP: &str = "elbv2:DescribeTargetGroups";
         let elb = self.aws.elbv2().await?;
         let call = match arns {
@@ -417,12 +408,11 @@ impl TargetGroup {
                 .describe_target_groups()
                 .set_page_size(self.aws.page_size(Some(common::PAGE), common::PAGE_LIMITS)),
         };
-        let mut pages = call.into_paginator().send();
         let mut out = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify(OP, e))?;
-            out.extend(page.target_groups().iter().cloned());
-        }
+        each_page(OP, call.into_paginator().send(), |page| {
+            out.extend(page.target_groups().iter().cloned())
+        })
+        .await?;
         Ok(out)
     }
 

@@ -14,18 +14,6 @@ use crate::value::Value;
 use aws_sdk_ec2::types::{IpPermission, IpRange, Ipv6Range, PrefixListId, UserIdGroupPair};
 use std::collections::BTreeMap;
 
-/// The keys a rule table may hold.
-pub const KEYS: [&str; 8] = [
-    "protocol",
-    "from_port",
-    "to_port",
-    "cidr_blocks",
-    "ipv6_cidr_blocks",
-    "source_security_group_id",
-    "prefix_list_name",
-    "description",
-];
-
 /// Where traffic comes from (ingress) or goes to (egress).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Peer {
@@ -83,14 +71,16 @@ pub fn desired(
     attr: &str,
     op: &str,
 ) -> Result<Permissions, ProviderError> {
+    // The keys a rule table may hold, as the schema declares them.
+    let keys: Vec<&str> = super::rule_fields().iter().map(|f| f.name).collect();
     let mut out = Permissions::new();
     for table in tables {
-        if let Some(unknown) = table.keys().find(|k| !KEYS.contains(&k.as_str())) {
+        if let Some(unknown) = table.keys().find(|k| !keys.contains(&k.as_str())) {
             return Err(ProviderError::invalid(
                 op,
                 format!(
                     "unknown key `{unknown}` in a `{attr}` rule; rules take {}",
-                    KEYS.join(", ")
+                    keys.join(", ")
                 ),
             ));
         }
