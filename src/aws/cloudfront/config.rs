@@ -4,8 +4,9 @@
 //! creation) and overwrites only what strata manages, so settings made elsewhere (logging, geo
 //! restrictions, error pages) survive an update.
 
+use super::distribution::{behavior_fields, origin_fields};
 use crate::aws::attrs::{bool_of, str_list, str_of, table, table_list};
-use crate::provider::{Attrs, ProviderError};
+use crate::provider::{Attrs, BlockField, ProviderError};
 use crate::value::Value;
 use aws_sdk_cloudfront::types::{
     Aliases, AllowedMethods, CacheBehavior, CacheBehaviors, CachedMethods, CustomOriginConfig,
@@ -20,24 +21,6 @@ pub const CACHING_OPTIMIZED: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
 
 /// Route 53 hosted zone of every CloudFront domain name (for alias records).
 pub const HOSTED_ZONE_ID: &str = "Z2FDTNDATAQYW2";
-
-const ORIGIN_KEYS: [&str; 5] = [
-    "id",
-    "domain_name",
-    "origin_protocol_policy",
-    "http_port",
-    "https_port",
-];
-
-const BEHAVIOR_KEYS: [&str; 7] = [
-    "target_origin_id",
-    "viewer_protocol_policy",
-    "cache_policy_id",
-    "origin_request_policy_id",
-    "compress",
-    "allowed_methods",
-    "path_pattern",
-];
 
 type Table = BTreeMap<String, Value>;
 
@@ -126,6 +109,11 @@ pub fn apply(
     Ok(())
 }
 
+/// The names of a block's keys, as the schema declares them.
+fn keys(fields: Vec<BlockField>) -> Vec<&'static str> {
+    fields.iter().map(|f| f.name).collect()
+}
+
 fn check_keys(t: &Table, known: &[&str], what: &str, op: &str) -> Result<(), ProviderError> {
     match t.keys().find(|k| !known.contains(&k.as_str())) {
         Some(unknown) => Err(ProviderError::invalid(
@@ -173,7 +161,7 @@ fn port(t: &Table, key: &str, default: i32, op: &str) -> Result<i32, ProviderErr
 }
 
 fn origin(t: &Table, op: &str) -> Result<Origin, ProviderError> {
-    check_keys(t, &ORIGIN_KEYS, "origins", op)?;
+    check_keys(t, &keys(origin_fields()), "origins", op)?;
     let domain = text(t, "domain_name", "origins", op)?
         .ok_or_else(|| ProviderError::invalid(op, "every origin needs `domain_name`"))?;
     let id = text(t, "id", "origins", op)?.unwrap_or(domain);
@@ -209,7 +197,7 @@ fn behavior(
     what: &str,
     op: &str,
 ) -> Result<Behavior, ProviderError> {
-    check_keys(t, &BEHAVIOR_KEYS, what, op)?;
+    check_keys(t, &keys(behavior_fields()), what, op)?;
     let methods: Vec<Method> = match t.get("allowed_methods") {
         None => vec![Method::Get, Method::Head],
         Some(Value::List(items)) => items

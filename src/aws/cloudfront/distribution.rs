@@ -4,18 +4,20 @@ use super::config;
 use crate::aws::attrs::{put_str, str_of};
 use crate::aws::elbv2::common;
 use crate::aws::errors::classify;
+use crate::aws::paging::each_page;
 use crate::aws::shapes::{block, block_list, flag, int, string_list, text, texts};
+use crate::aws::tagging::{tag_changes, tag_list, tag_map};
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
-    ProviderError, ResourceKind, UpdateRequest,
+    ProviderError, ResourceKind, Selector, UpdateRequest,
 };
 use async_trait::async_trait;
 use aws_sdk_cloudfront::types::{
-    DistributionConfig, DistributionConfigWithTags, DistributionSummary, Tag, TagKeys, Tags,
+    DistributionConfig, DistributionConfigWithTags, DistributionSummary, TagKeys, Tags,
 };
 use aws_sdk_resourcegroupstagging::types::TagFilter;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
@@ -33,8 +35,19 @@ impl Distribution {
     }
 }
 
+/// The keys of an origin.
+pub(super) fn origin_fields() -> Vec<crate::provider::BlockField> {
+    vec![
+        text("id"),
+        text("domain_name").required(),
+        text("origin_protocol_policy"),
+        int("http_port"),
+        int("https_port"),
+    ]
+}
+
 /// The keys of a cache behavior (`path_pattern` only in ordered ones).
-fn behavior_fields() -> Vec<crate::provider::BlockField> {
+pub(super) fn behavior_fields() -> Vec<crate::provider::BlockField> {
     vec![
         text("target_origin_id"),
         text("viewer_protocol_policy"),
@@ -61,13 +74,7 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     .attr(AttrSchema::string("comment").doc("Free-text comment (at most 128 characters)"))
     .attr(block_list(
         "origins",
-        vec![
-            text("id"),
-            text("domain_name").required(),
-            text("origin_protocol_policy"),
-            int("http_port"),
-            int("https_port"),
-        ],
+        origin_fields(),
     )
             .refers_to(&["load_balancer"]).required().doc(
         "Origins, each a table: id, domain_name, origin_protocol_policy (http-only, https-only, \
@@ -148,49 +155,41 @@ impl ResourceKind for Distribution {
         &SCHEMA
     }
 
-    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
-        // CloudFront has no describe-by-ids: list (one call per page) and keep the wanted ones.
-        // Tags are not read here (one ListTagsForResource call per distribution would break
-        // batching); they are looked up in find_tagged only.
-        let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
-        let mut out = Vec::new();
-        for summary in self.list().await? {
-            if wanted.contains(summary.id.as_str()) {
-                out.push(LiveResource {
-                    id: summary.id.clone(),
-                    attrs: config::summary_attrs(&summary),
-                    tags: BTreeMap::new(),
-                });
-            }
-        }
-        Ok(out)
-    }
-
-    /// CloudFront reads tags one distribution at a time (`ListTagsForResource`), so the tagged
-    /// ones are found through the Resource Groups Tagging API instead: one `GetResources` call
+    /// CloudFront has no describe-by-ids nor a tag filter: the distributions are listed (one
+    /// `ListDistributions` call per page) and the selected kept. By ids, tags are not read (one
+    /// `ListTagsForResource` call per distribution would break batching). By tags, the tagged
+    /// ones are found first through the Resource Groups Tagging API: one `GetResources` call
     /// per page (tag filters and the resource type in the request, answered with the tags),
-    /// then one `ListDistributions` call per page for the attributes of those found.
-    async fn find_tagged(
-        &self,
-        wanted: &BTreeMap<String, String>,
-    ) -> Result<Vec<LiveResource>, ProviderError> {
-        let mut tagged = self.tagged(wanted).await?;
-        if tagged.is_empty() {
-            return Ok(Vec::new());
-        }
+    /// and nothing is listed when none is.
+    async fn describe(&self, selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError> {
+        let mut tagged = match selector {
+            Selector::Ids(_) => None,
+            Selector::Tags(wanted) => {
+                let tagged = self.tagged(wanted).await?;
+                if tagged.is_empty() {
+                    return Ok(Vec::new());
+                }
+                Some(tagged)
+            }
+        };
         let mut out = Vec::new();
         for summary in self.list().await? {
-            let Some(tags) = tagged.remove(&summary.arn) else {
-                continue;
+            let tags = match tagged.as_mut() {
+                None => BTreeMap::new(),
+                Some(tagged) => match tagged.remove(&summary.arn) {
+                    Some(tags) => tags,
+                    None => continue,
+                },
+            };
+            let live = LiveResource {
+                id: summary.id.clone(),
+                attrs: config::summary_attrs(&summary),
+                tags,
             };
             // The tagging API matches values exactly; checked again here so that what is
             // returned never depends on how the filters were read.
-            if common::has_all(&tags, wanted) {
-                out.push(LiveResource {
-                    id: summary.id.clone(),
-                    attrs: config::summary_attrs(&summary),
-                    tags,
-                });
+            if selector.matches(&live) {
+                out.push(live);
             }
         }
         Ok(out)
@@ -203,9 +202,7 @@ impl ResourceKind for Distribution {
         // and configuration returns the distribution the first attempt created.
         let reference = str_of(req.attrs, "caller_reference").unwrap_or(req.token);
         let config = config::new_config(req.attrs, reference, OP).map_err(|e| e.at(req.address))?;
-        let tags = Tags::builder()
-            .set_items(Some(to_cloudfront(req.tags, OP)?))
-            .build();
+        let tags = Tags::builder().set_items(Some(tag_list(req.tags))).build();
         let created = cf
             .create_distribution_with_tags()
             .distribution_config_with_tags(
@@ -332,35 +329,23 @@ fn config_arn(resource: &LiveResource) -> String {
         .to_string()
 }
 
-fn to_cloudfront(tags: &BTreeMap<String, String>, op: &str) -> Result<Vec<Tag>, ProviderError> {
-    tags.iter()
-        .map(|(k, v)| {
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .map_err(|e| ProviderError::invalid(op, e.to_string()))
-        })
-        .collect()
-}
-
 impl Distribution {
     /// Every distribution, one `ListDistributions` call per page.
     async fn list(&self) -> Result<Vec<DistributionSummary>, ProviderError> {
         const OP: &str = "cloudfront:ListDistributions";
         let cf = self.aws.cloudfront().await?;
-        let mut pages = cf
+        let pages = cf
             .list_distributions()
             .set_max_items(self.aws.page_size(None, PAGE_LIMITS))
             .into_paginator()
             .send();
         let mut out = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify(OP, e))?;
+        each_page(OP, pages, |page| {
             if let Some(list) = page.distribution_list() {
                 out.extend(list.items().iter().cloned());
             }
-        }
+        })
+        .await?;
         Ok(out)
     }
 
@@ -415,7 +400,7 @@ impl Distribution {
             .iter()
             .map(|(k, v)| TagFilter::builder().key(k).values(v).build())
             .collect();
-        let mut pages = tagging
+        let pages = tagging
             .get_resources()
             .resource_type_filters(DISTRIBUTION_TYPE)
             .set_tag_filters(Some(filters))
@@ -423,8 +408,7 @@ impl Distribution {
             .into_paginator()
             .send();
         let mut out = BTreeMap::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify(OP, e))?;
+        each_page(OP, pages, |page| {
             for mapping in page.resource_tag_mapping_list() {
                 let Some(arn) = mapping.resource_arn() else {
                     continue;
@@ -436,7 +420,8 @@ impl Distribution {
                     .collect();
                 out.insert(arn.to_string(), tags);
             }
-        }
+        })
+        .await?;
         Ok(out)
     }
 
@@ -450,13 +435,8 @@ impl Distribution {
             .map_err(|e| classify("cloudfront:ListTagsForResource", e))?;
         Ok(got
             .tags()
-            .and_then(|t| t.items.as_ref())
-            .map(|items| {
-                items
-                    .iter()
-                    .map(|t| (t.key.clone(), t.value.clone().unwrap_or_default()))
-                    .collect()
-            })
+            .and_then(|t| t.items.as_deref())
+            .map(tag_map)
             .unwrap_or_default())
     }
 
@@ -468,28 +448,15 @@ impl Distribution {
     ) -> Result<(), ProviderError> {
         const OP: &str = "cloudfront:TagResource";
         let cf = self.aws.cloudfront().await?;
-        let changed: BTreeMap<String, String> = want
-            .iter()
-            .filter(|(k, v)| have.get(*k) != Some(*v))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let (changed, removed) = tag_changes(have, want);
         if !changed.is_empty() {
             cf.tag_resource()
                 .resource(arn)
-                .tags(
-                    Tags::builder()
-                        .set_items(Some(to_cloudfront(&changed, OP)?))
-                        .build(),
-                )
+                .tags(Tags::builder().set_items(Some(tag_list(&changed))).build())
                 .send()
                 .await
                 .map_err(|e| classify(OP, e))?;
         }
-        let removed: Vec<String> = have
-            .keys()
-            .filter(|k| !want.contains_key(*k) && !k.starts_with("aws:"))
-            .cloned()
-            .collect();
         if !removed.is_empty() {
             cf.untag_resource()
                 .resource(arn)

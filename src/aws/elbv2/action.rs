@@ -7,8 +7,6 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 use std::collections::BTreeMap;
 
-const REDIRECT_KEYS: [&str; 6] = ["protocol", "port", "host", "path", "query", "status_code"];
-
 /// Build the SDK action from `default_action = { type = "forward", target_group_arn = … }` or
 /// `{ type = "redirect", redirect = { protocol, port, host, path, query, status_code } }`.
 pub fn from_table(table: &BTreeMap<String, Value>, op: &str) -> Result<Action, ProviderError> {
@@ -44,12 +42,16 @@ pub fn from_table(table: &BTreeMap<String, Value>, op: &str) -> Result<Action, P
                     "a redirect `default_action` needs a `redirect` table (protocol, port, host, path, query, status_code)",
                 ));
             };
-            if let Some(unknown) = r.keys().find(|k| !REDIRECT_KEYS.contains(&k.as_str())) {
+            let keys: Vec<&str> = super::listener::redirect_fields()
+                .iter()
+                .map(|f| f.name)
+                .collect();
+            if let Some(unknown) = r.keys().find(|k| !keys.contains(&k.as_str())) {
                 return Err(ProviderError::invalid(
                     op,
                     format!(
                         "unknown key `{unknown}` in `default_action.redirect` (known: {})",
-                        REDIRECT_KEYS.join(", ")
+                        keys.join(", ")
                     ),
                 ));
             }

@@ -1,6 +1,6 @@
-//! Helpers shared by the ELBv2 kinds (the generic ones, `has_all` and `gone_is_ok`, also by
-//! CloudFront): tags (batched `DescribeTags`, `AddTags`/`RemoveTags`) and "already gone"
-//! detection. Waits go through `crate::aws::wait`.
+//! Helpers shared by the ELBv2 kinds (the generic one, `gone_is_ok`, also by CloudFront):
+//! tags (batched `DescribeTags`, `AddTags`/`RemoveTags`) and "already gone" detection. Waits go
+//! through `crate::aws::wait`.
 
 use crate::aws::errors::classify;
 use crate::aws::tagging::{tag_changes, tag_list, tag_map};
@@ -59,11 +59,6 @@ pub async fn describe_tags(
         }
     }
     Ok(out)
-}
-
-/// Whether `have` carries every tag of `wanted`.
-pub fn has_all(have: &BTreeMap<String, String>, wanted: &BTreeMap<String, String>) -> bool {
-    wanted.iter().all(|(k, v)| have.get(k) == Some(v))
 }
 
 /// Make the resource's tags equal `want`: add/overwrite changed ones, remove dropped ones.
@@ -131,20 +126,4 @@ where
         }
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn has_all_needs_every_wanted_tag() {
-        let have = BTreeMap::from([
-            ("a".to_string(), "1".to_string()),
-            ("b".to_string(), "2".to_string()),
-        ]);
-        assert!(has_all(&have, &BTreeMap::from([("a".into(), "1".into())])));
-        assert!(!has_all(&have, &BTreeMap::from([("a".into(), "2".into())])));
-        assert!(!has_all(&have, &BTreeMap::from([("c".into(), "1".into())])));
-    }
 }

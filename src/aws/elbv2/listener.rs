@@ -33,6 +33,18 @@ impl Listener {
     }
 }
 
+/// The keys of `default_action.redirect`.
+pub(super) fn redirect_fields() -> Vec<BlockField> {
+    vec![
+        text("protocol"),
+        loose("port"),
+        text("host"),
+        text("path"),
+        text("query"),
+        loose("status_code"),
+    ]
+}
+
 static SCHEMA: LazyLock<KindSchema> =
     LazyLock::new(|| {
         KindSchema::new(
@@ -61,17 +73,7 @@ static SCHEMA: LazyLock<KindSchema> =
         vec![
             text("type").required(),
             text("target_group_arn"),
-            BlockField::new(
-                "redirect",
-                AttrType::Block(vec![
-                    text("protocol"),
-                    loose("port"),
-                    text("host"),
-                    text("path"),
-                    text("query"),
-                    loose("status_code"),
-                ]),
-            ),
+            BlockField::new("redirect", AttrType::Block(redirect_fields())),
         ],
     )
             .refers_to(&["target_group"]).required().doc(
