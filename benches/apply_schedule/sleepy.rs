@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 use strata::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, KindSchema, LiveResource, ProviderError,
-    ResourceKind, UpdateRequest,
+    ResourceKind, Selector, UpdateRequest,
 };
 
 /// The kind's name in stacks: `[resource.bench_node.NAME]`.
@@ -72,22 +72,19 @@ impl ResourceKind for Sleepy {
         &self.schema
     }
 
-    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
+    async fn describe(&self, selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError> {
         self.call().await;
-        Ok(ids.iter().filter_map(|id| self.stored(id)).collect())
-    }
-
-    async fn find_tagged(
-        &self,
-        tags: &BTreeMap<String, String>,
-    ) -> Result<Vec<LiveResource>, ProviderError> {
-        self.call().await;
-        let live = self.live.lock().map_err(|_| poisoned())?;
-        Ok(live
-            .values()
-            .filter(|r| tags.iter().all(|(k, v)| r.tags.get(k) == Some(v)))
-            .cloned()
-            .collect())
+        match selector {
+            Selector::Ids(ids) => Ok(ids.iter().filter_map(|id| self.stored(id)).collect()),
+            Selector::Tags(_) => {
+                let live = self.live.lock().map_err(|_| poisoned())?;
+                Ok(live
+                    .values()
+                    .filter(|r| selector.matches(r))
+                    .cloned()
+                    .collect())
+            }
+        }
     }
 
     async fn create(&self, req: &CreateRequest<'_>) -> Result<LiveResource, ProviderError> {

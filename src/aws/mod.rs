@@ -82,17 +82,11 @@ macro_rules! pending_kind {
             fn schema(&self) -> &$crate::provider::KindSchema {
                 &$schema
             }
-            async fn read(
+            async fn describe(
                 &self,
-                _ids: &[String],
+                _selector: $crate::provider::Selector<'_>,
             ) -> Result<Vec<$crate::provider::LiveResource>, $crate::provider::ProviderError> {
-                Err($crate::aws::pending(self.schema().kind, "read"))
-            }
-            async fn find_tagged(
-                &self,
-                _tags: &std::collections::BTreeMap<String, String>,
-            ) -> Result<Vec<$crate::provider::LiveResource>, $crate::provider::ProviderError> {
-                Err($crate::aws::pending(self.schema().kind, "find_tagged"))
+                Err($crate::aws::pending(self.schema().kind, "describe"))
             }
             async fn create(
                 &self,

@@ -111,16 +111,7 @@ pub trait ResourceKind: Send + Sync {
     /// The kind's one read: the selected resources, in as few calls as the API allows (one
     /// call per page, ids or filters in the request). [`ResourceKind::read`] and
     /// [`ResourceKind::find_tagged`] are this with ids and with tags.
-    async fn describe(&self, selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError> {
-        // Transitional while the kinds move onto `describe`: a kind still overriding `read`
-        // and `find_tagged` never gets here.
-        let _ = selector;
-        Err(ProviderError::new(
-            super::ErrorClass::Unsupported,
-            format!("{}:describe", self.schema().kind),
-            format!("the `{}` kind has no describe yet", self.schema().kind),
-        ))
-    }
+    async fn describe(&self, selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError>;
 
     /// Read the resources with these ids; ids that no longer exist are simply absent.
     async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {

@@ -1,19 +1,20 @@
 //! `efs_file_system`: an EFS file system.
 //!
-//! `read` lists the account's file systems (`DescribeFileSystems`, one call per page: the call
-//! takes one id at most and fails on an unknown one) and keeps the wanted ids. The lifecycle
+//! `describe` lists the account's file systems (`DescribeFileSystems`, one call per page: the
+//! call takes one id at most and fails on an unknown one) and keeps the selected ones. The lifecycle
 //! policy (`transition_to_ia`) and the KMS key are not in that listing: they are written but
 //! not read back. Values equal to EFS's defaults (not encrypted, generalPurpose, bursting) are
 //! left out of what is read, so a configuration that does not set them shows no drift.
 
-use super::common::{all_file_systems, from_efs, to_efs, SETTLE_TIMEOUT};
+use super::common::{all_file_systems, SETTLE_TIMEOUT};
 use crate::aws::attrs::{bool_of, put_bool, put_str, str_of};
 use crate::aws::errors::{absent_ok, classify};
+use crate::aws::tagging::{tag_changes, tag_list, tag_map};
 use crate::aws::wait::Poll;
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
-    ProviderError, ResourceKind, UpdateRequest,
+    ProviderError, ResourceKind, Selector, UpdateRequest,
 };
 use crate::value::Value;
 use async_trait::async_trait;
@@ -21,7 +22,7 @@ use aws_sdk_efs::types::{
     FileSystemDescription, LifeCycleState, LifecyclePolicy, PerformanceMode, ThroughputMode,
     TransitionToIaRules,
 };
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
 const DESCRIBE: &str = "efs:DescribeFileSystems";
@@ -97,23 +98,26 @@ impl ResourceKind for EfsFileSystem {
         &SCHEMA
     }
 
-    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
+    /// The selected file systems, from one `DescribeFileSystems` call per page: the call
+    /// takes a single id, an unknown one fails it, and it has no tag filter, so the account's
+    /// file systems are listed and the selected kept.
+    async fn describe(&self, selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError> {
+        let region = self.aws.region().await?;
+        let mut found = BTreeMap::new();
+        for fs in all_file_systems(&self.aws).await? {
+            // A file system being deleted is as good as gone.
+            if matches!(
+                fs.life_cycle_state(),
+                LifeCycleState::Deleting | LifeCycleState::Deleted
+            ) {
+                continue;
+            }
+            let live = live_of(&fs, &region);
+            if selector.matches(&live) {
+                found.insert(live.id.clone(), live);
+            }
         }
-        let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
-        self.scan(&|fs| wanted.contains(fs.file_system_id())).await
-    }
-
-    async fn find_tagged(
-        &self,
-        wanted: &BTreeMap<String, String>,
-    ) -> Result<Vec<LiveResource>, ProviderError> {
-        self.scan(&|fs| {
-            let tags = from_efs(fs.tags());
-            wanted.iter().all(|(k, v)| tags.get(k) == Some(v))
-        })
-        .await
+        Ok(found.into_values().collect())
     }
 
     async fn create(&self, req: &CreateRequest<'_>) -> Result<LiveResource, ProviderError> {
@@ -124,7 +128,7 @@ impl ResourceKind for EfsFileSystem {
         let mut call = efs
             .create_file_system()
             .creation_token(token)
-            .set_tags(Some(to_efs(req.tags, OP)?));
+            .set_tags(Some(tag_list(req.tags)));
         if let Some(e) = bool_of(attrs, "encrypted") {
             call = call.encrypted(e);
         }
@@ -292,67 +296,6 @@ impl ResourceKind for EfsFileSystem {
 }
 
 impl EfsFileSystem {
-    /// The file systems for which `keep` holds, from one `DescribeFileSystems` call per page.
-    async fn scan(
-        &self,
-        keep: &(dyn Fn(&FileSystemDescription) -> bool + Send + Sync),
-    ) -> Result<Vec<LiveResource>, ProviderError> {
-        let region = self.aws.region().await?;
-        let mut found = BTreeMap::new();
-        for fs in all_file_systems(&self.aws).await? {
-            // A file system being deleted is as good as gone.
-            if !keep(&fs)
-                || matches!(
-                    fs.life_cycle_state(),
-                    LifeCycleState::Deleting | LifeCycleState::Deleted
-                )
-            {
-                continue;
-            }
-            let id = fs.file_system_id();
-            let mut attrs = Attrs::new();
-            put_str(&mut attrs, "creation_token", Some(fs.creation_token()));
-            put_str(&mut attrs, "arn", fs.file_system_arn());
-            put_str(
-                &mut attrs,
-                "dns_name",
-                Some(&format!("{id}.efs.{region}.amazonaws.com")),
-            );
-            put_bool(&mut attrs, "encrypted", fs.encrypted().filter(|e| *e));
-            let perf = fs.performance_mode().as_str();
-            put_str(
-                &mut attrs,
-                "performance_mode",
-                Some(perf).filter(|m| *m != "generalPurpose"),
-            );
-            let mode = fs.throughput_mode().map(|m| m.as_str());
-            put_str(
-                &mut attrs,
-                "throughput_mode",
-                mode.filter(|m| *m != "bursting"),
-            );
-            if mode == Some("provisioned") {
-                if let Some(t) = fs.provisioned_throughput_in_mibps() {
-                    attrs.insert("provisioned_throughput_mibps".into(), number(t));
-                }
-            }
-            put_str(
-                &mut attrs,
-                "availability_zone_name",
-                fs.availability_zone_name(),
-            );
-            found.insert(
-                id.to_string(),
-                LiveResource {
-                    id: id.to_string(),
-                    attrs,
-                    tags: from_efs(fs.tags()),
-                },
-            );
-        }
-        Ok(found.into_values().collect())
-    }
-
     /// The state of one file system (one call), `None` when it does not exist.
     async fn life_cycle(&self, id: &str) -> Result<Option<LifeCycleState>, ProviderError> {
         let efs = self.aws.efs().await?;
@@ -414,25 +357,16 @@ impl EfsFileSystem {
         want: &BTreeMap<String, String>,
     ) -> Result<(), ProviderError> {
         let efs = self.aws.efs().await?;
-        let set: BTreeMap<String, String> = want
-            .iter()
-            .filter(|(k, v)| have.get(*k) != Some(*v))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let (set, remove) = tag_changes(have, want);
         if !set.is_empty() {
             const OP: &str = "efs:TagResource";
             efs.tag_resource()
                 .resource_id(id)
-                .set_tags(Some(to_efs(&set, OP)?))
+                .set_tags(Some(tag_list(&set)))
                 .send()
                 .await
                 .map_err(|e| classify(OP, e))?;
         }
-        let remove: Vec<String> = have
-            .keys()
-            .filter(|k| !want.contains_key(*k))
-            .cloned()
-            .collect();
         if !remove.is_empty() {
             efs.untag_resource()
                 .resource_id(id)
@@ -460,5 +394,46 @@ fn number(f: f64) -> Value {
         Value::Int(f as i64)
     } else {
         Value::Float(f)
+    }
+}
+
+/// A file system as `DescribeFileSystems` reports it.
+fn live_of(fs: &FileSystemDescription, region: &str) -> LiveResource {
+    let id = fs.file_system_id();
+    let mut attrs = Attrs::new();
+    put_str(&mut attrs, "creation_token", Some(fs.creation_token()));
+    put_str(&mut attrs, "arn", fs.file_system_arn());
+    put_str(
+        &mut attrs,
+        "dns_name",
+        Some(&format!("{id}.efs.{region}.amazonaws.com")),
+    );
+    put_bool(&mut attrs, "encrypted", fs.encrypted().filter(|e| *e));
+    let perf = fs.performance_mode().as_str();
+    put_str(
+        &mut attrs,
+        "performance_mode",
+        Some(perf).filter(|m| *m != "generalPurpose"),
+    );
+    let mode = fs.throughput_mode().map(|m| m.as_str());
+    put_str(
+        &mut attrs,
+        "throughput_mode",
+        mode.filter(|m| *m != "bursting"),
+    );
+    if mode == Some("provisioned") {
+        if let Some(t) = fs.provisioned_throughput_in_mibps() {
+            attrs.insert("provisioned_throughput_mibps".into(), number(t));
+        }
+    }
+    put_str(
+        &mut attrs,
+        "availability_zone_name",
+        fs.availability_zone_name(),
+    );
+    LiveResource {
+        id: id.to_string(),
+        attrs,
+        tags: tag_map(fs.tags()),
     }
 }

@@ -1,10 +1,10 @@
 //! `efs_mount_target`: the address of an EFS file system in one subnet.
 //!
-//! `DescribeMountTargets` takes one file system id or one mount target id per call, and `read`
-//! is given mount target ids only (`fsmt-…`, which do not name their file system). A batch is
-//! therefore read by hops: one call by mount target id names the file system, and one call per
-//! page lists that file system's mount targets, which serves every other id of the batch on the
-//! same file system. A batch of n mount targets on k file systems costs 2k calls (one when a
+//! `DescribeMountTargets` takes one file system id or one mount target id per call, and
+//! `describe` is given mount target ids only (`fsmt-…`, which do not name their file system).
+//! A batch is therefore read by hops: one call by mount target id names the file system, and
+//! one call per page lists that file system's mount targets, which serves every other id of the
+//! batch on the same file system. A batch of n mount targets on k file systems costs 2k calls (one when a
 //! file system holds a single wanted id), plus one per id that no longer exists: it never
 //! lists the account's file systems, and never costs a call per mount target that is read.
 //! Security groups need a call per mount target (`DescribeMountTargetSecurityGroups`), so they
@@ -16,12 +16,13 @@
 use super::common::{PAGE_LIMITS, SETTLE_TIMEOUT};
 use crate::aws::attrs::{put_str, put_str_list, required_str, str_list, str_of};
 use crate::aws::errors::{absent_ok, classify};
+use crate::aws::paging::each_page;
 use crate::aws::shapes::string_list;
 use crate::aws::wait::Poll;
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
-    ProviderError, ResourceKind, UpdateRequest,
+    ProviderError, ResourceKind, Selector, UpdateRequest,
 };
 use async_trait::async_trait;
 use aws_sdk_efs::types::{LifeCycleState, MountTargetDescription};
@@ -90,7 +91,12 @@ impl ResourceKind for EfsMountTarget {
         &SCHEMA
     }
 
-    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
+    async fn describe(&self, selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError> {
+        let ids = match selector {
+            Selector::Ids(ids) => ids,
+            // Mount targets carry no tags, so none is ever found by tags.
+            Selector::Tags(_) => return Ok(Vec::new()),
+        };
         let mut pending: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
         let mut found = BTreeMap::new();
         let mut listed: BTreeSet<String> = BTreeSet::new();
@@ -112,14 +118,6 @@ impl ResourceKind for EfsMountTarget {
             }
         }
         Ok(found.into_values().collect())
-    }
-
-    /// Mount targets carry no tags, so none is ever found by tags.
-    async fn find_tagged(
-        &self,
-        _wanted: &BTreeMap<String, String>,
-    ) -> Result<Vec<LiveResource>, ProviderError> {
-        Ok(Vec::new())
     }
 
     /// The file system and the subnet: a file system has at most one mount target per zone,
@@ -321,26 +319,21 @@ impl EfsMountTarget {
     async fn of_file_system(&self, fs: &str) -> Result<Vec<MountTargetDescription>, ProviderError> {
         let efs = self.aws.efs().await?;
         let mut out = Vec::new();
-        let mut pages = efs
+        let pages = efs
             .describe_mount_targets()
             .file_system_id(fs)
             .set_max_items(self.aws.page_size(None, PAGE_LIMITS))
             .into_paginator()
             .send();
-        while let Some(page) = pages.next().await {
-            match page {
-                Ok(page) => out.extend(page.mount_targets().iter().cloned()),
-                Err(e) => {
-                    let err = classify(DESCRIBE, e);
-                    // The file system went away between the listing and this call.
-                    if err.code.as_deref() == Some("FileSystemNotFound") {
-                        break;
-                    }
-                    return Err(err);
-                }
-            }
+        let listed = each_page(DESCRIBE, pages, |page| {
+            out.extend(page.mount_targets().iter().cloned())
+        })
+        .await;
+        match listed {
+            // The file system went away between the listing and this call.
+            Err(err) if err.code.as_deref() != Some("FileSystemNotFound") => Err(err),
+            _ => Ok(out),
         }
-        Ok(out)
     }
 }
 

@@ -13,7 +13,7 @@ use strata::plan::saved::{hash_input, read_plan, staleness, write_plan};
 use strata::plan::{Action, Plan};
 use strata::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, KindSchema, LiveResource, ProviderError, Registry,
-    ResourceKind, UpdateRequest,
+    ResourceKind, Selector, UpdateRequest,
 };
 use strata::state::{Provenance, ResourceState, State};
 use strata::{Address, Value};
@@ -29,13 +29,7 @@ impl ResourceKind for SecretKind {
     fn schema(&self) -> &KindSchema {
         &self.0
     }
-    async fn read(&self, _ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
-        unreachable!("offline tests never read")
-    }
-    async fn find_tagged(
-        &self,
-        _tags: &BTreeMap<String, String>,
-    ) -> Result<Vec<LiveResource>, ProviderError> {
+    async fn describe(&self, _selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError> {
         unreachable!("offline tests never read")
     }
     async fn create(&self, _req: &CreateRequest<'_>) -> Result<LiveResource, ProviderError> {

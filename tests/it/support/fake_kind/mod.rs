@@ -32,7 +32,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use strata::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
-    ProviderError, ResourceKind, UpdateRequest,
+    ProviderError, ResourceKind, Selector, UpdateRequest,
 };
 use tokio::sync::Notify;
 
@@ -255,26 +255,28 @@ impl ResourceKind for FakeKind {
         &self.schema
     }
 
-    async fn read(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
-        let mut call = self.by_id(FakeOp::Read, &ids.join(","));
-        if ids.len() != 1 {
-            call.address = None;
+    /// Dispatches to the `read` handler for ids and the `find_tagged` one for tags, each
+    /// recorded as its own call.
+    async fn describe(&self, selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError> {
+        match selector {
+            Selector::Ids(ids) => {
+                let mut call = self.by_id(FakeOp::Read, &ids.join(","));
+                if ids.len() != 1 {
+                    call.address = None;
+                }
+                let args = ReadArgs { ids: ids.to_vec() };
+                self.call(call, args, |o| o.read.clone()).await
+            }
+            Selector::Tags(tags) => {
+                let call = Call {
+                    op: FakeOp::FindTagged,
+                    address: tags.get(ADDRESS_TAG).cloned(),
+                    id: None,
+                };
+                let args = FindArgs { tags: tags.clone() };
+                self.call(call, args, |o| o.find_tagged.clone()).await
+            }
         }
-        let args = ReadArgs { ids: ids.to_vec() };
-        self.call(call, args, |o| o.read.clone()).await
-    }
-
-    async fn find_tagged(
-        &self,
-        tags: &BTreeMap<String, String>,
-    ) -> Result<Vec<LiveResource>, ProviderError> {
-        let call = Call {
-            op: FakeOp::FindTagged,
-            address: tags.get(ADDRESS_TAG).cloned(),
-            id: None,
-        };
-        let args = FindArgs { tags: tags.clone() };
-        self.call(call, args, |o| o.find_tagged.clone()).await
     }
 
     /// Untaggable fake kinds are identified by their `name`, as an attachment is by what it
