@@ -4,9 +4,9 @@
 //! `describe` is given mount target ids only (`fsmt-…`, which do not name their file system).
 //! A batch is therefore read by hops: one call by mount target id names the file system, and
 //! one call per page lists that file system's mount targets, which serves every other id of the
-//! batch on the same file system. A batch of n mount targets on k file systems costs 2k calls (one when a
-//! file system holds a single wanted id), plus one per id that no longer exists: it never
-//! lists the account's file systems, and never costs a call per mount target that is read.
+//! batch on the same file system. A batch of n mount targets on k file systems costs 2k calls
+//! (one when a file system holds a single wanted id), plus one per id that no longer exists: it
+//! never lists the account's file systems, and never costs a call per mount target that is read.
 //! Security groups need a call per mount target (`DescribeMountTargetSecurityGroups`), so they
 //! are written but not read back.
 //!
