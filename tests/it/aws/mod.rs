@@ -9,6 +9,7 @@ mod elb_cloudfront;
 mod error_diagnostics;
 mod iam_efs;
 mod identity;
+mod nat_gateway;
 mod network;
 mod pacing;
 mod pagination;
