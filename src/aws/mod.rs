@@ -29,11 +29,13 @@ pub mod efs;
 pub mod elbv2;
 pub mod errors;
 pub mod iam;
+pub mod logs;
 pub mod names;
 pub mod pacing;
 pub mod paging;
 mod profiles;
 pub mod secrets;
+pub mod secretsmanager;
 mod shapes;
 mod stats;
 pub mod tagging;
@@ -60,6 +62,7 @@ pub fn registry_with(aws: Arc<Aws>) -> Registry {
     registry.register(Arc::new(ec2::Volume::new(aws.clone())));
     registry.register(Arc::new(ec2::VolumeAttachment::new(aws.clone())));
     registry.register(Arc::new(ec2::ElasticIp::new(aws.clone())));
+    registry.register(Arc::new(ec2::NatGateway::new(aws.clone())));
     registry.register(Arc::new(iam::IamRole::new(aws.clone())));
     registry.register(Arc::new(iam::InstanceProfile::new(aws.clone())));
     registry.register(Arc::new(elbv2::LoadBalancer::new(aws.clone())));
@@ -69,6 +72,8 @@ pub fn registry_with(aws: Arc<Aws>) -> Registry {
     registry.register(Arc::new(cloudfront::Distribution::new(aws.clone())));
     registry.register(Arc::new(efs::EfsFileSystem::new(aws.clone())));
     registry.register(Arc::new(efs::EfsMountTarget::new(aws.clone())));
+    registry.register(Arc::new(logs::LogGroup::new(aws.clone())));
+    registry.register(Arc::new(secretsmanager::Secret::new(aws.clone())));
     registry
 }
 

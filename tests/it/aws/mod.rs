@@ -9,6 +9,8 @@ mod elb_cloudfront;
 mod error_diagnostics;
 mod iam_efs;
 mod identity;
+mod logs_secrets;
+mod nat_gateway;
 mod network;
 mod pacing;
 mod pagination;

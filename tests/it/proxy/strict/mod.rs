@@ -7,7 +7,9 @@ mod cloudfront;
 mod delays;
 mod efs;
 mod iam;
+mod nat;
 mod network;
+mod secrets;
 
 use crate::support::fixtures::{ami, network, Network};
 use crate::support::moto::{moto, MotoSession};

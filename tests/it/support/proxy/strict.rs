@@ -18,7 +18,9 @@
 
 mod checks;
 mod memory;
+mod nat;
 mod params;
+mod secrets;
 mod upstream;
 pub mod xml;
 
@@ -70,12 +72,15 @@ const RULES: &[Rule] = &[
     Rule { operation: "ec2:DeleteSubnet", check: With(subnet_in_use), code: "DependencyViolation", status: 400 },
     Rule { operation: "ec2:DeleteVpc", check: With(vpc_in_use), code: "DependencyViolation", status: 400 },
     Rule { operation: "ec2:DeleteInternetGateway", check: With(gateway_attached), code: "DependencyViolation", status: 400 },
+    Rule { operation: "ec2:ReleaseAddress", check: With(nat::address_held_by_nat_gateway), code: "AuthFailure", status: 400 },
+    Rule { operation: "ec2:DisassociateAddress", check: With(nat::address_held_by_nat_gateway), code: "AuthFailure", status: 400 },
     Rule { operation: "iam:DeleteRole", check: With(role_in_use), code: "DeleteConflict", status: 409 },
     Rule { operation: "iam:DeleteInstanceProfile", check: With(profile_has_role), code: "DeleteConflict", status: 409 },
     Rule { operation: "cloudfront:UpdateDistribution", check: With(stale_etag), code: "PreconditionFailed", status: 412 },
     Rule { operation: "cloudfront:DeleteDistribution", check: With(stale_etag), code: "PreconditionFailed", status: 412 },
     Rule { operation: "cloudfront:DeleteDistribution", check: With(distribution_enabled), code: "DistributionNotDisabled", status: 409 },
     Rule { operation: "efs:DeleteFileSystem", check: With(file_system_has_mount_targets), code: "FileSystemInUse", status: 409 },
+    Rule { operation: "secretsmanager:CreateSecret", check: With(secrets::name_scheduled_for_deletion), code: "InvalidRequestException", status: 400 },
 ];
 
 /// Strict mode's part of the proxy state: off until switched on.

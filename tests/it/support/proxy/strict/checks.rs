@@ -80,8 +80,12 @@ fn live_interfaces(ctx: &Ctx, filter: (&str, &str)) -> Result<Vec<String>, Strin
         .upstream
         .ec2("DescribeNetworkInterfaces", &filters(&[filter]))?;
     let mut found = Vec::new();
+    let gone = super::nat::deleted_gateway_interfaces(ctx)?;
     for item in root.items("networkInterfaceSet") {
         let id = item.child_text("networkInterfaceId");
+        if gone.iter().any(|g| g == id) {
+            continue;
+        }
         let owner = item
             .child("attachment")
             .map(|a| a.child_text("instanceId"))

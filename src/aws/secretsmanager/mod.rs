@@ -1,0 +1,5 @@
+//! Secrets Manager resource kinds.
+
+pub mod secret;
+
+pub use secret::Secret;
