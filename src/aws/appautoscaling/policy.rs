@@ -107,8 +107,10 @@ fn policy_id(ns: &str, resource: &str, dimension: &str, name: &str) -> String {
 
 /// The parts of a policy id.
 fn parse_policy_id(id: &str) -> Option<(&str, &str, &str, &str)> {
-    let (ns, resource, rest) = parse_target_id(id)?;
-    let (dimension, name) = rest.split_once('|')?;
+    let mut parts = id.splitn(4, '|');
+    let (ns, resource, dimension, name) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    parse_target_id(&id[..ns.len() + resource.len() + dimension.len() + 2])?;
     (!name.is_empty()).then_some((ns, resource, dimension, name))
 }
 

@@ -25,7 +25,7 @@ use std::time::Duration;
 /// DescribeClusters takes at most this many clusters per call.
 const BATCH: usize = 100;
 
-/// An ECS cluster (`CreateCluster`, `PutClusterCapacityProviders`, `UpdateClusterSettings`).
+/// An ECS cluster (`CreateCluster`, `PutClusterCapacityProviders`, `UpdateCluster`).
 pub struct EcsCluster {
     aws: Arc<Aws>,
 }
@@ -168,9 +168,10 @@ impl ResourceKind for EcsCluster {
                 .map_err(|e| at(classify(OP, e)))?;
         }
         if changed("container_insights") {
-            const OP: &str = "ecs:UpdateClusterSettings";
+            // UpdateCluster takes the settings too (moto 5.2 has no UpdateClusterSettings).
+            const OP: &str = "ecs:UpdateCluster";
             let on = bool_of(req.after, "container_insights").unwrap_or(false);
-            ecs.update_cluster_settings()
+            ecs.update_cluster()
                 .cluster(req.id)
                 .settings(insights(on))
                 .send()
