@@ -20,11 +20,13 @@
 use crate::provider::Registry;
 use std::sync::Arc;
 
+pub mod appautoscaling;
 pub mod attrs;
 pub mod cloudfront;
 mod context;
 pub mod docs;
 pub mod ec2;
+pub mod ecs;
 pub mod efs;
 pub mod elbv2;
 pub mod errors;
@@ -74,6 +76,15 @@ pub fn registry_with(aws: Arc<Aws>) -> Registry {
     registry.register(Arc::new(efs::EfsMountTarget::new(aws.clone())));
     registry.register(Arc::new(logs::LogGroup::new(aws.clone())));
     registry.register(Arc::new(secretsmanager::Secret::new(aws.clone())));
+    registry.register(Arc::new(ecs::EcsCluster::new(aws.clone())));
+    registry.register(Arc::new(ecs::EcsTaskDefinition::new(aws.clone())));
+    registry.register(Arc::new(ecs::EcsService::new(aws.clone())));
+    registry.register(Arc::new(appautoscaling::AppautoscalingTarget::new(
+        aws.clone(),
+    )));
+    registry.register(Arc::new(appautoscaling::AppautoscalingPolicy::new(
+        aws.clone(),
+    )));
     registry
 }
 

@@ -5,6 +5,7 @@ mod compute;
 mod deletes;
 mod drift_detached;
 mod drift_rules;
+mod ecs;
 mod elb_cloudfront;
 mod error_diagnostics;
 mod iam_efs;

@@ -5,6 +5,7 @@
 
 mod cloudfront;
 mod delays;
+mod ecs;
 mod efs;
 mod iam;
 mod nat;

@@ -17,6 +17,7 @@
 //! ignored: it cannot be combined with a check of the current ETag.
 
 mod checks;
+mod ecs;
 mod memory;
 mod nat;
 mod params;
@@ -81,6 +82,7 @@ const RULES: &[Rule] = &[
     Rule { operation: "cloudfront:DeleteDistribution", check: With(distribution_enabled), code: "DistributionNotDisabled", status: 409 },
     Rule { operation: "efs:DeleteFileSystem", check: With(file_system_has_mount_targets), code: "FileSystemInUse", status: 409 },
     Rule { operation: "secretsmanager:CreateSecret", check: With(secrets::name_scheduled_for_deletion), code: "InvalidRequestException", status: 400 },
+    Rule { operation: "ecs:DeleteCluster", check: With(ecs::cluster_has_services), code: "ClusterContainsServicesException", status: 400 },
 ];
 
 /// Strict mode's part of the proxy state: off until switched on.
