@@ -26,6 +26,7 @@ mod context;
 pub mod docs;
 pub mod ec2;
 pub mod efs;
+pub mod elasticache;
 pub mod elbv2;
 pub mod errors;
 pub mod iam;
@@ -33,6 +34,7 @@ pub mod names;
 pub mod pacing;
 pub mod paging;
 mod profiles;
+pub mod rds;
 pub mod secrets;
 mod shapes;
 mod stats;
@@ -69,6 +71,10 @@ pub fn registry_with(aws: Arc<Aws>) -> Registry {
     registry.register(Arc::new(cloudfront::Distribution::new(aws.clone())));
     registry.register(Arc::new(efs::EfsFileSystem::new(aws.clone())));
     registry.register(Arc::new(efs::EfsMountTarget::new(aws.clone())));
+    registry.register(Arc::new(rds::DbSubnetGroup::new(aws.clone())));
+    registry.register(Arc::new(rds::DbInstance::new(aws.clone())));
+    registry.register(Arc::new(elasticache::CacheSubnetGroup::new(aws.clone())));
+    registry.register(Arc::new(elasticache::ReplicationGroup::new(aws.clone())));
     registry
 }
 
