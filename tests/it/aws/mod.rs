@@ -12,6 +12,7 @@ mod identity;
 mod network;
 mod pacing;
 mod pagination;
+mod rds_elasticache;
 mod refresh_scale;
 mod replace;
 mod settings;

@@ -54,7 +54,8 @@ fn elasticache(ctx: &Ctx, action: &str, extra: &str) -> Result<(u16, String), St
 
 /// A cache subnet group that moto does not hold, or that strict mode deleted.
 pub fn cache_subnet_group_missing(ctx: &Ctx) -> Verdict {
-    let name = params::first(&ctx.fields, "CacheSubnetGroupName").ok_or("no CacheSubnetGroupName")?;
+    let name =
+        params::first(&ctx.fields, "CacheSubnetGroupName").ok_or("no CacheSubnetGroupName")?;
     let gone = ctx.memory.elasticache.deleted_subnet_groups.contains(name) || {
         let (status, _) = elasticache(
             ctx,
@@ -68,7 +69,8 @@ pub fn cache_subnet_group_missing(ctx: &Ctx) -> Verdict {
 
 /// A cache subnet group named by a replication group that still exists.
 pub fn cache_subnet_group_in_use(ctx: &Ctx) -> Verdict {
-    let name = params::first(&ctx.fields, "CacheSubnetGroupName").ok_or("no CacheSubnetGroupName")?;
+    let name =
+        params::first(&ctx.fields, "CacheSubnetGroupName").ok_or("no CacheSubnetGroupName")?;
     let model = &ctx.memory.elasticache;
     let users: Vec<String> = model
         .group_subnets
