@@ -28,6 +28,7 @@ pub mod docs;
 pub mod ec2;
 pub mod ecs;
 pub mod efs;
+pub mod elasticache;
 pub mod elbv2;
 pub mod errors;
 pub mod iam;
@@ -36,6 +37,7 @@ pub mod names;
 pub mod pacing;
 pub mod paging;
 mod profiles;
+pub mod rds;
 pub mod secrets;
 pub mod secretsmanager;
 mod shapes;
@@ -85,6 +87,10 @@ pub fn registry_with(aws: Arc<Aws>) -> Registry {
     registry.register(Arc::new(appautoscaling::AppautoscalingPolicy::new(
         aws.clone(),
     )));
+    registry.register(Arc::new(rds::DbSubnetGroup::new(aws.clone())));
+    registry.register(Arc::new(rds::DbInstance::new(aws.clone())));
+    registry.register(Arc::new(elasticache::CacheSubnetGroup::new(aws.clone())));
+    registry.register(Arc::new(elasticache::ReplicationGroup::new(aws.clone())));
     registry
 }
 

@@ -15,6 +15,7 @@ mod nat_gateway;
 mod network;
 mod pacing;
 mod pagination;
+mod rds_elasticache;
 mod refresh_scale;
 mod replace;
 mod settings;

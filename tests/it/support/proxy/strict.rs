@@ -18,10 +18,12 @@
 
 mod checks;
 mod ecs;
+pub mod elasticache;
 mod memory;
 mod nat;
 mod params;
 mod secrets;
+mod rds;
 mod upstream;
 pub mod xml;
 
@@ -54,6 +56,8 @@ struct Rule {
 }
 
 use checks::*;
+use elasticache::{cache_subnet_group_in_use, cache_subnet_group_missing};
+use rds::db_subnet_group_in_use;
 use Check::{Fresh, With};
 
 /// Every refusal strict mode models, tried in order.
@@ -83,6 +87,9 @@ const RULES: &[Rule] = &[
     Rule { operation: "efs:DeleteFileSystem", check: With(file_system_has_mount_targets), code: "FileSystemInUse", status: 409 },
     Rule { operation: "secretsmanager:CreateSecret", check: With(secrets::name_scheduled_for_deletion), code: "InvalidRequestException", status: 400 },
     Rule { operation: "ecs:DeleteCluster", check: With(ecs::cluster_has_services), code: "ClusterContainsServicesException", status: 400 },
+    Rule { operation: "rds:DeleteDBSubnetGroup", check: With(db_subnet_group_in_use), code: "InvalidDBSubnetGroupStateFault", status: 400 },
+    Rule { operation: "elasticache:DeleteCacheSubnetGroup", check: With(cache_subnet_group_missing), code: "CacheSubnetGroupNotFoundFault", status: 404 },
+    Rule { operation: "elasticache:DeleteCacheSubnetGroup", check: With(cache_subnet_group_in_use), code: "CacheSubnetGroupInUse", status: 400 },
 ];
 
 /// Strict mode's part of the proxy state: off until switched on.
@@ -115,7 +122,10 @@ pub fn judge(
     let name = op.full_name();
     let ctx = checks::Ctx {
         request,
-        fields: if matches!(op.service.as_str(), "ec2" | "iam" | "elbv2") {
+        fields: if matches!(
+            op.service.as_str(),
+            "ec2" | "iam" | "elbv2" | "rds" | "elasticache"
+        ) {
             params::form(request)
         } else {
             Vec::new()
@@ -246,6 +256,7 @@ pub fn observe(
     holds: Vec<Hold>,
 ) {
     if let Some(delays) = state.delays {
+        elasticache::observe(&mut state.memory.elasticache, op, request, response);
         state
             .memory
             .observe(op, request, response, holds, &delays, Instant::now());

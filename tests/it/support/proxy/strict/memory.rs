@@ -70,6 +70,8 @@ pub struct Memory {
     pub holds: Vec<Hold>,
     /// CloudFront distributions by id.
     pub distributions: BTreeMap<String, Distribution>,
+    /// ElastiCache deletions moto lacks, and who uses which subnet group.
+    pub elasticache: super::elasticache::Model,
 }
 
 impl Memory {
