@@ -21,6 +21,7 @@ use crate::provider::Registry;
 use std::sync::Arc;
 
 pub mod attrs;
+pub mod budgets;
 pub mod cloudfront;
 mod context;
 pub mod docs;
@@ -37,6 +38,7 @@ pub mod secrets;
 mod shapes;
 mod stats;
 pub mod tagging;
+pub mod wafv2;
 pub mod wait;
 
 pub use context::{Aws, AwsSettings};
@@ -69,6 +71,9 @@ pub fn registry_with(aws: Arc<Aws>) -> Registry {
     registry.register(Arc::new(cloudfront::Distribution::new(aws.clone())));
     registry.register(Arc::new(efs::EfsFileSystem::new(aws.clone())));
     registry.register(Arc::new(efs::EfsMountTarget::new(aws.clone())));
+    registry.register(Arc::new(wafv2::WebAcl::new(aws.clone())));
+    registry.register(Arc::new(wafv2::WebAclAssociation::new(aws.clone())));
+    registry.register(Arc::new(budgets::Budget::new(aws.clone())));
     registry
 }
 
