@@ -122,7 +122,7 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
             "Alerts, each a table: threshold, comparison_operator (GREATER_THAN (default), \
              LESS_THAN, EQUAL_TO), threshold_type (PERCENTAGE (default) or ABSOLUTE_VALUE), \
              notification_type (ACTUAL (default) or FORECASTED), subscriber_email_addresses \
-             (1 to 10) and subscriber_sns_topic_arns (at most 1)",
+             (1 to 10, sorted) and subscriber_sns_topic_arns (at most 1)",
         ),
     )
 });
@@ -183,6 +183,22 @@ impl ResourceKind for Budget {
                         "notifications",
                         format!("notifications[{i}] has {} e-mail subscribers: AWS takes 1 to {MAX_EMAILS}", emails.len()),
                     ));
+                }
+            }
+            // AWS keeps subscribers as a set and they are read back sorted: a list in another
+            // order would show as a change on every plan.
+            for key in ["subscriber_email_addresses", "subscriber_sns_topic_arns"] {
+                if let Some(Value::List(items)) = n.get(key) {
+                    let texts: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+                    if texts.len() == items.len() && texts.windows(2).any(|w| w[0] >= w[1]) {
+                        let mut sorted = texts.clone();
+                        sorted.sort();
+                        sorted.dedup();
+                        out.push(Invalid::at(
+                            "notifications",
+                            format!("notifications[{i}].{key}: write each once, in sorted order (AWS keeps no order): {sorted:?}"),
+                        ));
+                    }
                 }
             }
             if let Some(Value::List(topics)) = n.get("subscriber_sns_topic_arns") {

@@ -16,10 +16,12 @@
 //! ETag, as on CloudFront. [`super::Proxy::vary_etags`] (a new ETag on every answer) is then
 //! ignored: it cannot be combined with a check of the current ETag.
 
+pub mod budgets;
 mod checks;
 mod memory;
 mod params;
 mod upstream;
+mod wafv2;
 pub mod xml;
 
 use super::faults::{matches, FaultKind, Injected};
@@ -76,6 +78,7 @@ const RULES: &[Rule] = &[
     Rule { operation: "cloudfront:DeleteDistribution", check: With(stale_etag), code: "PreconditionFailed", status: 412 },
     Rule { operation: "cloudfront:DeleteDistribution", check: With(distribution_enabled), code: "DistributionNotDisabled", status: 409 },
     Rule { operation: "efs:DeleteFileSystem", check: With(file_system_has_mount_targets), code: "FileSystemInUse", status: 409 },
+    Rule { operation: "wafv2:DeleteWebACL", check: With(wafv2::web_acl_associated), code: "WAFAssociatedItemException", status: 400 },
 ];
 
 /// Strict mode's part of the proxy state: off until switched on.
@@ -228,6 +231,14 @@ fn mount_target_network(ctx: &checks::Ctx) -> Result<(String, Vec<String>), Stri
         ids.extend(list.iter().filter_map(|g| g.as_str().map(str::to_string)));
     }
     Ok((format!("the interface of deleted mount target {id}"), ids))
+}
+
+/// The answer strict mode gives itself to a call moto cannot answer (see [`budgets`]).
+pub fn answer(op: &Operation, request: &Request, memory: &Memory) -> Option<Response> {
+    match op.service.as_str() {
+        "budgets" => budgets::answer(&memory.budgets, op, request),
+        _ => None,
+    }
 }
 
 /// Learn from a forwarded call (see [`Memory::observe`]).

@@ -70,6 +70,8 @@ pub struct Memory {
     pub holds: Vec<Hold>,
     /// CloudFront distributions by id.
     pub distributions: BTreeMap<String, Distribution>,
+    /// Budget notifications' subscribers (moto cannot tell them).
+    pub budgets: super::budgets::Subscribers,
 }
 
 impl Memory {
@@ -154,6 +156,7 @@ impl Memory {
                 }
             }
             "cloudfront" => self.observe_distribution(op, request, response),
+            "budgets" => super::budgets::observe(&mut self.budgets, op, request),
             _ => {}
         }
     }
