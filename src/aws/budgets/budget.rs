@@ -165,7 +165,10 @@ impl ResourceKind for Budget {
                 if let Some(v) = text(key).filter(|v| !allowed.contains(v)) {
                     out.push(Invalid::at(
                         "notifications",
-                        format!("notifications[{i}].{key} `{v}`: write one of {}", allowed.join(", ")),
+                        format!(
+                            "notifications[{i}].{key} `{v}`: write one of {}",
+                            allowed.join(", ")
+                        ),
                     ));
                 }
             }
@@ -205,7 +208,10 @@ impl ResourceKind for Budget {
                 if topics.len() > 1 {
                     out.push(Invalid::at(
                         "notifications",
-                        format!("notifications[{i}] has {} SNS topics: AWS takes at most one", topics.len()),
+                        format!(
+                            "notifications[{i}] has {} SNS topics: AWS takes at most one",
+                            topics.len()
+                        ),
                     ));
                 }
             }
@@ -378,16 +384,13 @@ impl ResourceKind for Budget {
 
 impl Budget {
     async fn read_one(&self, name: &str) -> Result<LiveResource, ProviderError> {
-        self.read(&[name.to_string()])
-            .await?
-            .pop()
-            .ok_or_else(|| {
-                ProviderError::new(
-                    ErrorClass::NotFound,
-                    "budgets:DescribeBudgets",
-                    format!("budget `{name}` is not visible"),
-                )
-            })
+        self.read(&[name.to_string()]).await?.pop().ok_or_else(|| {
+            ProviderError::new(
+                ErrorClass::NotFound,
+                "budgets:DescribeBudgets",
+                format!("budget `{name}` is not visible"),
+            )
+        })
     }
 
     /// A budget's notifications with their subscribers. Budgets has no batch read for them:
@@ -421,9 +424,11 @@ impl Budget {
                 .into_paginator()
                 .send();
             let mut subscribers = Vec::new();
-            each_page("budgets:DescribeSubscribersForNotification", pages, |page| {
-                subscribers.extend(page.subscribers().iter().cloned())
-            })
+            each_page(
+                "budgets:DescribeSubscribersForNotification",
+                pages,
+                |page| subscribers.extend(page.subscribers().iter().cloned()),
+            )
             .await
             .map_err(refine)?;
             out.push(Alert::new(notification, subscribers));
@@ -484,12 +489,10 @@ struct NotificationKey {
 
 impl NotificationKey {
     fn of(n: &BTreeMap<String, Value>) -> Option<Self> {
-        let text = |k: &str, default: &str| {
-            match n.get(k) {
-                None => Some(default.to_string()),
-                Some(Value::String(s)) => Some(s.clone()),
-                Some(_) => None,
-            }
+        let text = |k: &str, default: &str| match n.get(k) {
+            None => Some(default.to_string()),
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => None,
         };
         Some(NotificationKey {
             operator: text("comparison_operator", "GREATER_THAN")?,
@@ -563,7 +566,10 @@ fn desired_notifications(attrs: &Attrs, op: &str) -> Result<Vec<Alert>, Provider
     let mut out = Vec::new();
     for (i, n) in table_list(attrs, "notifications").into_iter().enumerate() {
         let text = |k: &str, default: &'static str| {
-            n.get(k).and_then(Value::as_str).unwrap_or(default).to_string()
+            n.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or(default)
+                .to_string()
         };
         let threshold = number(n.get("threshold"))
             .ok_or_else(|| bad(format!("notifications[{i}] needs a `threshold`")))?;
@@ -684,7 +690,11 @@ fn alert_value(alert: &Alert) -> Value {
         ("threshold".to_string(), threshold),
         (
             "threshold_type".to_string(),
-            Value::str(n.threshold_type().map(|t| t.as_str()).unwrap_or("PERCENTAGE")),
+            Value::str(
+                n.threshold_type()
+                    .map(|t| t.as_str())
+                    .unwrap_or("PERCENTAGE"),
+            ),
         ),
         (
             "notification_type".to_string(),

@@ -100,7 +100,10 @@ mod tests {
             })
         );
         let global = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/cdn/9f";
-        assert_eq!(parse_acl_arn(global).map(|a| a.scope), Some(Scope::Cloudfront));
+        assert_eq!(
+            parse_acl_arn(global).map(|a| a.scope),
+            Some(Scope::Cloudfront)
+        );
         for bad in [
             "arn:aws:wafv2:eu-west-1:123456789012:regional/ipset/web/1a",
             "arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/x/y",

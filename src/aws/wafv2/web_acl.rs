@@ -264,7 +264,13 @@ impl ResourceKind for WebAcl {
         let arn = created
             .summary()
             .and_then(|s| s.arn())
-            .ok_or_else(|| at(ProviderError::new(ErrorClass::Other, OP, "no ARN in the answer")))?
+            .ok_or_else(|| {
+                at(ProviderError::new(
+                    ErrorClass::Other,
+                    OP,
+                    "no ARN in the answer",
+                ))
+            })?
             .to_string();
         let live = self.read(std::slice::from_ref(&arn)).await.map_err(at)?;
         live.into_iter().next().ok_or_else(|| {
@@ -600,10 +606,15 @@ fn rule_problems(rule: &BTreeMap<String, Value>) -> Vec<String> {
     let action = rule.get("action").and_then(Value::as_str);
     let override_action = rule.get("override_action").and_then(Value::as_str);
     if known(managed) && rule.contains_key("action") {
-        out.push("a managed rule group takes `override_action` (none or count), not `action`".into());
+        out.push(
+            "a managed rule group takes `override_action` (none or count), not `action`".into(),
+        );
     }
     if known(rate) && rule.contains_key("override_action") {
-        out.push("a rate-based rule takes `action` (allow, block or count), not `override_action`".into());
+        out.push(
+            "a rate-based rule takes `action` (allow, block or count), not `override_action`"
+                .into(),
+        );
     }
     if let Some(a) = action {
         if !matches!(a, "allow" | "block" | "count") {
@@ -791,7 +802,10 @@ fn visibility_value(v: &VisibilityConfig) -> BTreeMap<String, Value> {
 fn rule_value(rule: &Rule) -> Value {
     let mut m = BTreeMap::from([
         ("name".to_string(), Value::str(rule.name())),
-        ("priority".to_string(), Value::Int(i64::from(rule.priority()))),
+        (
+            "priority".to_string(),
+            Value::Int(i64::from(rule.priority())),
+        ),
     ]);
     if let Some(v) = rule.visibility_config() {
         m.extend(visibility_value(v));
@@ -880,22 +894,35 @@ mod tests {
             ("rate_based", rate(100)),
         ]);
         assert!(rule_problems(&ok).is_empty());
-        let both = rule(&[("rate_based", rate(100)), ("managed_rule_group", managed("x"))]);
+        let both = rule(&[
+            ("rate_based", rate(100)),
+            ("managed_rule_group", managed("x")),
+        ]);
         assert!(rule_problems(&both)[0].contains("not both"));
         assert!(rule_problems(&rule(&[]))[0].contains("set a statement"));
         let wrong = rule(&[
-            ("managed_rule_group", managed("AWSManagedRulesCommonRuleSet")),
+            (
+                "managed_rule_group",
+                managed("AWSManagedRulesCommonRuleSet"),
+            ),
             ("action", Value::str("block")),
         ]);
         assert!(rule_problems(&wrong)[0].contains("override_action"));
-        let wrong = rule(&[("rate_based", rate(100)), ("override_action", Value::str("none"))]);
+        let wrong = rule(&[
+            ("rate_based", rate(100)),
+            ("override_action", Value::str("none")),
+        ]);
         assert!(rule_problems(&wrong)[0].contains("not `override_action`"));
     }
 
     #[test]
     fn rate_limits_and_windows_are_bounded_as_aws_bounds_them() {
-        for (limit, ok) in [(9, false), (10, true), (2_000_000_000, true), (2_000_000_001, false)]
-        {
+        for (limit, ok) in [
+            (9, false),
+            (10, true),
+            (2_000_000_000, true),
+            (2_000_000_001, false),
+        ] {
             let r = rule(&[("rate_based", rate(limit))]);
             assert_eq!(rule_problems(&r).is_empty(), ok, "{limit}");
         }
@@ -911,7 +938,10 @@ mod tests {
         let r = rule(&[
             ("name", Value::str("common")),
             ("priority", Value::Int(2)),
-            ("managed_rule_group", managed("AWSManagedRulesCommonRuleSet")),
+            (
+                "managed_rule_group",
+                managed("AWSManagedRulesCommonRuleSet"),
+            ),
         ]);
         let sdk = sdk_rule(&r, "wafv2:CreateWebACL").expect("rule");
         let back = rule_value(&sdk);

@@ -5,8 +5,8 @@ use crate::aws::attrs::{put_str, required_str, str_of};
 use crate::aws::errors::absent_ok;
 use crate::aws::Aws;
 use crate::provider::{
-    AttrSchema, Attrs, CreateRequest, ErrorClass, Invalid, KindSchema, LiveResource,
-    ProviderError, ResourceKind, Selector, UpdateRequest,
+    AttrSchema, Attrs, CreateRequest, ErrorClass, Invalid, KindSchema, LiveResource, ProviderError,
+    ResourceKind, Selector, UpdateRequest,
 };
 use async_trait::async_trait;
 use std::collections::BTreeMap;

@@ -23,10 +23,7 @@ fn monthly() -> strata::provider::Attrs {
         ("limit_amount", Value::Int(40)),
         (
             "cost_filters",
-            table(&[(
-                "TagKeyValue",
-                strs(&["user:strata:deployment$test-dev"]),
-            )]),
+            table(&[("TagKeyValue", strs(&["user:strata:deployment$test-dev"]))]),
         ),
         (
             "notifications",
@@ -45,7 +42,10 @@ async fn budget_create_read_update_delete() {
     let registry = moto.registry();
     let kind = registry.get("budgets_budget").expect("kind");
     let schema = kind.schema();
-    assert_eq!(schema.get("time_unit").map(|a| a.on_change), Some(OnChange::Replace));
+    assert_eq!(
+        schema.get("time_unit").map(|a| a.on_change),
+        Some(OnChange::Replace)
+    );
     assert_eq!(
         schema.get("notifications").map(|a| a.on_change),
         Some(OnChange::Update)
@@ -67,7 +67,10 @@ async fn budget_create_read_update_delete() {
     assert_eq!(created.attrs["time_unit"], Value::str("MONTHLY"));
     assert_eq!(created.attrs["limit_unit"], Value::str("USD"));
     for key in ["limit_amount", "cost_filters", "notifications"] {
-        assert!(created.attrs[key].covers(&desired[key]), "{key}: {created:?}");
+        assert!(
+            created.attrs[key].covers(&desired[key]),
+            "{key}: {created:?}"
+        );
     }
 
     // Behind strata's back.
@@ -102,7 +105,10 @@ async fn budget_create_read_update_delete() {
         .all(|n| n.comparison_operator().as_str() == "GREATER_THAN"
             && n.notification_type().as_str() == "ACTUAL"));
 
-    let read = kind.read(std::slice::from_ref(&created.id)).await.expect("read");
+    let read = kind
+        .read(std::slice::from_ref(&created.id))
+        .await
+        .expect("read");
     assert_eq!(read, vec![created.clone()]);
 
     // Alerts in place: 80% gone, 100% given another subscriber, a forecast alert added.
@@ -178,11 +184,18 @@ async fn budget_create_read_update_delete() {
     assert_eq!(err.class, ErrorClass::Unsupported);
 
     // Untaggable here: found by its name.
-    assert!(kind.find_tagged(&deployment_tag()).await.expect("find").is_empty());
+    assert!(kind
+        .find_tagged(&deployment_tag())
+        .await
+        .expect("find")
+        .is_empty());
     let identity = kind
         .identity(&attrs(&[("name", Value::str("test-dev-monthly"))]))
         .expect("identity");
-    assert_eq!(kind.find_by_identity(&identity).await.expect("find").len(), 1);
+    assert_eq!(
+        kind.find_by_identity(&identity).await.expect("find").len(),
+        1
+    );
 
     delete_twice(kind, &created.id, &updated.attrs).await;
     assert!(budgets
@@ -204,9 +217,16 @@ async fn budgets_are_read_in_one_describe_per_page() {
     for name in ["a", "b", "c"] {
         let one = attrs(&[
             ("limit_amount", Value::Float(12.5)),
-            ("notifications", Value::List(vec![alert(80, &["ops@example.com"])])),
+            (
+                "notifications",
+                Value::List(vec![alert(80, &["ops@example.com"])]),
+            ),
         ]);
-        ids.push(create(kind, format!("budgets_budget.{name}").as_str(), &one).await.id);
+        ids.push(
+            create(kind, format!("budgets_budget.{name}").as_str(), &one)
+                .await
+                .id,
+        );
     }
     let proxy = moto.strict.as_ref().expect("strict");
     proxy.clear_record();
@@ -214,7 +234,9 @@ async fn budgets_are_read_in_one_describe_per_page() {
     asked.push("no-such-budget".into());
     let read = kind.read(&asked).await.expect("read");
     assert_eq!(read.len(), 3);
-    assert!(read.iter().all(|b| b.attrs["limit_amount"] == Value::Float(12.5)));
+    assert!(read
+        .iter()
+        .all(|b| b.attrs["limit_amount"] == Value::Float(12.5)));
     let mut made: BTreeMap<String, usize> = BTreeMap::new();
     for call in proxy.record() {
         *made.entry(call.operation).or_insert(0) += 1;

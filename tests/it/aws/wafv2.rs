@@ -115,9 +115,18 @@ async fn web_acl_create_read_update_delete() {
     let registry = moto.registry();
     let kind = registry.get("wafv2_web_acl").expect("kind");
     let schema = kind.schema();
-    assert_eq!(schema.get("name").map(|a| a.on_change), Some(OnChange::Replace));
-    assert_eq!(schema.get("scope").map(|a| a.on_change), Some(OnChange::Replace));
-    assert_eq!(schema.get("rules").map(|a| a.on_change), Some(OnChange::Update));
+    assert_eq!(
+        schema.get("name").map(|a| a.on_change),
+        Some(OnChange::Replace)
+    );
+    assert_eq!(
+        schema.get("scope").map(|a| a.on_change),
+        Some(OnChange::Replace)
+    );
+    assert_eq!(
+        schema.get("rules").map(|a| a.on_change),
+        Some(OnChange::Update)
+    );
 
     let desired = acl_attrs();
     let created = create(kind, "wafv2_web_acl.api", &desired).await;
@@ -127,15 +136,24 @@ async fn web_acl_create_read_update_delete() {
     );
     assert_eq!(created.attrs["name"], Value::str("test-dev-api"));
     assert_eq!(created.attrs["arn"], Value::str(created.id.as_str()));
-    assert!(created.attrs["capacity"].covers(&Value::Int(3)), "moto's capacity");
-    assert!(created.attrs["rules"].covers(&desired["rules"]), "{created:?}");
+    assert!(
+        created.attrs["capacity"].covers(&Value::Int(3)),
+        "moto's capacity"
+    );
+    assert!(
+        created.attrs["rules"].covers(&desired["rules"]),
+        "{created:?}"
+    );
     assert_eq!(created.tags, strata_tags("wafv2_web_acl.api"));
 
     // Behind strata's back: the rules as AWS holds them, with the derived defaults.
     let acl = sdk_acl(&moto, &created.id).await.expect("acl exists");
     assert_eq!(acl.description(), Some("api front door"));
     assert!(acl.default_action().and_then(|d| d.allow()).is_some());
-    assert_eq!(acl.visibility_config().map(|v| v.metric_name()), Some("test-dev-api"));
+    assert_eq!(
+        acl.visibility_config().map(|v| v.metric_name()),
+        Some("test-dev-api")
+    );
     let rules = acl.rules();
     assert_eq!(rules.len(), 2);
     let rate = rules[0]
@@ -144,7 +162,10 @@ async fn web_acl_create_read_update_delete() {
         .expect("rate statement");
     assert_eq!((rate.limit(), rate.evaluation_window_sec()), (100, 60));
     assert_eq!(rate.aggregate_key_type().as_str(), "IP");
-    assert!(rules[0].action().and_then(|a| a.block()).is_some(), "block by default");
+    assert!(
+        rules[0].action().and_then(|a| a.block()).is_some(),
+        "block by default"
+    );
     let group = rules[1]
         .statement()
         .and_then(|s| s.managed_rule_group_statement())
@@ -159,7 +180,10 @@ async fn web_acl_create_read_update_delete() {
         rules[1].visibility_config().map(|v| v.metric_name()),
         Some("common")
     );
-    assert_eq!(sdk_tags(&moto, &created.id).await, strata_tags("wafv2_web_acl.api"));
+    assert_eq!(
+        sdk_tags(&moto, &created.id).await,
+        strata_tags("wafv2_web_acl.api")
+    );
 
     let read = kind
         .read(std::slice::from_ref(&created.id))
@@ -191,7 +215,13 @@ async fn web_acl_create_read_update_delete() {
         &created.id,
         &created.attrs,
         &after,
-        &["description", "default_action", "rules", "visibility", "tags"],
+        &[
+            "description",
+            "default_action",
+            "rules",
+            "visibility",
+            "tags",
+        ],
         &tags,
     )
     .await
@@ -202,7 +232,10 @@ async fn web_acl_create_read_update_delete() {
     assert_eq!(acl.description(), Some("tighter"));
     assert!(acl.default_action().and_then(|d| d.block()).is_some());
     let v = acl.visibility_config().expect("visibility");
-    assert_eq!((v.metric_name(), v.sampled_requests_enabled()), ("api-acl", false));
+    assert_eq!(
+        (v.metric_name(), v.sampled_requests_enabled()),
+        ("api-acl", false)
+    );
     let rate = acl.rules()[0]
         .statement()
         .and_then(|s| s.rate_based_statement())
@@ -260,9 +293,18 @@ async fn web_acl_validation_refuses_what_aws_refuses() {
         ]),
     );
     let problems: Vec<String> = kind.validate(&bad).into_iter().map(|p| p.message).collect();
-    assert!(problems.iter().any(|p| p.contains("out of range")), "{problems:?}");
-    assert!(problems.iter().any(|p| p.contains("both have priority 1")), "{problems:?}");
-    assert!(problems.iter().any(|p| p.contains("not `action`")), "{problems:?}");
+    assert!(
+        problems.iter().any(|p| p.contains("out of range")),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("both have priority 1")),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("not `action`")),
+        "{problems:?}"
+    );
     assert!(kind.validate(&acl_attrs()).is_empty());
 }
 
@@ -282,7 +324,11 @@ async fn web_acls_are_read_with_one_get_and_one_tag_call_each() {
     let kind = registry.get("wafv2_web_acl").expect("kind");
     let mut ids = Vec::new();
     for name in ["a", "b", "c"] {
-        ids.push(create(kind, format!("wafv2_web_acl.{name}").as_str(), &acl_attrs()).await.id);
+        ids.push(
+            create(kind, format!("wafv2_web_acl.{name}").as_str(), &acl_attrs())
+                .await
+                .id,
+        );
     }
     // An ACL of another deployment: listed, its tags read, its rules never fetched.
     let other = crate::support::kinds::try_create(
@@ -296,7 +342,11 @@ async fn web_acls_are_read_with_one_get_and_one_tag_call_each() {
     clear(&moto);
     let mut asked = ids.clone();
     let (name, _) = name_id(&ids[0]);
-    asked.push(ids[0].replace(&name, "gone").replace(&name_id(&ids[0]).1, "0000"));
+    asked.push(
+        ids[0]
+            .replace(&name, "gone")
+            .replace(&name_id(&ids[0]).1, "0000"),
+    );
     let read = kind.read(&asked).await.expect("read");
     assert_eq!(read.iter().map(|l| l.id.clone()).collect::<Vec<_>>(), ids);
     // WAFv2 has no batch read: one GetWebACL per id asked, tags for the ones that exist.
@@ -362,14 +412,25 @@ async fn association_puts_the_acl_in_front_of_a_load_balancer() {
     assert_eq!(attached.web_acl().map(|a| a.arn()), Some(acl.id.as_str()));
 
     let read = kind
-        .read(&[created.id.clone(), format!("{},{}", acl.id, "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/none/1")])
+        .read(&[
+            created.id.clone(),
+            format!(
+                "{},{}",
+                acl.id,
+                "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/none/1"
+            ),
+        ])
         .await
         .expect("read");
     assert_eq!(read, vec![created.clone()]);
     let identity = kind.identity(&desired).expect("identity");
     let again = kind.find_by_identity(&identity).await.expect("find");
     assert_eq!(again, vec![created.clone()]);
-    assert!(kind.find_tagged(&deployment_tag()).await.expect("find").is_empty());
+    assert!(kind
+        .find_tagged(&deployment_tag())
+        .await
+        .expect("find")
+        .is_empty());
     let err = update(
         kind,
         "wafv2_web_acl_association.web",

@@ -8,6 +8,7 @@ mod delays;
 mod efs;
 mod iam;
 mod network;
+mod wafv2;
 
 use crate::support::fixtures::{ami, network, Network};
 use crate::support::moto::{moto, MotoSession};

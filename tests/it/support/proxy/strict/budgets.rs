@@ -18,7 +18,9 @@ fn key(notification: &serde_json::Value) -> String {
         notification["ComparisonOperator"].as_str().unwrap_or(""),
         notification["NotificationType"].as_str().unwrap_or(""),
         notification["Threshold"].as_f64().unwrap_or(0.0),
-        notification["ThresholdType"].as_str().unwrap_or("PERCENTAGE"),
+        notification["ThresholdType"]
+            .as_str()
+            .unwrap_or("PERCENTAGE"),
     )
 }
 

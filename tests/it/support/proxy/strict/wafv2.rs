@@ -38,7 +38,9 @@ pub fn web_acl_associated(ctx: &Ctx) -> Verdict {
         return Err("no Name and Id in the request".into());
     };
     let suffix = format!("/webacl/{name}/{id}");
-    let balancers = ctx.upstream.elbv2("DescribeLoadBalancers", &[] as &[(&str, &str)])?;
+    let balancers = ctx
+        .upstream
+        .elbv2("DescribeLoadBalancers", &[] as &[(&str, &str)])?;
     let mut users = Vec::new();
     for arn in balancers.texts("LoadBalancerArn") {
         let answer = waf(
