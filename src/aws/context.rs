@@ -82,6 +82,9 @@ pub struct Aws {
     budgets: OnceCell<aws_sdk_budgets::Client>,
     tagging: OnceCell<aws_sdk_resourcegroupstagging::Client>,
     global_tagging: OnceCell<aws_sdk_resourcegroupstagging::Client>,
+    sts: OnceCell<aws_sdk_sts::Client>,
+    /// The account of the credentials, asked once (STS GetCallerIdentity).
+    account_id: OnceCell<String>,
     /// Set once the `--profile` named has been found in the shared files.
     profile_found: OnceCell<()>,
 }
@@ -139,6 +142,8 @@ impl Aws {
             budgets: OnceCell::new(),
             tagging: OnceCell::new(),
             global_tagging: OnceCell::new(),
+            sts: OnceCell::new(),
+            account_id: OnceCell::new(),
             profile_found: OnceCell::new(),
         }
     }
@@ -284,6 +289,27 @@ impl Aws {
     // The region's Resource Groups Tagging API: tags of many resources (by ARN list or tag
     // filter) in one call per page, for services whose describe omits tags.
     client!(tagging, tagging, aws_sdk_resourcegroupstagging);
+    client!(sts, sts, aws_sdk_sts);
+
+    /// The id of the account the credentials belong to (STS `GetCallerIdentity`, asked once
+    /// per session): account-wide APIs such as Budgets take it in every call.
+    pub async fn account_id(&self) -> Result<&str, ProviderError> {
+        const OP: &str = "sts:GetCallerIdentity";
+        let sts = self.sts().await?;
+        self.account_id
+            .get_or_try_init(|| async {
+                let me = sts
+                    .get_caller_identity()
+                    .send()
+                    .await
+                    .map_err(|e| super::errors::classify(OP, e))?;
+                me.account().map(str::to_string).ok_or_else(|| {
+                    ProviderError::new(ErrorClass::Other, OP, "no account id in the answer")
+                })
+            })
+            .await
+            .map(String::as_str)
+    }
 
     /// The Resource Groups Tagging API client of `us-east-1`, built on first use: AWS reports
     /// CloudFront's global resources there only, whatever the session's region.

@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 pub mod appautoscaling;
 pub mod attrs;
+pub mod budgets;
 pub mod cloudfront;
 mod context;
 pub mod docs;
@@ -43,6 +44,7 @@ pub mod secretsmanager;
 mod shapes;
 mod stats;
 pub mod tagging;
+pub mod wafv2;
 pub mod wait;
 
 pub use context::{Aws, AwsSettings};
@@ -91,6 +93,9 @@ pub fn registry_with(aws: Arc<Aws>) -> Registry {
     registry.register(Arc::new(rds::DbInstance::new(aws.clone())));
     registry.register(Arc::new(elasticache::CacheSubnetGroup::new(aws.clone())));
     registry.register(Arc::new(elasticache::ReplicationGroup::new(aws.clone())));
+    registry.register(Arc::new(wafv2::WebAcl::new(aws.clone())));
+    registry.register(Arc::new(wafv2::WebAclAssociation::new(aws.clone())));
+    registry.register(Arc::new(budgets::Budget::new(aws.clone())));
     registry
 }
 

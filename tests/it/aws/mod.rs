@@ -1,6 +1,7 @@
 //! The AWS resource kinds against the emulator, through the real SDK: create, read, update,
 //! replace, drift, errors, pagination, pacing, settings and batched refresh.
 
+mod budgets;
 mod compute;
 mod deletes;
 mod drift_detached;
@@ -22,3 +23,4 @@ mod settings;
 mod update_in_place;
 mod user_data_size;
 mod vpc;
+mod wafv2;

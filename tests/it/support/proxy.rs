@@ -344,8 +344,12 @@ impl Shared {
             std::thread::sleep(latency);
         }
         let mut holds = Vec::new();
+        let mut answered = None;
         if let Some((delays, memory)) = strict {
             let judged = strict::judge(&op, request, delays, &memory, self.upstream_port);
+            if judged.refusal.is_none() {
+                answered = strict::answer(&op, request, &memory);
+            }
             if let Some(refusal) = judged.refusal {
                 if let Some(call) = self.state().calls.get_mut(index) {
                     call.fault = Some(refusal.clone());
@@ -363,9 +367,11 @@ impl Shared {
         } else {
             request.clone()
         };
-        let response = match &fault {
-            Some(f) => faults::error_response(&op, f),
-            None => self.forward(&upstream_request).unwrap_or_else(|e| {
+        // A call strict mode models itself (one moto lacks) is answered without moto.
+        let response = match (&fault, answered) {
+            (Some(f), _) => faults::error_response(&op, f),
+            (None, Some(answer)) => answer,
+            (None, None) => self.forward(&upstream_request).unwrap_or_else(|e| {
                 Response::new(
                     502,
                     "text/plain",

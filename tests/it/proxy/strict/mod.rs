@@ -11,6 +11,7 @@ mod iam;
 mod nat;
 mod network;
 mod secrets;
+mod wafv2;
 
 use crate::support::fixtures::{ami, network, Network};
 use crate::support::moto::{moto, MotoSession};

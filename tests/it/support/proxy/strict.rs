@@ -16,6 +16,7 @@
 //! ETag, as on CloudFront. [`super::Proxy::vary_etags`] (a new ETag on every answer) is then
 //! ignored: it cannot be combined with a check of the current ETag.
 
+pub mod budgets;
 mod checks;
 mod ecs;
 pub mod elasticache;
@@ -25,6 +26,7 @@ mod params;
 mod secrets;
 mod rds;
 mod upstream;
+mod wafv2;
 pub mod xml;
 
 use super::faults::{matches, FaultKind, Injected};
@@ -90,6 +92,7 @@ const RULES: &[Rule] = &[
     Rule { operation: "rds:DeleteDBSubnetGroup", check: With(db_subnet_group_in_use), code: "InvalidDBSubnetGroupStateFault", status: 400 },
     Rule { operation: "elasticache:DeleteCacheSubnetGroup", check: With(cache_subnet_group_missing), code: "CacheSubnetGroupNotFoundFault", status: 404 },
     Rule { operation: "elasticache:DeleteCacheSubnetGroup", check: With(cache_subnet_group_in_use), code: "CacheSubnetGroupInUse", status: 400 },
+    Rule { operation: "wafv2:DeleteWebACL", check: With(wafv2::web_acl_associated), code: "WAFAssociatedItemException", status: 400 },
 ];
 
 /// Strict mode's part of the proxy state: off until switched on.
@@ -245,6 +248,14 @@ fn mount_target_network(ctx: &checks::Ctx) -> Result<(String, Vec<String>), Stri
         ids.extend(list.iter().filter_map(|g| g.as_str().map(str::to_string)));
     }
     Ok((format!("the interface of deleted mount target {id}"), ids))
+}
+
+/// The answer strict mode gives itself to a call moto cannot answer (see [`budgets`]).
+pub fn answer(op: &Operation, request: &Request, memory: &Memory) -> Option<Response> {
+    match op.service.as_str() {
+        "budgets" => budgets::answer(&memory.budgets, op, request),
+        _ => None,
+    }
 }
 
 /// Learn from a forwarded call (see [`Memory::observe`]).

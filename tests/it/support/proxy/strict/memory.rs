@@ -72,6 +72,8 @@ pub struct Memory {
     pub distributions: BTreeMap<String, Distribution>,
     /// ElastiCache deletions moto lacks, and who uses which subnet group.
     pub elasticache: super::elasticache::Model,
+    /// Budget notifications' subscribers (moto cannot tell them).
+    pub budgets: super::budgets::Subscribers,
 }
 
 impl Memory {
@@ -156,6 +158,7 @@ impl Memory {
                 }
             }
             "cloudfront" => self.observe_distribution(op, request, response),
+            "budgets" => super::budgets::observe(&mut self.budgets, op, request),
             _ => {}
         }
     }

@@ -1,0 +1,5 @@
+//! AWS Budgets resource kinds.
+
+pub mod budget;
+
+pub use budget::Budget;
