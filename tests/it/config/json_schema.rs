@@ -473,7 +473,7 @@ fn schemas_are_draft_04_and_deterministic() {
 fn every_kind_is_listed_in_both_schemas() {
     let registry = registry();
     let kinds: Vec<&str> = registry.names().collect();
-    assert_eq!(kinds.len(), 19);
+    assert_eq!(kinds.len(), 22);
     for schema in [stack_schema(&registry), tier_schema(&registry)] {
         let listed: Vec<&str> = schema["properties"]["resource"]["properties"]
             .as_object()
@@ -567,8 +567,10 @@ fn sample_stack_and_tier_are_valid() {
 #[test]
 fn unknown_kind_and_unknown_attribute_are_rejected() {
     assert_rejected(
-        stack_errors(&stack_with("[resource.nat_gateway.a]\nsubnet_id = \"x\"")),
-        "unexpected key nat_gateway",
+        stack_errors(&stack_with(
+            "[resource.transit_gateway.a]\nsubnet_id = \"x\"",
+        )),
+        "unexpected key transit_gateway",
     );
     assert_rejected(
         stack_errors(&stack_with(
