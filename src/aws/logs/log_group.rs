@@ -127,7 +127,7 @@ impl ResourceKind for LogGroup {
             return Ok(Vec::new());
         }
         let mut found = self.listed(&names).await?;
-        let arns: Vec<String> = found.iter().filter_map(|l| arn_of(l)).collect();
+        let arns: Vec<String> = found.iter().filter_map(arn_of).collect();
         let mut tags = self.tags_of(&arns).await?;
         for live in &mut found {
             if let Some(arn) = arn_of(live) {

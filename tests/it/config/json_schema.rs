@@ -567,8 +567,10 @@ fn sample_stack_and_tier_are_valid() {
 #[test]
 fn unknown_kind_and_unknown_attribute_are_rejected() {
     assert_rejected(
-        stack_errors(&stack_with("[resource.nat_gateway.a]\nsubnet_id = \"x\"")),
-        "unexpected key nat_gateway",
+        stack_errors(&stack_with(
+            "[resource.transit_gateway.a]\nsubnet_id = \"x\"",
+        )),
+        "unexpected key transit_gateway",
     );
     assert_rejected(
         stack_errors(&stack_with(
