@@ -178,7 +178,10 @@ async fn db_subnet_group_and_instance_create_read_update_delete() {
     )
     .await
     .expect("update tags");
-    let read = groups.read(&[group.id.clone()]).await.expect("read");
+    let read = groups
+        .read(std::slice::from_ref(&group.id))
+        .await
+        .expect("read");
     assert_eq!(read[0].tags, new_tags, "tags read back from AWS");
     let spare = create(groups, "db_subnet_group.spare", &group_attrs).await;
     let extra = third_subnet(&moto, &vpc).await;
@@ -257,7 +260,10 @@ async fn db_subnet_group_and_instance_create_read_update_delete() {
         .is_some());
     assert_eq!(rds_tags(d.tag_list()), strata_tags("db_instance.main"));
     // Read through the kind equals what was configured.
-    let read = instances.read(&[db.id.clone()]).await.expect("read");
+    let read = instances
+        .read(std::slice::from_ref(&db.id))
+        .await
+        .expect("read");
     for (k, v) in &db_attrs {
         assert_eq!(read[0].attrs.get(k), Some(v), "{k}");
     }
@@ -553,7 +559,11 @@ async fn elasticache_subnet_group_and_replication_group_create_read_update_delet
     .await
     .expect("tags update");
     assert_eq!(
-        groups.read(&[group.id.clone()]).await.expect("read")[0].tags,
+        groups
+            .read(std::slice::from_ref(&group.id))
+            .await
+            .expect("read")[0]
+            .tags,
         new_tags
     );
     let mut described = group_attrs.clone();
@@ -614,7 +624,10 @@ async fn elasticache_subnet_group_and_replication_group_create_read_update_delet
     assert_eq!(r.automatic_failover().map(|s| s.as_str()), Some("enabled"));
     assert_eq!(r.multi_az().map(|s| s.as_str()), Some("enabled"));
     assert_eq!(r.snapshot_retention_limit(), Some(7));
-    let read = caches.read(&[cache.id.clone()]).await.expect("read");
+    let read = caches
+        .read(std::slice::from_ref(&cache.id))
+        .await
+        .expect("read");
     assert_eq!(
         read[0].tags,
         strata_tags("elasticache_replication_group.sessions")
@@ -666,7 +679,11 @@ async fn elasticache_subnet_group_and_replication_group_create_read_update_delet
     assert_eq!(r.cache_node_type(), Some("cache.t4g.medium"));
     assert_eq!(r.snapshot_retention_limit(), Some(3));
     assert_eq!(
-        caches.read(&[cache.id.clone()]).await.expect("read")[0].tags,
+        caches
+            .read(std::slice::from_ref(&cache.id))
+            .await
+            .expect("read")[0]
+            .tags,
         cache_tags
     );
 

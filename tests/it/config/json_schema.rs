@@ -473,7 +473,7 @@ fn schemas_are_draft_04_and_deterministic() {
 fn every_kind_is_listed_in_both_schemas() {
     let registry = registry();
     let kinds: Vec<&str> = registry.names().collect();
-    assert_eq!(kinds.len(), 22);
+    assert_eq!(kinds.len(), 34);
     for schema in [stack_schema(&registry), tier_schema(&registry)] {
         let listed: Vec<&str> = schema["properties"]["resource"]["properties"]
             .as_object()
