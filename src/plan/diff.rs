@@ -533,8 +533,8 @@ fn desired_attrs(
         }
         let attr = schema.get(name);
         v.sensitive |= attr.is_some_and(|a| a.sensitive);
-        if attr.is_some_and(|a| a.unordered) {
-            crate::provider::sort_set(&mut v.value);
+        if let Some(attr) = attr {
+            attr.canonicalize(&mut v.value);
         }
         out.insert(name.clone(), v);
     }

@@ -34,6 +34,8 @@ pub struct BlockField {
     pub ty: AttrType,
     /// Must be present.
     pub required: bool,
+    /// A list whose order means nothing (AWS answers it in any order): sorted before comparing.
+    pub unordered: bool,
 }
 
 impl BlockField {
@@ -43,7 +45,13 @@ impl BlockField {
             name,
             ty,
             required: false,
+            unordered: false,
         }
+    }
+    /// Mark as a set-like list (see [`BlockField::unordered`]).
+    pub fn unordered(mut self) -> Self {
+        self.unordered = true;
+        self
     }
     /// Mark as required.
     pub fn required(mut self) -> Self {
@@ -344,8 +352,8 @@ impl KindSchema {
         attrs: &mut std::collections::BTreeMap<String, crate::value::Value>,
     ) {
         for (name, value) in attrs.iter_mut() {
-            if self.get(name).is_some_and(|a| a.unordered) {
-                sort_set(value);
+            if let Some(attr) = self.get(name) {
+                attr.canonicalize(value);
             }
         }
     }
@@ -358,6 +366,36 @@ impl KindSchema {
     /// Names of the attributes configuration may set, for "did you mean".
     pub fn settable_names(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.attrs.iter().filter(|a| a.settable()).map(|a| a.name)
+    }
+}
+
+impl AttrSchema {
+    /// Put a value of this attribute in its canonical form: set-like lists sorted, at the top
+    /// and inside nested blocks, so that the order AWS answers in never reads as a change.
+    pub fn canonicalize(&self, value: &mut crate::value::Value) {
+        canonical(&self.ty, self.unordered, value);
+    }
+}
+
+fn canonical(ty: &AttrType, unordered: bool, value: &mut crate::value::Value) {
+    use crate::value::Value;
+    match (ty, &mut *value) {
+        (AttrType::Block(fields), Value::Map(map)) => {
+            for field in fields {
+                if let Some(v) = map.get_mut(field.name) {
+                    canonical(&field.ty, field.unordered, v);
+                }
+            }
+        }
+        (AttrType::List(inner), Value::List(items)) => {
+            for item in items.iter_mut() {
+                canonical(inner, false, item);
+            }
+        }
+        _ => {}
+    }
+    if unordered {
+        sort_set(value);
     }
 }
 

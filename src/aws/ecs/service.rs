@@ -105,8 +105,8 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
         block(
             "network_configuration",
             vec![
-                texts("subnets").required(),
-                texts("security_groups"),
+                texts("subnets").required().unordered(),
+                texts("security_groups").unordered(),
                 flag("assign_public_ip"),
             ],
         )

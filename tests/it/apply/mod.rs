@@ -6,5 +6,6 @@ mod crash;
 mod emulator;
 mod foreign;
 mod progress_view;
+mod recommendation;
 mod secrets;
 mod wait_healthy;
