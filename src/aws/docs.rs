@@ -57,6 +57,11 @@ fn write_kind(out: &mut String, schema: &KindSchema) {
     if schema.taggable {
         out.push_str(" Taggable: strata adds its own `strata:*` tags to `tags`.");
     }
+    if schema.create_before_destroy {
+        out.push_str(
+            " Replaced create-before-destroy: the new one is made before the old one is deleted.",
+        );
+    }
     out.push_str("\n\n");
     out.push_str("| Attribute | Type | Set in config | Computed | On change | Description |\n");
     out.push_str("|---|---|---|---|---|---|\n");

@@ -132,18 +132,37 @@ pub async fn apply(
     // gateway of a replaced VPC, the instance of a replaced security group) is replaced
     // create-before-destroy: AWS refuses to delete the old one while it is still used, and
     // the dependent can only move once the new one exists. The old one waits in state under
-    // its `~replaced` address and is deleted last.
-    let before_destroy: BTreeSet<Address> = plan
+    // its `~replaced` address and is deleted last. What the old one stands on and is
+    // replaced too (the subnet and security group of a replaced instance) must outlive it,
+    // so create-before-destroy spreads to its replaced dependencies, as in Terraform. Kinds
+    // whose schema asks for it are always replaced this way.
+    let replacing: BTreeSet<&Address> = plan
         .resource_changes
         .iter()
         .filter(|c| c.action == Action::Replace)
-        .filter(|c| {
-            plan.resource_changes
-                .iter()
-                .any(|d| d.action == Action::Update && config_deps(&d.address).contains(&c.address))
-        })
-        .map(|c| c.address.clone())
+        .map(|c| &c.address)
         .collect();
+    let seeds: Vec<Address> = replacing
+        .iter()
+        .filter(|a| {
+            let always = ctx
+                .registry
+                .schema(&a.kind)
+                .is_some_and(|s| s.create_before_destroy);
+            always
+                || plan
+                    .resource_changes
+                    .iter()
+                    .any(|d| d.action == Action::Update && config_deps(&d.address).contains(**a))
+        })
+        .map(|a| (*a).clone())
+        .collect();
+    let before_destroy = spread_to_dependencies(seeds, |a| {
+        deps_of(&state, a, &config_deps)
+            .into_iter()
+            .filter(|d| replacing.contains(d))
+            .collect()
+    });
 
     // Phase 1: deletions, dependents first.
     let deleting: BTreeSet<Address> = plan
@@ -402,6 +421,21 @@ fn set_aside(state: &mut State, addresses: &BTreeSet<Address>) {
         }
         state.resources.insert(old.address.clone(), old);
     }
+}
+
+/// `seeds` and, transitively, the replaced dependencies `replaced_deps` names for each.
+fn spread_to_dependencies(
+    seeds: Vec<Address>,
+    replaced_deps: impl Fn(&Address) -> Vec<Address>,
+) -> BTreeSet<Address> {
+    let mut out = BTreeSet::new();
+    let mut todo = seeds;
+    while let Some(a) = todo.pop() {
+        if out.insert(a.clone()) {
+            todo.extend(replaced_deps(&a));
+        }
+    }
+    out
 }
 
 /// What a resource depends on: recorded dependencies and configured ones.

@@ -7,7 +7,7 @@ use super::journal::{Announce, Journal, Op};
 use crate::address::Address;
 use crate::provider::retry::{Call, RetryPolicy};
 use crate::provider::{
-    Attrs, CreateRequest, LiveResource, ProviderError, ResourceKind, UpdateRequest,
+    Attrs, CreateRequest, LiveResource, Owner, ProviderError, ResourceKind, UpdateRequest,
 };
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -110,7 +110,13 @@ impl Step {
         };
         let kind = self.kind.clone();
         let identity = match &self.work {
-            Work::Create { attrs, .. } => kind.identity(attrs).unwrap_or_default(),
+            Work::Create { attrs, .. } => {
+                let owner = Owner {
+                    deployment: &self.deployment,
+                    address: &self.address,
+                };
+                kind.identity(attrs, owner).unwrap_or_default()
+            }
             _ => BTreeMap::new(),
         };
         let intent = match self.journal.lock() {

@@ -14,7 +14,9 @@ pub mod size_limit;
 mod stats;
 
 pub use error::{ErrorClass, ProviderError};
-pub use ops::{Attrs, CreateRequest, Invalid, LiveResource, ResourceKind, Selector, UpdateRequest};
+pub use ops::{
+    Attrs, CreateRequest, Invalid, LiveResource, Owner, ResourceKind, Selector, UpdateRequest,
+};
 pub use registry::Registry;
 pub use schema::{sort_set, AttrSchema, AttrType, BlockField, KindSchema, Mismatch, OnChange};
 pub use size_limit::{Fit, SizeLimit};

@@ -43,6 +43,25 @@ pub struct CreateRequest<'a> {
     pub token: &'a str,
 }
 
+/// Whom a resource is created for: the deployment and the address its derived names come from.
+#[derive(Debug, Clone, Copy)]
+pub struct Owner<'a> {
+    /// Deployment name.
+    pub deployment: &'a str,
+    /// `kind.name`.
+    pub address: &'a Address,
+}
+
+impl<'a> CreateRequest<'a> {
+    /// The deployment and address of this create.
+    pub fn owner(&self) -> Owner<'a> {
+        Owner {
+            deployment: self.deployment,
+            address: self.address,
+        }
+    }
+}
+
 /// What `update` needs.
 #[derive(Debug, Clone)]
 pub struct UpdateRequest<'a> {
@@ -141,8 +160,10 @@ pub trait ResourceKind: Send + Sync {
     /// For kinds whose resources cannot carry tags: what identifies the resource that `attrs`
     /// would create (a volume attachment's volume, instance and device; a mount target's file
     /// system and subnet), recorded in the create intent so that a retried or killed create is
-    /// found again instead of made twice. `None` (the default) for kinds found by their tags.
-    fn identity(&self, _attrs: &Attrs) -> Option<BTreeMap<String, String>> {
+    /// found again instead of made twice. A name the kind derives when none is set comes from
+    /// `owner`, as the create would derive it. `None` (the default) for kinds found by their
+    /// tags.
+    fn identity(&self, _attrs: &Attrs, _owner: Owner<'_>) -> Option<BTreeMap<String, String>> {
         None
     }
 

@@ -315,6 +315,10 @@ pub struct KindSchema {
     pub taggable: bool,
     /// Attributes, settable and computed.
     pub attrs: Vec<AttrSchema>,
+    /// Whether a replacement makes the new resource before deleting the old one, always:
+    /// for kinds whose new and old resources can live side by side and whose old one should
+    /// stay usable until its dependents have moved (a task definition's revisions).
+    pub create_before_destroy: bool,
 }
 
 impl KindSchema {
@@ -324,6 +328,7 @@ impl KindSchema {
             kind,
             description,
             taggable: false,
+            create_before_destroy: false,
             attrs: vec![
                 AttrSchema::computed("id", AttrType::String).doc("Identifier assigned by AWS")
             ],
@@ -337,6 +342,12 @@ impl KindSchema {
             AttrSchema::map("tags", AttrType::String)
                 .doc("Tags for this resource, merged over the stack's and tier's tags"),
         );
+        self
+    }
+
+    /// Replace create-before-destroy (see [`KindSchema::create_before_destroy`]).
+    pub fn create_before_destroy(mut self) -> Self {
+        self.create_before_destroy = true;
         self
     }
 

@@ -15,7 +15,7 @@ use crate::aws::shapes::{block, flag, int, text};
 use crate::aws::{names, Aws};
 use crate::provider::{
     AttrSchema, AttrType, Attrs, BlockField, CreateRequest, ErrorClass, Invalid, KindSchema,
-    LiveResource, ProviderError, ResourceKind, Selector, UpdateRequest,
+    LiveResource, Owner, ProviderError, ResourceKind, Selector, UpdateRequest,
 };
 use crate::value::Value;
 use async_trait::async_trait;
@@ -105,6 +105,14 @@ fn policy_id(ns: &str, resource: &str, dimension: &str, name: &str) -> String {
     format!("{}|{name}", target_id(ns, resource, dimension))
 }
 
+/// The configured name, or the one derived from the owner.
+fn policy_name(attrs: &Attrs, owner: Owner<'_>) -> String {
+    match str_of(attrs, "name") {
+        Some(n) => n.to_string(),
+        None => names::derived(owner.deployment, owner.address, 256),
+    }
+}
+
 /// The parts of a policy id.
 fn parse_policy_id(id: &str) -> Option<(&str, &str, &str, &str)> {
     let mut parts = id.splitn(4, '|');
@@ -155,12 +163,12 @@ impl ResourceKind for AppautoscalingPolicy {
         Ok(out)
     }
 
-    /// The namespace, resource, dimension and name, when the name is set. A policy with a
-    /// derived name needs none: `PutScalingPolicy` is an upsert by name, so a retried create
-    /// changes the same policy instead of making a second one.
-    fn identity(&self, attrs: &Attrs) -> Option<BTreeMap<String, String>> {
+    /// The namespace, resource, dimension and name (set, or derived as `create` derives it).
+    /// `PutScalingPolicy` is an upsert by name, so a retried create changes the same policy;
+    /// the identity lets a killed one be adopted instead of left unresolved.
+    fn identity(&self, attrs: &Attrs, owner: Owner<'_>) -> Option<BTreeMap<String, String>> {
         let (ns, resource, dimension) = parts(attrs)?;
-        let name = str_of(attrs, "name")?;
+        let name = policy_name(attrs, owner);
         Some(BTreeMap::from([
             ("service_namespace".to_string(), ns.to_string()),
             ("resource_id".to_string(), resource.to_string()),
@@ -218,10 +226,7 @@ impl ResourceKind for AppautoscalingPolicy {
     }
 
     async fn create(&self, req: &CreateRequest<'_>) -> Result<LiveResource, ProviderError> {
-        let name = match str_of(req.attrs, "name") {
-            Some(n) => n.to_string(),
-            None => names::derived(req.deployment, req.address, 256),
-        };
+        let name = policy_name(req.attrs, req.owner());
         let id = self
             .put(req.attrs, &name)
             .await

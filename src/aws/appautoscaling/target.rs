@@ -13,7 +13,7 @@ use crate::aws::paging::each_page;
 use crate::aws::Aws;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, Invalid, KindSchema, LiveResource,
-    ProviderError, ResourceKind, Selector, UpdateRequest,
+    Owner, ProviderError, ResourceKind, Selector, UpdateRequest,
 };
 use async_trait::async_trait;
 use aws_sdk_applicationautoscaling::types::{ScalableDimension, ScalableTarget, ServiceNamespace};
@@ -108,7 +108,7 @@ impl ResourceKind for AppautoscalingTarget {
         Ok(out)
     }
 
-    fn identity(&self, attrs: &Attrs) -> Option<BTreeMap<String, String>> {
+    fn identity(&self, attrs: &Attrs, _owner: Owner<'_>) -> Option<BTreeMap<String, String>> {
         let (ns, resource, dimension) = parts(attrs)?;
         Some(BTreeMap::from([
             ("service_namespace".to_string(), ns.to_string()),

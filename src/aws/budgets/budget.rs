@@ -10,7 +10,7 @@ use crate::aws::shapes::block_list;
 use crate::aws::{names, Aws};
 use crate::provider::{
     AttrSchema, AttrType, Attrs, BlockField, CreateRequest, ErrorClass, Invalid, KindSchema,
-    LiveResource, ProviderError, ResourceKind, Selector, UpdateRequest,
+    LiveResource, Owner, ProviderError, ResourceKind, Selector, UpdateRequest,
 };
 use crate::value::Value;
 use async_trait::async_trait;
@@ -261,11 +261,12 @@ impl ResourceKind for Budget {
         Ok(out)
     }
 
-    fn identity(&self, attrs: &Attrs) -> Option<BTreeMap<String, String>> {
-        // Set only when the name is configured; a derived one is known once created.
+    /// The name, configured or derived as `create` derives it: a budget's name is unique in
+    /// the account.
+    fn identity(&self, attrs: &Attrs, owner: Owner<'_>) -> Option<BTreeMap<String, String>> {
         Some(BTreeMap::from([(
             "name".to_string(),
-            str_of(attrs, "name")?.to_string(),
+            budget_name(attrs, owner),
         )]))
     }
 
@@ -282,10 +283,7 @@ impl ResourceKind for Budget {
     async fn create(&self, req: &CreateRequest<'_>) -> Result<LiveResource, ProviderError> {
         const OP: &str = "budgets:CreateBudget";
         let at = |e: ProviderError| e.at(req.address);
-        let name = match str_of(req.attrs, "name") {
-            Some(n) => n.to_string(),
-            None => names::derived(req.deployment, req.address, NAME_MAX),
-        };
+        let name = budget_name(req.attrs, req.owner());
         let budget = sdk_budget(req.attrs, &name, OP).map_err(at)?;
         let notifications = desired_notifications(req.attrs, OP).map_err(at)?;
         let mut with_subscribers = Vec::new();
@@ -728,6 +726,14 @@ fn refine(mut e: ProviderError) -> ProviderError {
         _ => e.class,
     };
     e
+}
+
+/// The configured name, or the one derived from the owner.
+fn budget_name(attrs: &Attrs, owner: Owner<'_>) -> String {
+    match str_of(attrs, "name") {
+        Some(n) => n.to_string(),
+        None => names::derived(owner.deployment, owner.address, NAME_MAX),
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use crate::aws::paging::each_page;
 use crate::aws::wait::Poll;
 use crate::aws::Aws;
 use crate::provider::{
-    AttrSchema, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource, ProviderError,
+    AttrSchema, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource, Owner, ProviderError,
     ResourceKind, Selector, UpdateRequest,
 };
 use async_trait::async_trait;
@@ -99,7 +99,7 @@ impl ResourceKind for VolumeAttachment {
 
     /// The volume, the instance and the device: a volume attaches to an instance once, and a
     /// device of an instance holds one volume.
-    fn identity(&self, attrs: &Attrs) -> Option<BTreeMap<String, String>> {
+    fn identity(&self, attrs: &Attrs, _owner: Owner<'_>) -> Option<BTreeMap<String, String>> {
         Some(BTreeMap::from([
             (
                 "volume_id".to_string(),

@@ -1,7 +1,10 @@
 //! `ecs_task_definition`: one revision of an ECS task definition.
 //!
 //! A revision is immutable: every attribute but the tags forces a new one (a new revision of
-//! the same family is registered, and the old one deregistered and deleted). The id is the
+//! the same family is registered, and the old one deregistered and deleted). Replacement is
+//! always create-before-destroy: the new revision is registered first and the old one is
+//! deregistered last, so a service never points at a deregistered revision (and AWS never
+//! reuses a revision number, so the new id differs). The id is the
 //! revision's ARN (`…:task-definition/FAMILY:REVISION`).
 //!
 //! Reads: ECS has no batch describe for task definitions — `DescribeTaskDefinition` takes one
@@ -52,6 +55,7 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
         "An ECS task definition revision: the containers of a task, their image, resources, ports and logs",
     )
     .taggable()
+    .create_before_destroy()
     .attr(
         AttrSchema::string("family")
             .optional_computed()

@@ -21,7 +21,7 @@ use crate::aws::shapes::string_list;
 use crate::aws::wait::Poll;
 use crate::aws::Aws;
 use crate::provider::{
-    AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
+    AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource, Owner,
     ProviderError, ResourceKind, Selector, UpdateRequest,
 };
 use async_trait::async_trait;
@@ -122,7 +122,7 @@ impl ResourceKind for EfsMountTarget {
 
     /// The file system and the subnet: a file system has at most one mount target per zone,
     /// so at most one in a subnet.
-    fn identity(&self, attrs: &Attrs) -> Option<BTreeMap<String, String>> {
+    fn identity(&self, attrs: &Attrs, _owner: Owner<'_>) -> Option<BTreeMap<String, String>> {
         Some(BTreeMap::from([
             (
                 "file_system_id".to_string(),
@@ -179,7 +179,7 @@ impl ResourceKind for EfsMountTarget {
                 if err.code.as_deref() != Some("MountTargetConflict") {
                     return Err(err);
                 }
-                let identity = self.identity(attrs).unwrap_or_default();
+                let identity = self.identity(attrs, req.owner()).unwrap_or_default();
                 match self.find_by_identity(&identity).await?.pop() {
                     Some(mt) => mt,
                     None => return Err(err),

@@ -4,7 +4,7 @@ use crate::aws::attrs::{int_of, put_int, put_str, required_str, str_of};
 use crate::aws::errors::classify;
 use crate::aws::Aws;
 use crate::provider::{
-    AttrSchema, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource, ProviderError,
+    AttrSchema, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource, Owner, ProviderError,
     ResourceKind, Selector, UpdateRequest,
 };
 use async_trait::async_trait;
@@ -180,7 +180,7 @@ impl ResourceKind for TargetAttachment {
 
     /// The target group, the target and the port (empty for the group's port): what
     /// `RegisterTargets` registers, so at most one registration has it.
-    fn identity(&self, attrs: &Attrs) -> Option<BTreeMap<String, String>> {
+    fn identity(&self, attrs: &Attrs, _owner: Owner<'_>) -> Option<BTreeMap<String, String>> {
         let port = int_of(attrs, "port")
             .map(|p| p.to_string())
             .unwrap_or_default();

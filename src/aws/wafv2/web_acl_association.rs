@@ -5,8 +5,8 @@ use crate::aws::attrs::{put_str, required_str, str_of};
 use crate::aws::errors::absent_ok;
 use crate::aws::Aws;
 use crate::provider::{
-    AttrSchema, Attrs, CreateRequest, ErrorClass, Invalid, KindSchema, LiveResource, ProviderError,
-    ResourceKind, Selector, UpdateRequest,
+    AttrSchema, Attrs, CreateRequest, ErrorClass, Invalid, KindSchema, LiveResource, Owner,
+    ProviderError, ResourceKind, Selector, UpdateRequest,
 };
 use async_trait::async_trait;
 use std::collections::BTreeMap;
@@ -122,7 +122,7 @@ impl ResourceKind for WebAclAssociation {
     }
 
     /// The resource: it holds at most one web ACL.
-    fn identity(&self, attrs: &Attrs) -> Option<BTreeMap<String, String>> {
+    fn identity(&self, attrs: &Attrs, _owner: Owner<'_>) -> Option<BTreeMap<String, String>> {
         Some(BTreeMap::from([(
             "resource_arn".to_string(),
             str_of(attrs, "resource_arn")?.to_string(),

@@ -3,7 +3,9 @@
 //! alerts, read back behind strata's back, alerts changed in place, a batched read costing
 //! one `DescribeBudgets` per page, delete twice.
 
-use crate::support::kinds::{attrs, create, delete_twice, deployment_tag, strs, table, update};
+use crate::support::kinds::{
+    attrs, create, delete_twice, deployment_tag, owner, strs, table, update, ToAddress,
+};
 use crate::support::moto::moto_strict;
 use std::collections::BTreeMap;
 use strata::provider::{ErrorClass, OnChange};
@@ -189,9 +191,11 @@ async fn budget_create_read_update_delete() {
         .await
         .expect("find")
         .is_empty());
+    // The derived name is the identity, so a killed create is adopted, not made again.
     let identity = kind
-        .identity(&attrs(&[("name", Value::str("test-dev-monthly"))]))
+        .identity(&desired, owner(&"budgets_budget.monthly".to_address()))
         .expect("identity");
+    assert_eq!(identity["name"], created.id);
     assert_eq!(
         kind.find_by_identity(&identity).await.expect("find").len(),
         1

@@ -6,8 +6,8 @@
 
 use crate::support::fixtures::network;
 use crate::support::kinds::{
-    attrs, create, delete_twice, deployment_tag, ip_target_group, kind, strata_tags, strs, table,
-    update,
+    attrs, create, delete_twice, deployment_tag, ip_target_group, kind, owner, strata_tags, strs,
+    table, update, ToAddress,
 };
 use crate::support::moto::{moto_strict, MotoSession};
 use aws_sdk_ecs::types::{ClusterField, ServiceField, TaskDefinitionField};
@@ -434,7 +434,12 @@ async fn fargate_service_scaled_on_cpu_and_memory_end_to_end() {
         .expect("describe");
     assert_eq!(got.scalable_targets()[0].min_capacity(), 2);
     assert_eq!(got.scalable_targets()[0].max_capacity(), 20);
-    let identity = targets.identity(&target_attrs).expect("identity");
+    let identity = targets
+        .identity(
+            &target_attrs,
+            owner(&"appautoscaling_target.api".to_address()),
+        )
+        .expect("identity");
     let again = targets
         .find_by_identity(&identity)
         .await

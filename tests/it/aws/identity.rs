@@ -4,7 +4,7 @@
 //! identity finds nothing.
 
 use crate::support::fixtures::{network, AMI_PARAMETER};
-use crate::support::kinds::{attrs, create, ip_target_group, kind};
+use crate::support::kinds::{attrs, create, ip_target_group, kind, owner};
 use crate::support::moto::moto;
 use std::collections::BTreeMap;
 use strata::provider::{Attrs, ResourceKind};
@@ -18,8 +18,10 @@ async fn found_by_identity_alone(
     other: impl FnOnce(&mut BTreeMap<String, String>),
 ) {
     let name = kind.schema().kind;
+    // These kinds' identities come from their attributes alone: any owner will do.
+    let address = strata::Address::new(name, "x");
     let identity = kind
-        .identity(attrs)
+        .identity(attrs, owner(&address))
         .unwrap_or_else(|| panic!("{name} has an identity"));
     let found = kind.find_by_identity(&identity).await.expect("find");
     let ids: Vec<&str> = found.iter().map(|l| l.id.as_str()).collect();
@@ -47,8 +49,9 @@ fn every_untaggable_kind_has_an_identity() {
             .map(|a| (a.name.to_string(), Value::str("x")))
             .collect();
         let kind = registry.get(name).expect("kind");
+        let address = strata::Address::new(name, "x");
         assert!(
-            kind.identity(&full).is_some(),
+            kind.identity(&full, owner(&address)).is_some(),
             "`{name}` cannot be tagged and has no identity"
         );
     }

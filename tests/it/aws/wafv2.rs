@@ -5,7 +5,7 @@
 
 use crate::support::fixtures::network;
 use crate::support::kinds::{
-    attrs, create, delete_twice, deployment_tag, strata_tags, strs, table, update,
+    attrs, create, delete_twice, deployment_tag, owner, strata_tags, strs, table, update, ToAddress,
 };
 use crate::support::moto::{moto_strict, MotoSession};
 use std::collections::BTreeMap;
@@ -423,7 +423,12 @@ async fn association_puts_the_acl_in_front_of_a_load_balancer() {
         .await
         .expect("read");
     assert_eq!(read, vec![created.clone()]);
-    let identity = kind.identity(&desired).expect("identity");
+    let identity = kind
+        .identity(
+            &desired,
+            owner(&"wafv2_web_acl_association.web".to_address()),
+        )
+        .expect("identity");
     let again = kind.find_by_identity(&identity).await.expect("find");
     assert_eq!(again, vec![created.clone()]);
     assert!(kind

@@ -148,9 +148,15 @@ async fn matching_account_plans_no_changes_with_one_batched_read() {
     // One DescribeVpcs reads all three; the look for other states' resources under this
     // deployment name adds one tagged lookup per taggable kind, a DescribeVpcs among them.
     assert_eq!(j["calls"]["ec2:DescribeVpcs"], 2, "{}", j["calls"]);
+    // The tagging API is shared: the ECS cluster, service and task definition, the log group
+    // and CloudFront each ask it once for their own resource type. Every other operation is
+    // one kind's, and reads everything in at most two calls.
     let calls = j["calls"].as_object().unwrap();
     assert!(
-        calls.values().all(|n| n.as_u64().is_some_and(|n| n <= 2)),
+        calls.iter().all(|(op, n)| {
+            let most = if op == "tagging:GetResources" { 5 } else { 2 };
+            n.as_u64().is_some_and(|n| n <= most)
+        }),
         "{}",
         j["calls"]
     );

@@ -148,3 +148,69 @@ async fn without_a_dependent_updated_in_place_the_old_one_is_deleted_first() {
     );
     h.assert_converged(&state).await;
 }
+
+/// `base` and `a` are both replaced (their zones change), `a` stands on `base` (its name holds
+/// base's ARN) and `b`, updated in place, points at `a`.
+fn chain(zone: &str) -> String {
+    format!(
+        "\n[resource.fake_thing.base]\nname = \"base\"\nzone = \"{zone}\"\n\
+         \n[resource.fake_thing.a]\nname = \"a-${{fake_thing.base.arn}}\"\nzone = \"{zone}\"\n\
+         \n[resource.fake_thing.b]\nname = \"b-${{fake_thing.a.arn}}\"\n"
+    )
+}
+
+#[tokio::test]
+async fn what_a_create_before_destroy_replacement_stands_on_outlives_it() {
+    let mut h = Harness::new(&chain("z1"));
+    let (_, state) = h
+        .apply_fresh(&opts(4, OnFailure::Keep))
+        .await
+        .expect("the first apply runs");
+    let old_base = state.resources[&addr("base")].id.clone().expect("an id");
+    let old_a = state.resources[&addr("a")].id.clone().expect("an id");
+    h.rewrite(&chain("z2"));
+    h.fake.log().reset();
+    // A resource is busy while another one's name holds its id, as a subnet is while an
+    // instance runs in it: the old base must wait for the old a, which waits for b to move.
+    let cloud = h.fake.cloud().clone();
+    h.fake.on_delete(move |r| {
+        let id = r.args.id.clone();
+        let still_used = cloud.resources().iter().any(|(other, x)| {
+            *other != id
+                && x.attrs
+                    .get("name")
+                    .and_then(|n| n.as_str())
+                    .is_some_and(|n| n.contains(&id))
+        });
+        let answer = if still_used {
+            Err(crate::support::fake_kind::error(
+                ErrorClass::DependencyViolation,
+                "fake:Delete",
+            ))
+        } else {
+            r.cloud.delete(&id);
+            Ok(())
+        };
+        async move { answer }
+    });
+    let (report, state) = h
+        .apply_from(state, &opts(4, OnFailure::Keep))
+        .await
+        .expect("the apply runs");
+    assert!(report.succeeded(), "{:?}", report.failed);
+    let lines = h.fake.log().lines();
+    assert_eq!(h.fake.count(FakeOp::Delete), 2, "{lines:#?}");
+    let moved = position(&lines, "update fake_thing.b");
+    let base_made = position(&lines, "create fake_thing.base");
+    let a_gone = position(&lines, "delete fake_thing.a");
+    let base_gone = position(&lines, "delete fake_thing.base");
+    assert!(base_made < moved, "{lines:#?}");
+    assert!(moved < a_gone && a_gone < base_gone, "{lines:#?}");
+    assert!(h.fake.cloud().get(&old_a).is_none(), "the old a is gone");
+    assert!(
+        h.fake.cloud().get(&old_base).is_none(),
+        "the old base is gone"
+    );
+    assert_eq!(state.resources.len(), 3, "{:?}", state.resources.keys());
+    h.assert_converged(&state).await;
+}

@@ -4,12 +4,20 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use strata::provider::{
-    Attrs, CreateRequest, LiveResource, ProviderError, Registry, ResourceKind, UpdateRequest,
+    Attrs, CreateRequest, LiveResource, Owner, ProviderError, Registry, ResourceKind, UpdateRequest,
 };
 use strata::{Address, Value};
 
 /// The deployment name kind tests create under.
 pub const DEPLOYMENT: &str = "test-dev";
+
+/// The owner of `address` in [`DEPLOYMENT`], for `identity`.
+pub fn owner(address: &Address) -> Owner<'_> {
+    Owner {
+        deployment: DEPLOYMENT,
+        address,
+    }
+}
 
 /// Something a test names a resource by: `"vpc.main"` or an [`Address`].
 pub trait ToAddress {

@@ -31,7 +31,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use strata::provider::{
-    AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource,
+    AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, KindSchema, LiveResource, Owner,
     ProviderError, ResourceKind, Selector, UpdateRequest,
 };
 use tokio::sync::Notify;
@@ -281,7 +281,7 @@ impl ResourceKind for FakeKind {
 
     /// Untaggable fake kinds are identified by their `name`, as an attachment is by what it
     /// attaches; taggable ones are found by their tags.
-    fn identity(&self, attrs: &Attrs) -> Option<BTreeMap<String, String>> {
+    fn identity(&self, attrs: &Attrs, _owner: Owner<'_>) -> Option<BTreeMap<String, String>> {
         if self.schema.taggable {
             return None;
         }
