@@ -15,7 +15,8 @@
 //!
 //! `num_cache_clusters` changes with `IncreaseReplicaCount` / `DecreaseReplicaCount`, which
 //! moto 5.2 lacks; moto also ignores `NumCacheClusters` at create (it makes one member unless
-//! `ReplicasPerNodeGroup` is given). The tests record both gaps.
+//! `ReplicasPerNodeGroup` is given). The strict test proxy models both as AWS behaves, so the
+//! tests exercise them there; against plain moto a group reads back with one member.
 //!
 //! delete: `DeleteReplicationGroup`, then a wait until the group is gone: its subnet group
 //! cannot be deleted before (moto keeps a deleted group as `deleting` for ever; the strict

@@ -2,10 +2,11 @@
 //! SDK: create, read back behind strata's back, update in place, find by tags, batched reads
 //! (calls counted), delete twice, and the cross-attribute rules.
 //!
-//! moto 5.2 gaps, recorded where they bite: no `ModifyCacheSubnetGroup`, no
-//! `IncreaseReplicaCount` / `DecreaseReplicaCount`, `NumCacheClusters` ignored at create (one
-//! member cluster), no member cache clusters (so the member-level settings are not read back),
-//! and no `DeleteCacheSubnetGroup` (modelled by the strict proxy).
+//! moto 5.2 gaps, recorded where they bite: no `ModifyCacheSubnetGroup`, and no member cache
+//! clusters in `DescribeCacheClusters` (so the member-level settings are not read back). The
+//! strict proxy models what else it lacks, as AWS behaves: `DeleteCacheSubnetGroup`, the
+//! `NumCacheClusters` members of a group (moto makes only the primary), and
+//! `IncreaseReplicaCount` / `DecreaseReplicaCount`.
 
 use crate::support::fixtures::{network, Network};
 use crate::support::kinds::{attrs, create, deployment_tag, kind, strata_tags, strs, update};
@@ -600,8 +601,8 @@ async fn elasticache_subnet_group_and_replication_group_create_read_update_delet
         "the token is never read back"
     );
     let fields = last_request_fields(&moto, "elasticache:CreateReplicationGroup");
-    // moto ignores NumCacheClusters without cluster mode (gap): the request is what is checked.
     assert_eq!(field(&fields, "NumCacheClusters"), Some("2"));
+    assert_eq!(cache.attrs["num_cache_clusters"], Value::Int(2));
     assert_eq!(
         field(&fields, "CacheSubnetGroupName"),
         Some(group.id.as_str())
@@ -624,6 +625,10 @@ async fn elasticache_subnet_group_and_replication_group_create_read_update_delet
     assert_eq!(r.automatic_failover().map(|s| s.as_str()), Some("enabled"));
     assert_eq!(r.multi_az().map(|s| s.as_str()), Some("enabled"));
     assert_eq!(r.snapshot_retention_limit(), Some(7));
+    assert_eq!(
+        r.member_clusters(),
+        ["test-dev-sessions-001", "test-dev-sessions-002"]
+    );
     let read = caches
         .read(std::slice::from_ref(&cache.id))
         .await
@@ -687,11 +692,12 @@ async fn elasticache_subnet_group_and_replication_group_create_read_update_delet
         cache_tags
     );
 
-    // Resizing needs IncreaseReplicaCount, which moto lacks (gap): the call is made, moto fails.
+    // Resizing: one replica more, then back (IncreaseReplicaCount / DecreaseReplicaCount,
+    // answered by the strict proxy since moto lacks both).
     let mut bigger = after.clone();
     bigger.insert("num_cache_clusters".into(), Value::Int(3));
     proxy(&moto).clear_record();
-    let gap = update(
+    let grown = update(
         caches,
         "elasticache_replication_group.sessions",
         &cache.id,
@@ -700,9 +706,26 @@ async fn elasticache_subnet_group_and_replication_group_create_read_update_delet
         &["num_cache_clusters"],
         &cache_tags,
     )
-    .await;
-    assert!(gap.is_err(), "moto has no IncreaseReplicaCount: {gap:?}");
+    .await
+    .expect("grow");
+    assert_eq!(grown.attrs["num_cache_clusters"], Value::Int(3));
     assert_eq!(calls(&moto, "elasticache:IncreaseReplicaCount"), 1);
+    let fields = last_request_fields(&moto, "elasticache:IncreaseReplicaCount");
+    assert_eq!(field(&fields, "NewReplicaCount"), Some("2"));
+    let shrunk = update(
+        caches,
+        "elasticache_replication_group.sessions",
+        &cache.id,
+        &bigger,
+        &after,
+        &["num_cache_clusters"],
+        &cache_tags,
+    )
+    .await
+    .expect("shrink");
+    assert_eq!(shrunk.attrs["num_cache_clusters"], Value::Int(2));
+    let fields = last_request_fields(&moto, "elasticache:DecreaseReplicaCount");
+    assert_eq!(field(&fields, "NewReplicaCount"), Some("1"));
 
     let found = caches.find_tagged(&deployment_tag()).await.expect("find");
     assert_eq!(

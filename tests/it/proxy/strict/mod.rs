@@ -7,6 +7,7 @@ mod cloudfront;
 mod delays;
 mod ecs;
 mod efs;
+mod elasticache;
 mod iam;
 mod nat;
 mod network;

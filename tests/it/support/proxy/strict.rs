@@ -254,6 +254,7 @@ fn mount_target_network(ctx: &checks::Ctx) -> Result<(String, Vec<String>), Stri
 pub fn answer(op: &Operation, request: &Request, memory: &Memory) -> Option<Response> {
     match op.service.as_str() {
         "budgets" => budgets::answer(&memory.budgets, op, request),
+        "elasticache" => elasticache::answer(&memory.elasticache, op, request),
         _ => None,
     }
 }
