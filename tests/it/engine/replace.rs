@@ -16,6 +16,32 @@ fn pair(zone: &str) -> String {
     )
 }
 
+/// A fake resource is busy (its delete refused with DependencyViolation) while another one's
+/// name holds its id, as a subnet is while an instance runs in it.
+fn busy_while_named(h: &Harness) {
+    let cloud = h.fake.cloud().clone();
+    h.fake.on_delete(move |r| {
+        let id = r.args.id.clone();
+        let still_used = cloud.resources().iter().any(|(other, x)| {
+            *other != id
+                && x.attrs
+                    .get("name")
+                    .and_then(|n| n.as_str())
+                    .is_some_and(|n| n.contains(&id))
+        });
+        let answer = if still_used {
+            Err(crate::support::fake_kind::error(
+                ErrorClass::DependencyViolation,
+                "fake:Delete",
+            ))
+        } else {
+            r.cloud.delete(&id);
+            Ok(())
+        };
+        async move { answer }
+    });
+}
+
 fn position(lines: &[String], line: &str) -> usize {
     lines
         .iter()
@@ -43,27 +69,7 @@ async fn a_dependent_updated_in_place_moves_before_the_old_resource_is_deleted()
     assert_eq!(action("b"), Some(Action::Update));
     h.fake.log().reset();
     // The old resource is busy while b still points at it, as a VPC with its gateway is.
-    let busy_old = old.clone();
-    let cloud = h.fake.cloud().clone();
-    h.fake.on_delete(move |r| {
-        let still_used = r.args.id == busy_old
-            && cloud.resources().values().any(|x| {
-                x.attrs
-                    .get("name")
-                    .and_then(|n| n.as_str())
-                    .is_some_and(|n| n.contains(&busy_old))
-            });
-        let answer = if still_used {
-            Err(crate::support::fake_kind::error(
-                ErrorClass::DependencyViolation,
-                "fake:Delete",
-            ))
-        } else {
-            r.cloud.delete(&r.args.id);
-            Ok(())
-        };
-        async move { answer }
-    });
+    busy_while_named(&h);
     let (report, state) = h
         .apply_from(state, &opts(4, OnFailure::Keep))
         .await
@@ -170,29 +176,8 @@ async fn what_a_create_before_destroy_replacement_stands_on_outlives_it() {
     let old_a = state.resources[&addr("a")].id.clone().expect("an id");
     h.rewrite(&chain("z2"));
     h.fake.log().reset();
-    // A resource is busy while another one's name holds its id, as a subnet is while an
-    // instance runs in it: the old base must wait for the old a, which waits for b to move.
-    let cloud = h.fake.cloud().clone();
-    h.fake.on_delete(move |r| {
-        let id = r.args.id.clone();
-        let still_used = cloud.resources().iter().any(|(other, x)| {
-            *other != id
-                && x.attrs
-                    .get("name")
-                    .and_then(|n| n.as_str())
-                    .is_some_and(|n| n.contains(&id))
-        });
-        let answer = if still_used {
-            Err(crate::support::fake_kind::error(
-                ErrorClass::DependencyViolation,
-                "fake:Delete",
-            ))
-        } else {
-            r.cloud.delete(&id);
-            Ok(())
-        };
-        async move { answer }
-    });
+    // The old base must wait for the old a, which waits for b to move.
+    busy_while_named(&h);
     let (report, state) = h
         .apply_from(state, &opts(4, OnFailure::Keep))
         .await
