@@ -252,24 +252,40 @@ fn list_members(response: &mut Response, members: &BTreeMap<String, usize>) {
     if members.is_empty() {
         return;
     }
+    each_element(
+        response,
+        ("ReplicationGroup", "ReplicationGroupId"),
+        |id, element| match members.get(id) {
+            Some(&n) => Some(with_members(element, id, n)),
+            None => Some(element.to_string()),
+        },
+    );
+}
+
+/// Rewrite each `<member>` element of the answer through `f` (given its `<key>` text and the
+/// element's XML): its result replaces the element, `None` drops it.
+fn each_element(
+    response: &mut Response,
+    (member, key): (&str, &str),
+    f: impl Fn(&str, &str) -> Option<String>,
+) {
     let body = String::from_utf8_lossy(&response.body).into_owned();
-    let (open, close) = ("<ReplicationGroup>", "</ReplicationGroup>");
+    let (open, close) = (format!("<{member}>"), format!("</{member}>"));
     let mut out = String::with_capacity(body.len());
     let mut rest = body.as_str();
-    while let Some(start) = rest.find(open) {
-        let Some(len) = rest[start..].find(close) else {
+    while let Some(start) = rest.find(&open) {
+        let Some(len) = rest[start..].find(&close) else {
             break;
         };
         let end = start + len + close.len();
         let element = &rest[start..end];
         let id = xml::parse(element)
-            .child("ReplicationGroup")
-            .map(|g| g.child_text("ReplicationGroupId").to_string())
+            .child(member)
+            .map(|m| m.child_text(key).to_string())
             .unwrap_or_default();
         out.push_str(&rest[..start]);
-        match members.get(&id) {
-            Some(&n) => out.push_str(&with_members(element, &id, n)),
-            None => out.push_str(element),
+        if let Some(kept) = f(&id, element) {
+            out.push_str(&kept);
         }
         rest = &rest[end..];
     }
@@ -332,26 +348,7 @@ fn hide(
         );
         return;
     }
-    let body = String::from_utf8_lossy(&response.body).into_owned();
-    let (open, close) = (format!("<{member}>"), format!("</{member}>"));
-    let mut out = String::with_capacity(body.len());
-    let mut rest = body.as_str();
-    while let Some(start) = rest.find(&open) {
-        let Some(len) = rest[start..].find(&close) else {
-            break;
-        };
-        let end = start + len + close.len();
-        let element = xml::parse(&rest[start..end]);
-        let id = element
-            .child(member)
-            .map(|m| m.child_text(key).to_string())
-            .unwrap_or_default();
-        out.push_str(&rest[..start]);
-        if !hidden.contains(&id) {
-            out.push_str(&rest[start..end]);
-        }
-        rest = &rest[end..];
-    }
-    out.push_str(rest);
-    set_body(response, out);
+    each_element(response, (member, key), |id, element| {
+        (!hidden.contains(id)).then(|| element.to_string())
+    });
 }
