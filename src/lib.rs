@@ -9,6 +9,7 @@ pub mod address;
 pub mod aws;
 pub mod cli;
 pub mod config;
+pub mod cost;
 pub mod engine;
 pub mod graph;
 pub mod health;

@@ -34,6 +34,7 @@ pub mod elbv2;
 pub mod errors;
 pub mod iam;
 pub mod logs;
+pub mod meters;
 pub mod names;
 pub mod pacing;
 pub mod paging;

@@ -12,6 +12,7 @@ Exit codes:
   2   with --detailed-exitcode: success, and the plan has changes
   3   the saved plan is stale (show-plan --check, apply --plan)
   4   apply/destroy needs confirmation: not on a terminal and no --yes
+  5   apply refused: the planned monthly cost is over the [budget] (--accept-over-budget)
   64  bad command line
   130 interrupted (Ctrl-C); run the command again to finish
 
@@ -168,6 +169,9 @@ pub enum Command {
     Schema(SchemaArgs),
     /// Check each service's `[health.*]` endpoint; exit 0 when all pass, 1 otherwise.
     Health(HealthArgs),
+    /// Estimate what a deployment costs a month (from the price catalog compiled in), compare
+    /// tiers, analyse spot prices, read what it actually cost, or rebuild the catalog.
+    Cost(CostArgs),
 }
 
 /// `strata validate`.
@@ -542,6 +546,81 @@ pub struct ShowArgs {
     /// State location.
     #[command(flatten)]
     pub state: StateDirArgs,
+}
+
+/// `strata cost`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Estimates come from the price catalog compiled into strata (`strata cost --catalog` prints its
+source and date) and the tier's `[usage]` table for usage-based items; the defaults of every
+usage key are in docs/resource-kinds.md. A month is 730 hours.
+
+Examples:
+  strata cost --tier gpu                 the gpu tier, by resource and by category
+  strata cost --compare-tiers            every tier of the stack side by side
+  strata cost --tier dev --spot          live spot prices across the region's zones
+  strata cost --tier dev --actual        what the deployment cost, from Cost Explorer
+  strata cost refresh-catalog --from DIR rebuild the catalog from AWS Price List files")]
+pub struct CostArgs {
+    /// A cost subcommand (without one: estimate the tier).
+    #[command(subcommand)]
+    pub command: Option<CostCommand>,
+    /// Which deployment.
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// State location (read only: the estimate covers what the configuration declares).
+    #[command(flatten)]
+    pub state: StateDirArgs,
+    /// AWS connection (only `--spot` and `--actual` call AWS).
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Every tier of the stack side by side (the stack from --stack, or the only one).
+    #[arg(long, conflicts_with_all = ["actual", "spot"])]
+    pub compare_tiers: bool,
+    /// Read live spot prices (DescribeSpotPriceHistory) for spot hosts across the zones
+    /// that offer their type, and show the cheapest zone and the saving against on-demand.
+    #[arg(long)]
+    pub spot: bool,
+    /// With --spot: also compare these regions (comma-separated).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "REGION,...",
+        requires = "spot"
+    )]
+    pub regions: Vec<String>,
+    /// What the deployment actually cost, from Cost Explorer (GetCostAndUsage grouped by its
+    /// `strata:deployment` tag).
+    #[arg(long, conflicts_with = "spot")]
+    pub actual: bool,
+    /// With --actual: how many whole months back to read, the current one included.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=12), requires = "actual")]
+    pub months: u16,
+    /// Print the catalog's source, date and regions, and exit.
+    #[arg(long, conflicts_with_all = ["compare_tiers", "spot", "actual"])]
+    pub catalog: bool,
+}
+
+/// `strata cost <subcommand>`.
+#[derive(Debug, Subcommand)]
+pub enum CostCommand {
+    /// Rebuild the price catalog from AWS Price List files: bulk offer files
+    /// (offers/v1.0/aws/SERVICE/current/REGION/index.json) or saved GetProducts answers.
+    RefreshCatalog(RefreshCatalogArgs),
+}
+
+/// `strata cost refresh-catalog`.
+#[derive(Debug, Args)]
+pub struct RefreshCatalogArgs {
+    /// Folder of Price List files (`*.json`), read recursively.
+    #[arg(long, value_name = "DIR")]
+    pub from: PathBuf,
+    /// Where to write the catalog [default: print it].
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// The date the files were taken (`YYYY-MM-DD`) [default: today].
+    #[arg(long)]
+    pub date: Option<String>,
 }
 
 /// `strata schema`.

@@ -13,6 +13,8 @@ pub enum ExitStatus {
     Stale,
     /// 4: apply/destroy would need a confirmation, but there is no terminal and no `--yes`.
     NeedsConfirmation,
+    /// 5: apply refused because the planned monthly estimate exceeds the `[budget]`.
+    OverBudget,
     /// 64: the command line itself is wrong (unknown flag, missing argument).
     Usage,
     /// 130: interrupted by Ctrl-C; the journal lets the next run finish the work.
@@ -28,6 +30,7 @@ impl ExitStatus {
             ExitStatus::Changes => 2,
             ExitStatus::Stale => 3,
             ExitStatus::NeedsConfirmation => 4,
+            ExitStatus::OverBudget => 5,
             ExitStatus::Usage => 64,
             ExitStatus::Interrupted => 130,
         }

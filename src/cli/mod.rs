@@ -3,6 +3,7 @@
 mod apply;
 mod args;
 mod confirm;
+mod cost;
 mod destroy;
 mod diagnostics;
 mod error;
@@ -81,5 +82,6 @@ pub fn run(cli: &Cli) -> ExitStatus {
         Command::Health(a) => health::run(&ui, a),
         Command::List(a) => list::run(&ui, a),
         Command::Show(a) => show::run(&ui, a),
+        Command::Cost(a) => cost::run(&ui, a),
     }
 }

@@ -191,13 +191,19 @@ fn build(
         values: &given,
         ssm_values: &req.ssm_values,
     };
-    let resolved = resolve::resolve(
+    let mut resolved = resolve::resolve(
         &stack,
         tier.as_ref().map(|(t, _)| t),
         &outside,
         &ctx,
         registry,
         &mut templates,
+        errors,
+    );
+    super::budget_alerts::add(
+        resolved.budget.as_ref(),
+        &name,
+        &mut resolved.resources,
         errors,
     );
     if !errors.is_empty() {
@@ -232,6 +238,7 @@ fn build(
         vars: resolved.vars,
         tags: resolved.tags,
         budget: resolved.budget,
+        usage: resolved.usage,
         resources: resolved.resources,
         disabled: resolved.disabled,
         outputs: resolved.outputs,

@@ -5,6 +5,7 @@
 //! (`resolve`, `eval`, `cycles`). Every problem is a [`ConfigError`] with a stable code.
 
 mod attr_sizes;
+pub mod budget_alerts;
 mod cycles;
 pub mod diagnostic;
 pub mod eval;
@@ -21,6 +22,7 @@ pub mod raw;
 pub mod resolve;
 pub mod source;
 pub mod template;
+pub mod usage;
 pub mod vars;
 
 pub use diagnostic::{codes, ConfigError, ConfigErrors};

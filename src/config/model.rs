@@ -82,8 +82,14 @@ impl VarFrom {
 pub struct Budget {
     /// Monthly ceiling in US dollars.
     pub monthly_usd: f64,
-    /// Where it was set.
+    /// Where `monthly_usd` was set.
     pub origin: Origin,
+    /// Percentages of the ceiling at which an AWS budget alerts (empty: no AWS budget).
+    pub alert_at: Vec<f64>,
+    /// Who the alerts go to.
+    pub alert_emails: Vec<String>,
+    /// The `[budget]` table's key.
+    pub table: Origin,
 }
 
 /// How a resource relates to the account.
@@ -185,6 +191,8 @@ pub struct Deployment {
     pub tags: BTreeMap<String, String>,
     /// Budget, if any.
     pub budget: Option<Budget>,
+    /// Usage quantities for cost estimates (`[usage]`).
+    pub usage: super::usage::UsageTable,
     /// Enabled resources.
     pub resources: BTreeMap<Address, Resource>,
     /// Resources the stack declares but the tier switched off, with where they are declared.

@@ -56,8 +56,10 @@ pub struct RawStack {
     pub vars: Vec<RawVar>,
     /// `[tags]`.
     pub tags: Vec<Entry>,
-    /// `[budget] monthly_usd`.
-    pub budget: Option<Field<f64>>,
+    /// `[budget]`.
+    pub budget: Option<RawBudget>,
+    /// `[usage]`.
+    pub usage: Vec<super::usage::RawUsage>,
     /// `[resource.*.*]`.
     pub resources: Vec<RawResource>,
     /// `[output]`.
@@ -83,8 +85,10 @@ pub struct RawTier {
     pub vars: Vec<Entry>,
     /// `[tags]`.
     pub tags: Vec<Entry>,
-    /// `[budget] monthly_usd`.
-    pub budget: Option<Field<f64>>,
+    /// `[budget]`.
+    pub budget: Option<RawBudget>,
+    /// `[usage]`.
+    pub usage: Vec<super::usage::RawUsage>,
     /// `[resource.*.*]` overrides.
     pub resources: Vec<RawResource>,
 }
@@ -218,13 +222,13 @@ impl Walker<'_> {
 }
 
 const STACK_KEYS: &[&str] = &[
-    "stack", "vars", "tags", "budget", "resource", "output", "health",
+    "stack", "vars", "tags", "budget", "usage", "resource", "output", "health",
 ];
 const STACK_META_KEYS: &[&str] = &["name", "description", "region"];
-const TIER_KEYS: &[&str] = &["tier", "vars", "tags", "budget", "resource"];
+const TIER_KEYS: &[&str] = &["tier", "vars", "tags", "budget", "usage", "resource"];
 const TIER_META_KEYS: &[&str] = &["name", "stack", "description", "region"];
 const VAR_DECL_KEYS: &[&str] = &["default", "sensitive", "description"];
-const BUDGET_KEYS: &[&str] = &["monthly_usd"];
+const BUDGET_KEYS: &[&str] = &["monthly_usd", "alert_at", "alert_emails"];
 
 /// Walk a stack file's tree.
 pub fn read_stack(root: &Node, w: &mut Walker<'_>) -> RawStack {
@@ -236,6 +240,7 @@ pub fn read_stack(root: &Node, w: &mut Walker<'_>) -> RawStack {
         vars: Vec::new(),
         tags: Vec::new(),
         budget: None,
+        usage: Vec::new(),
         resources: Vec::new(),
         outputs: Vec::new(),
         health: Vec::new(),
@@ -281,6 +286,7 @@ pub fn read_stack(root: &Node, w: &mut Walker<'_>) -> RawStack {
             }
             "tags" => stack.tags = read_tags(entry, w),
             "budget" => stack.budget = read_budget(entry, w),
+            "usage" => stack.usage = super::usage::read(entry, w),
             "resource" => stack.resources = read_resources(entry, w),
             "output" => {
                 if let Some(outputs) = w.table(&entry.value, "`[output]`") {
@@ -312,6 +318,7 @@ pub fn read_tier(root: &Node, w: &mut Walker<'_>) -> RawTier {
         vars: Vec::new(),
         tags: Vec::new(),
         budget: None,
+        usage: Vec::new(),
         resources: Vec::new(),
     };
     let Some(entries) = root.entries() else {
@@ -349,6 +356,7 @@ pub fn read_tier(root: &Node, w: &mut Walker<'_>) -> RawTier {
             }
             "tags" => tier.tags = read_tags(entry, w),
             "budget" => tier.budget = read_budget(entry, w),
+            "usage" => tier.usage = super::usage::read(entry, w),
             "resource" => tier.resources = read_resources(entry, w),
             _ => w.unknown_key(entry, TIER_KEYS, "a tier file"),
         }
@@ -432,16 +440,101 @@ fn read_tags(entry: &Entry, w: &mut Walker<'_>) -> Vec<Entry> {
         .collect()
 }
 
-fn read_budget(entry: &Entry, w: &mut Walker<'_>) -> Option<Field<f64>> {
+/// `[budget]` as written.
+#[derive(Debug, Clone)]
+pub struct RawBudget {
+    /// `monthly_usd`.
+    pub monthly_usd: Field<f64>,
+    /// `alert_at`: percentages of the budget that alert.
+    pub alert_at: Vec<Field<f64>>,
+    /// `alert_emails`: who the alerts go to.
+    pub alert_emails: Vec<Field<String>>,
+    /// The `[budget]` table's key.
+    pub origin: Origin,
+}
+
+fn read_budget(entry: &Entry, w: &mut Walker<'_>) -> Option<RawBudget> {
     let budget = w.table(&entry.value, "`[budget]`")?;
-    let mut out = None;
+    let mut monthly = None;
+    let mut alert_at = Vec::new();
+    let mut alert_emails = Vec::new();
     for e in budget {
         match e.key.as_str() {
-            "monthly_usd" => out = w.amount(e, "`monthly_usd`"),
+            "monthly_usd" => monthly = w.amount(e, "`monthly_usd`"),
+            "alert_at" => {
+                alert_at = read_list(e, w, "`alert_at`", |w, item| {
+                    let pct = w.amount(item, "each `alert_at` percentage")?;
+                    if pct.value == 0.0 || pct.value > 1000.0 {
+                        w.errors.push(
+                        ConfigError::new(codes::INVALID_VALUE, "an `alert_at` percentage must be above 0 and at most 1000")
+                            .label(pct.origin.clone(), "out of range")
+                            .help("write percentages of `monthly_usd`, e.g. `alert_at = [50, 80, 100]`"),
+                    );
+                        return None;
+                    }
+                    Some(pct)
+                })
+            }
+            "alert_emails" => {
+                alert_emails = read_list(e, w, "`alert_emails`", |w, item| {
+                    w.string(item, "each `alert_emails` entry")
+                })
+            }
             _ => w.unknown_key(e, BUDGET_KEYS, "`[budget]`"),
         }
     }
-    out
+    let origin = w.at(&entry.key_span);
+    let Some(monthly_usd) = monthly else {
+        w.errors.push(
+            ConfigError::new(codes::MISSING_KEY, "`[budget]` has no `monthly_usd`")
+                .label(origin, "this table needs `monthly_usd = ...`")
+                .help("add `monthly_usd = 40` (US dollars a month) under `[budget]`, or remove the table"),
+        );
+        return None;
+    };
+    if alert_at.is_empty() != alert_emails.is_empty() {
+        let (has, lacks) = if alert_at.is_empty() {
+            ("alert_emails", "alert_at")
+        } else {
+            ("alert_at", "alert_emails")
+        };
+        w.errors.push(
+            ConfigError::new(codes::MISSING_KEY, format!("`[budget]` sets `{has}` but not `{lacks}`"))
+                .label(origin, format!("add `{lacks}` here"))
+                .help("an AWS budget alert needs both: `alert_at = [50, 80, 100]` and `alert_emails = [\"you@example.com\"]`"),
+        );
+        return None;
+    }
+    Some(RawBudget {
+        monthly_usd,
+        alert_at,
+        alert_emails,
+        origin,
+    })
+}
+
+/// The items of an array entry, each read by `item` (which reports its own errors).
+fn read_list<T>(
+    entry: &Entry,
+    w: &mut Walker<'_>,
+    what: &str,
+    mut item: impl FnMut(&mut Walker<'_>, &Entry) -> Option<T>,
+) -> Vec<T> {
+    let NodeKind::Array(items) = &entry.value.kind else {
+        w.wrong_type(&entry.value, "an array", what);
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|node| {
+            let e = Entry {
+                key: entry.key.clone(),
+                key_span: entry.key_span.clone(),
+                value: node.clone(),
+            };
+            item(w, &e)
+        })
+        .collect()
 }
 
 fn read_resources(entry: &Entry, w: &mut Walker<'_>) -> Vec<RawResource> {

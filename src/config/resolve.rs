@@ -29,6 +29,8 @@ pub struct Resolved {
     pub tags: BTreeMap<String, String>,
     /// Budget.
     pub budget: Option<Budget>,
+    /// Usage quantities for the estimate.
+    pub usage: super::usage::UsageTable,
     /// Enabled resources.
     pub resources: BTreeMap<Address, Resource>,
     /// Disabled resources.
@@ -193,9 +195,12 @@ pub fn resolve(
     let budget = tier
         .and_then(|t| t.budget.clone())
         .or_else(|| stack.budget.clone())
-        .map(|f| Budget {
-            monthly_usd: f.value,
-            origin: f.origin,
+        .map(|b| Budget {
+            monthly_usd: b.monthly_usd.value,
+            origin: b.monthly_usd.origin,
+            alert_at: b.alert_at.iter().map(|f| f.value).collect(),
+            alert_emails: b.alert_emails.iter().map(|f| f.value.clone()).collect(),
+            table: b.origin,
         });
 
     let merged = merge_resources(stack, tier, errors);
@@ -314,10 +319,20 @@ pub fn resolve(
         errors,
     );
 
+    let declared: std::collections::BTreeSet<Address> =
+        resources.keys().chain(disabled.keys()).cloned().collect();
+    let usage = super::usage::resolve(
+        &stack.usage,
+        tier.map_or(&[][..], |t| &t.usage[..]),
+        registry,
+        &declared,
+        errors,
+    );
     Resolved {
         vars,
         tags,
         budget,
+        usage,
         resources,
         disabled,
         outputs,

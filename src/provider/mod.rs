@@ -6,6 +6,7 @@
 //! classified into [`ErrorClass`], never as SDK types.
 
 mod error;
+pub mod meter;
 mod ops;
 mod registry;
 pub mod retry;
@@ -14,6 +15,7 @@ pub mod size_limit;
 mod stats;
 
 pub use error::{ErrorClass, ProviderError};
+pub use meter::{CostCategory, Market, Meter, Usage, UsageKey, HOURS_PER_MONTH};
 pub use ops::{
     Attrs, CreateRequest, Invalid, LiveResource, Owner, ResourceKind, Selector, UpdateRequest,
 };

@@ -183,6 +183,20 @@ pub trait ResourceKind: Send + Sync {
         Vec::new()
     }
 
+    /// What a resource with these attributes is billed for, priced by the cost estimator
+    /// from the catalog. `related` gives the attributes of a resource one of these attributes
+    /// names (an ECS service's task definition), when the estimator knows it. Values only
+    /// apply can tell are `Value::Unknown`: leave out what they decide. Free kinds keep the
+    /// default.
+    fn meters(
+        &self,
+        _attrs: &Attrs,
+        _usage: &super::meter::Usage<'_>,
+        _related: &dyn Fn(&str) -> Option<Attrs>,
+    ) -> Vec<super::meter::Meter> {
+        Vec::new()
+    }
+
     /// Wait until the resource is usable (instance running, load balancer active…). Kinds that
     /// are usable as soon as they exist keep the default.
     async fn wait_ready(&self, _id: &str) -> Result<(), ProviderError> {

@@ -319,6 +319,8 @@ pub struct KindSchema {
     /// for kinds whose new and old resources can live side by side and whose old one should
     /// stay usable until its dependents have moved (a task definition's revisions).
     pub create_before_destroy: bool,
+    /// Usage quantities its cost depends on (`[usage.KIND]` keys), with their defaults.
+    pub usage: Vec<super::meter::UsageKey>,
 }
 
 impl KindSchema {
@@ -329,6 +331,7 @@ impl KindSchema {
             description,
             taggable: false,
             create_before_destroy: false,
+            usage: Vec::new(),
             attrs: vec![
                 AttrSchema::computed("id", AttrType::String).doc("Identifier assigned by AWS")
             ],
@@ -348,6 +351,12 @@ impl KindSchema {
     /// Replace create-before-destroy (see [`KindSchema::create_before_destroy`]).
     pub fn create_before_destroy(mut self) -> Self {
         self.create_before_destroy = true;
+        self
+    }
+
+    /// Declare a usage quantity the kind's cost depends on (see [`super::meter::UsageKey`]).
+    pub fn usage(mut self, key: super::meter::UsageKey) -> Self {
+        self.usage.push(key);
         self
     }
 

@@ -14,6 +14,7 @@ mod apply;
 mod aws;
 mod cli;
 mod config;
+mod cost;
 mod engine;
 mod graph;
 mod health;

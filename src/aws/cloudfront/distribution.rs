@@ -64,6 +64,8 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
         "distribution",
         "A CloudFront distribution: a CDN in front of load balancers or other origins",
     )
+    .usage(crate::provider::UsageKey::new("gb_out", "GB", 50.0, "Data sent to viewers a month"))
+    .usage(crate::provider::UsageKey::new("requests", "requests", 1000000.0, "HTTPS requests a month"))
     .taggable()
     // CloudFront calls this `Enabled`, but `enabled` is the meta key that switches a resource
     // off in strata, so the attribute carries the kind's name.
@@ -153,6 +155,31 @@ const DEPLOY_TIMEOUT: Duration = Duration::from_secs(45 * 60);
 impl ResourceKind for Distribution {
     fn schema(&self) -> &KindSchema {
         &SCHEMA
+    }
+
+    fn meters(
+        &self,
+        _attrs: &crate::provider::Attrs,
+        usage: &crate::provider::Usage<'_>,
+        _related: &dyn Fn(&str) -> Option<crate::provider::Attrs>,
+    ) -> Vec<crate::provider::Meter> {
+        use crate::provider::{CostCategory, Meter};
+        vec![
+            Meter::new(
+                "cloudfront/gb-out",
+                usage.get("gb_out"),
+                CostCategory::Network,
+                "data out to viewers",
+            )
+            .from_usage("gb_out"),
+            Meter::new(
+                "cloudfront/https-10k",
+                usage.get("requests") / 10_000.0,
+                CostCategory::Network,
+                "HTTPS requests",
+            )
+            .from_usage("requests"),
+        ]
     }
 
     /// CloudFront has no describe-by-ids nor a tag filter: the distributions are listed (one

@@ -60,6 +60,15 @@ impl ResourceKind for ElasticIp {
         &SCHEMA
     }
 
+    fn meters(
+        &self,
+        _attrs: &crate::provider::Attrs,
+        _usage: &crate::provider::Usage<'_>,
+        _related: &dyn Fn(&str) -> Option<crate::provider::Attrs>,
+    ) -> Vec<crate::provider::Meter> {
+        vec![crate::aws::meters::public_ipv4("Elastic IP address")]
+    }
+
     async fn describe(&self, selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError> {
         const OP: &str = "ec2:DescribeAddresses";
         let ec2 = self.aws.ec2().await?;

@@ -7,10 +7,10 @@ use crate::aws::errors::{absent_ok, classify};
 use crate::aws::paging::each_page;
 use crate::aws::shapes::{block, flag, int, string_list, text};
 use crate::aws::wait::Poll;
-use crate::aws::Aws;
+use crate::aws::{meters, Aws};
 use crate::provider::{
-    AttrSchema, AttrType, Attrs, CreateRequest, ErrorClass, Invalid, KindSchema, LiveResource,
-    ProviderError, ResourceKind, Selector, SizeLimit, UpdateRequest,
+    AttrSchema, AttrType, Attrs, CostCategory, CreateRequest, ErrorClass, Invalid, KindSchema,
+    LiveResource, Meter, ProviderError, ResourceKind, Selector, SizeLimit, UpdateRequest, Usage,
 };
 use crate::value::Value;
 use async_trait::async_trait;
@@ -168,6 +168,8 @@ pub const USER_DATA_LIMIT: SizeLimit = SizeLimit {
 /// Root devices are mapped with the image's root device name; encryption is on unless the
 /// configuration turns it off explicitly.
 const DEFAULT_ROOT_ENCRYPTED: bool = true;
+/// Root volume size of the images the shipped stacks launch (Amazon Linux 2023), in GiB.
+const DEFAULT_IMAGE_ROOT_GB: i64 = 8;
 
 /// IMDS answers over one network hop by default; 2 lets containers on the host (Docker's
 /// bridge adds a hop) reach it with IMDSv2 tokens. A stack whose containers need no instance
@@ -195,6 +197,39 @@ impl ResourceKind for Instance {
 
     fn schema(&self) -> &KindSchema {
         &SCHEMA
+    }
+
+    fn meters(
+        &self,
+        attrs: &Attrs,
+        _usage: &Usage<'_>,
+        related: &dyn Fn(&str) -> Option<Attrs>,
+    ) -> Vec<Meter> {
+        let mut out = Vec::new();
+        if let Some(ty) = str_of(attrs, "instance_type") {
+            out.push(
+                Meter::hourly(
+                    format!("ec2/{ty}"),
+                    CostCategory::Compute,
+                    format!("{ty} host"),
+                )
+                .bought(meters::market_of(str_of(attrs, "market"))),
+            );
+        }
+        let root = table(attrs, "root_volume").cloned().unwrap_or_default();
+        // Without a size the image's own is used; the shipped images' is 8 GiB.
+        let size = int_of(&root, "size_gb").unwrap_or(DEFAULT_IMAGE_ROOT_GB);
+        let ty = str_of(&root, "type").unwrap_or("gp3");
+        out.extend(meters::ebs(ty, size, None, None, "root volume"));
+        let public = bool_of(attrs, "associate_public_ip_address").unwrap_or_else(|| {
+            related("subnet_id")
+                .and_then(|s| bool_of(&s, "map_public_ip_on_launch"))
+                .unwrap_or(false)
+        });
+        if public {
+            out.push(meters::public_ipv4("public IPv4 address"));
+        }
+        out
     }
 
     async fn describe(&self, selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError> {

@@ -47,6 +47,12 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
         "nat_gateway",
         "A NAT gateway giving the instances and tasks of private subnets outbound access",
     )
+    .usage(crate::provider::UsageKey::new(
+        "gb_processed",
+        "GB",
+        100.0,
+        "Data the gateway processes a month, both directions",
+    ))
     .taggable()
     // EC2 has no API to move a gateway, change its address or its connectivity: all replace.
     .attr(
@@ -95,6 +101,25 @@ const READY_TIMEOUT: Duration = Duration::from_secs(900);
 impl ResourceKind for NatGateway {
     fn schema(&self) -> &KindSchema {
         &SCHEMA
+    }
+
+    fn meters(
+        &self,
+        _attrs: &crate::provider::Attrs,
+        usage: &crate::provider::Usage<'_>,
+        _related: &dyn Fn(&str) -> Option<crate::provider::Attrs>,
+    ) -> Vec<crate::provider::Meter> {
+        use crate::provider::{CostCategory, Meter};
+        vec![
+            Meter::hourly("nat/hour", CostCategory::Network, "NAT gateway hours"),
+            Meter::new(
+                "nat/gb",
+                usage.get("gb_processed"),
+                CostCategory::Network,
+                "data processed",
+            )
+            .from_usage("gb_processed"),
+        ]
     }
 
     fn validate(&self, attrs: &Attrs) -> Vec<Invalid> {

@@ -96,6 +96,28 @@ impl ResourceKind for Volume {
         &SCHEMA
     }
 
+    fn meters(
+        &self,
+        attrs: &crate::provider::Attrs,
+        _usage: &crate::provider::Usage<'_>,
+        _related: &dyn Fn(&str) -> Option<crate::provider::Attrs>,
+    ) -> Vec<crate::provider::Meter> {
+        use crate::aws::attrs::{int_of, str_of};
+        let (Some(size), ty) = (
+            int_of(attrs, "size_gb"),
+            str_of(attrs, "type").unwrap_or("gp2"),
+        ) else {
+            return Vec::new();
+        };
+        crate::aws::meters::ebs(
+            ty,
+            size,
+            int_of(attrs, "iops"),
+            int_of(attrs, "throughput"),
+            "volume",
+        )
+    }
+
     async fn describe(&self, selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError> {
         const OP: &str = "ec2:DescribeVolumes";
         let ec2 = self.aws.ec2().await?;

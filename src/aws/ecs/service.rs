@@ -172,6 +172,63 @@ impl ResourceKind for EcsService {
         &SCHEMA
     }
 
+    fn meters(
+        &self,
+        attrs: &crate::provider::Attrs,
+        _usage: &crate::provider::Usage<'_>,
+        related: &dyn Fn(&str) -> Option<crate::provider::Attrs>,
+    ) -> Vec<crate::provider::Meter> {
+        use crate::aws::attrs::{int_of, str_of};
+        use crate::provider::{CostCategory, Meter};
+        if str_of(attrs, "launch_type").is_some_and(|t| t != "FARGATE") {
+            return Vec::new();
+        }
+        let Some(task) = related("task_definition") else {
+            return Vec::new();
+        };
+        // Task sizes are strings in ECS (CPU units, MiB).
+        let units = |name: &str| str_of(&task, name).and_then(|s| s.parse::<f64>().ok());
+        let (Some(cpu), Some(mib)) = (units("cpu"), units("memory")) else {
+            return Vec::new();
+        };
+        let tasks = int_of(attrs, "desired_count").unwrap_or(1).max(0) as f64;
+        // The provider with the largest weight carries most tasks; it prices them all.
+        let spot = match attrs.get("capacity_provider_strategy") {
+            Some(crate::value::Value::List(items)) => items
+                .iter()
+                .filter_map(|i| match i {
+                    crate::value::Value::Map(m) => Some((
+                        int_of(m, "weight").unwrap_or(0),
+                        str_of(m, "capacity_provider").unwrap_or(""),
+                    )),
+                    _ => None,
+                })
+                .max_by_key(|(w, _)| *w)
+                .is_some_and(|(_, p)| p == "FARGATE_SPOT"),
+            _ => false,
+        };
+        let (prefix, how) = if spot {
+            ("fargate-spot", "Fargate Spot")
+        } else {
+            ("fargate", "Fargate")
+        };
+        let hours = tasks * crate::provider::HOURS_PER_MONTH;
+        vec![
+            Meter::new(
+                format!("{prefix}/vcpu-hour"),
+                hours * cpu / 1024.0,
+                CostCategory::Compute,
+                format!("{tasks} {how} task(s) × {} vCPU", cpu / 1024.0),
+            ),
+            Meter::new(
+                format!("{prefix}/gb-hour"),
+                hours * mib / 1024.0,
+                CostCategory::Compute,
+                format!("{tasks} {how} task(s) × {} GB", mib / 1024.0),
+            ),
+        ]
+    }
+
     async fn describe(&self, selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError> {
         let arns = match selector {
             Selector::Ids(ids) => ids.to_vec(),

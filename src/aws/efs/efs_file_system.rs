@@ -44,6 +44,7 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
         "efs_file_system",
         "An EFS file system: shared NFS storage, mounted through efs_mount_target",
     )
+    .usage(crate::provider::UsageKey::new("gb_stored", "GB", 20.0, "Data stored on average over the month (Standard storage class)"))
     .taggable()
     // Encryption, its key, the performance mode and One Zone placement are fixed at creation.
     .attr(
@@ -96,6 +97,22 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
 impl ResourceKind for EfsFileSystem {
     fn schema(&self) -> &KindSchema {
         &SCHEMA
+    }
+
+    fn meters(
+        &self,
+        _attrs: &crate::provider::Attrs,
+        usage: &crate::provider::Usage<'_>,
+        _related: &dyn Fn(&str) -> Option<crate::provider::Attrs>,
+    ) -> Vec<crate::provider::Meter> {
+        use crate::provider::{CostCategory, Meter};
+        vec![Meter::new(
+            "efs/standard-gb-month",
+            usage.get("gb_stored"),
+            CostCategory::Storage,
+            "Standard storage",
+        )
+        .from_usage("gb_stored")]
     }
 
     /// The selected file systems, from one `DescribeFileSystems` call per page: the call

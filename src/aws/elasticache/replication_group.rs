@@ -175,6 +175,26 @@ impl ResourceKind for ReplicationGroup {
         &SCHEMA
     }
 
+    fn meters(
+        &self,
+        attrs: &crate::provider::Attrs,
+        _usage: &crate::provider::Usage<'_>,
+        _related: &dyn Fn(&str) -> Option<crate::provider::Attrs>,
+    ) -> Vec<crate::provider::Meter> {
+        use crate::aws::attrs::{int_of, str_of};
+        use crate::provider::{CostCategory, Meter};
+        let Some(node) = str_of(attrs, "node_type") else {
+            return Vec::new();
+        };
+        let nodes = int_of(attrs, "num_cache_clusters").unwrap_or(1).max(1);
+        vec![Meter::new(
+            format!("elasticache/{node}"),
+            nodes as f64 * crate::provider::HOURS_PER_MONTH,
+            CostCategory::Compute,
+            format!("{nodes} × {node} node"),
+        )]
+    }
+
     async fn describe(&self, selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError> {
         let ec = self.aws.elasticache().await?;
         let pages = ec

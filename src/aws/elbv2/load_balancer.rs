@@ -38,6 +38,7 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
         "load_balancer",
         "An application load balancer spreading HTTP(S) traffic over target groups",
     )
+    .usage(crate::provider::UsageKey::new("lcu", "LCU", 1.0, "Load balancer capacity units used on average, all month (new connections, active connections, processed bytes, rule evaluations: the highest of the four)"))
     .taggable()
     .attr(
         AttrSchema::string("name")
@@ -102,6 +103,36 @@ fn interface_description(arn: &str) -> Option<String> {
 impl ResourceKind for LoadBalancer {
     fn schema(&self) -> &KindSchema {
         &SCHEMA
+    }
+
+    fn meters(
+        &self,
+        attrs: &crate::provider::Attrs,
+        usage: &crate::provider::Usage<'_>,
+        _related: &dyn Fn(&str) -> Option<crate::provider::Attrs>,
+    ) -> Vec<crate::provider::Meter> {
+        use crate::aws::attrs::{bool_of, str_list};
+        use crate::provider::{CostCategory, Meter};
+        let lcu = usage.get("lcu");
+        let mut out = vec![
+            Meter::hourly("elb/alb-hour", CostCategory::Network, "load balancer hours"),
+            Meter::new(
+                "elb/alb-lcu-hour",
+                lcu * crate::provider::HOURS_PER_MONTH,
+                CostCategory::Network,
+                format!("{lcu} LCU on average"),
+            )
+            .from_usage("lcu"),
+        ];
+        // An internet-facing load balancer holds one public IPv4 address per zone it is in.
+        if bool_of(attrs, "internal") != Some(true) {
+            for _ in str_list(attrs, "subnets") {
+                out.push(crate::aws::meters::public_ipv4(
+                    "public IPv4 address of a node",
+                ));
+            }
+        }
+        out
     }
 
     async fn describe(&self, selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError> {

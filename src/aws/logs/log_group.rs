@@ -45,6 +45,8 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
         "cloudwatch_log_group",
         "A CloudWatch Logs log group, e.g. for the logs of ECS tasks",
     )
+    .usage(crate::provider::UsageKey::new("gb_ingested", "GB", 5.0, "Log data written a month"))
+    .usage(crate::provider::UsageKey::new("gb_stored", "GB", 5.0, "Log data kept on average (depends on retention)"))
     .taggable()
     .attr(
         AttrSchema::string("name")
@@ -91,6 +93,31 @@ const GET_RESOURCES: &str = "tagging:GetResources";
 impl ResourceKind for LogGroup {
     fn schema(&self) -> &KindSchema {
         &SCHEMA
+    }
+
+    fn meters(
+        &self,
+        _attrs: &crate::provider::Attrs,
+        usage: &crate::provider::Usage<'_>,
+        _related: &dyn Fn(&str) -> Option<crate::provider::Attrs>,
+    ) -> Vec<crate::provider::Meter> {
+        use crate::provider::{CostCategory, Meter};
+        vec![
+            Meter::new(
+                "logs/ingest-gb",
+                usage.get("gb_ingested"),
+                CostCategory::Other,
+                "log data ingested",
+            )
+            .from_usage("gb_ingested"),
+            Meter::new(
+                "logs/storage-gb-month",
+                usage.get("gb_stored"),
+                CostCategory::Storage,
+                "log data stored",
+            )
+            .from_usage("gb_stored"),
+        ]
     }
 
     fn validate(&self, attrs: &Attrs) -> Vec<Invalid> {

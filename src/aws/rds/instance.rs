@@ -234,6 +234,40 @@ impl ResourceKind for DbInstance {
         &SCHEMA
     }
 
+    fn meters(
+        &self,
+        attrs: &crate::provider::Attrs,
+        _usage: &crate::provider::Usage<'_>,
+        _related: &dyn Fn(&str) -> Option<crate::provider::Attrs>,
+    ) -> Vec<crate::provider::Meter> {
+        use crate::aws::attrs::{bool_of, int_of, str_of};
+        use crate::provider::{CostCategory, Meter};
+        let mut out = Vec::new();
+        let multi_az = bool_of(attrs, "multi_az") == Some(true);
+        let suffix = if multi_az { "-multi-az" } else { "" };
+        let engine = str_of(attrs, "engine").unwrap_or("postgres");
+        if let Some(class) = str_of(attrs, "instance_class") {
+            out.push(Meter::hourly(
+                format!("rds/{class}/{engine}{suffix}"),
+                CostCategory::Compute,
+                format!(
+                    "{class} {engine}{}",
+                    if multi_az { ", Multi-AZ" } else { "" }
+                ),
+            ));
+        }
+        if let Some(size) = int_of(attrs, "allocated_storage") {
+            let ty = str_of(attrs, "storage_type").unwrap_or("gp2");
+            out.push(Meter::new(
+                format!("rds/{ty}-gb-month{suffix}"),
+                size.max(0) as f64,
+                CostCategory::Storage,
+                format!("{size} GiB {ty} storage"),
+            ));
+        }
+        out
+    }
+
     async fn describe(&self, selector: Selector<'_>) -> Result<Vec<LiveResource>, ProviderError> {
         let rds = self.aws.rds().await?;
         let batches: Vec<Option<Vec<String>>> = match selector {

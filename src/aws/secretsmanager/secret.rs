@@ -112,6 +112,21 @@ impl ResourceKind for Secret {
         &SCHEMA
     }
 
+    fn meters(
+        &self,
+        _attrs: &crate::provider::Attrs,
+        _usage: &crate::provider::Usage<'_>,
+        _related: &dyn Fn(&str) -> Option<crate::provider::Attrs>,
+    ) -> Vec<crate::provider::Meter> {
+        use crate::provider::{CostCategory, Meter};
+        vec![Meter::new(
+            "secretsmanager/secret-month",
+            1.0,
+            CostCategory::Other,
+            "secret",
+        )]
+    }
+
     fn validate(&self, attrs: &Attrs) -> Vec<Invalid> {
         let mut broken = Vec::new();
         if attrs.contains_key("secret_string") && attrs.contains_key("generate_secret_string") {

@@ -93,6 +93,7 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
         "wafv2_web_acl",
         "A WAF web ACL: rate limits and managed rule groups in front of an ALB or API (CLOUDFRONT scope in us-east-1 only)",
     )
+    .usage(crate::provider::UsageKey::new("requests_millions", "million requests", 10.0, "Requests the web ACL inspects a month, in millions"))
     .taggable()
     .attr(
         AttrSchema::string("name")
@@ -137,6 +138,35 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
 impl ResourceKind for WebAcl {
     fn schema(&self) -> &KindSchema {
         &SCHEMA
+    }
+
+    fn meters(
+        &self,
+        attrs: &crate::provider::Attrs,
+        usage: &crate::provider::Usage<'_>,
+        _related: &dyn Fn(&str) -> Option<crate::provider::Attrs>,
+    ) -> Vec<crate::provider::Meter> {
+        use crate::provider::{CostCategory, Meter};
+        let rules = match attrs.get("rules") {
+            Some(crate::value::Value::List(r)) => r.len(),
+            _ => 0,
+        };
+        vec![
+            Meter::new("waf/acl-month", 1.0, CostCategory::Other, "web ACL"),
+            Meter::new(
+                "waf/rule-month",
+                rules as f64,
+                CostCategory::Other,
+                format!("{rules} rule(s)"),
+            ),
+            Meter::new(
+                "waf/requests-1m",
+                usage.get("requests_millions"),
+                CostCategory::Other,
+                "requests inspected",
+            )
+            .from_usage("requests_millions"),
+        ]
     }
 
     fn validate(&self, attrs: &Attrs) -> Vec<Invalid> {
