@@ -77,6 +77,17 @@ fn write_kind(out: &mut String, schema: &KindSchema) {
             description_cell(attr),
         );
     }
+    if !schema.usage.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nUsage for cost estimates (`[usage.{}]`, or `[usage.{}.NAME]` for one resource):\n",
+            schema.kind, schema.kind
+        );
+        out.push_str("| Key | Unit a month | Default | What it measures |\n|---|---|---|---|\n");
+        for u in &schema.usage {
+            let _ = writeln!(out, "| `{}` | {} | {} | {} |", u.name, u.unit, u.default, u.doc);
+        }
+    }
 }
 
 fn settable_cell(attr: &AttrSchema) -> &'static str {

@@ -42,6 +42,7 @@ pub fn run(ui: &Ui, args: &ApplyArgs) -> ExitStatus {
         command: "apply",
         saved_plan: args.plan.as_deref(),
         yes: args.yes,
+        accept_over_budget: args.accept_over_budget,
         question: format!("Apply these changes to `{}`?", deployment.name),
         run: &args.run,
         aws: &args.aws,
@@ -67,6 +68,8 @@ pub(super) struct Job<'a> {
     pub saved_plan: Option<&'a Path>,
     /// `--yes`.
     pub yes: bool,
+    /// `--accept-over-budget`.
+    pub accept_over_budget: bool,
     /// The confirmation question.
     pub question: String,
     /// Parallelism, failure policy, retries.
@@ -178,7 +181,10 @@ pub(super) fn execute(
                     Err(e) => return target::fail(ui, &e),
                 };
                 match diff::plan_refreshed(deployment, current, &registry, &refreshed) {
-                    Ok(p) => p,
+                    Ok(mut p) => {
+                        super::cost::attach(&mut p, deployment, &registry, job.aws);
+                        p
+                    }
                     Err(e) => return target::fail(ui, &e),
                 }
             }
@@ -191,6 +197,11 @@ pub(super) fn execute(
         }
         if !super::plan::has_changes(&plan) && plan.resource_changes.iter().all(|c| c.drift.is_none()) {
             return ExitStatus::Ok;
+        }
+        // Before any change, and before the confirmation: an answer of "yes" to the changes is
+        // not an answer to the cost.
+        if let Err(status) = super::cost::gate::check(ui, &plan, deployment, job.accept_over_budget) {
+            return status;
         }
         if job.saved_plan.is_none() && !job.yes {
             if let Err(status) = confirm::ask(&job.question, "yes") {

@@ -256,6 +256,10 @@ pub struct ApplyArgs {
     /// Apply without asking (needed when not on a terminal).
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Apply even when the plan ends over the `[budget]` and raises the cost (without it, such
+    /// an apply stops before any change: exit 5, or a question on a terminal).
+    #[arg(long)]
+    pub accept_over_budget: bool,
     /// Apply a plan saved with `strata plan --out FILE` (refused if it has gone stale).
     /// Not with `--adopt-foreign`: adopting changes the state the plan was made against.
     #[arg(long, value_name = "FILE", conflicts_with = "adopt_foreign")]

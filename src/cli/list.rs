@@ -169,7 +169,7 @@ pub fn or_unknown(value: Option<&str>) -> String {
     value.unwrap_or(UNKNOWN).to_string()
 }
 
-/// A monthly cost in text: `$12.34`, or [`UNKNOWN`] until strata estimates costs.
+/// A monthly cost in text: `$12.34`, or [`UNKNOWN`] when there is no estimate.
 pub fn cost_text(cost: Option<f64>) -> String {
     cost.map_or_else(|| UNKNOWN.to_string(), |c| format!("${c:.2}"))
 }

@@ -64,10 +64,11 @@ pub fn run(ui: &Ui, args: &PlanArgs) -> ExitStatus {
         }
         diff::plan(&deployment, state.as_ref(), &registry, false)
     };
-    let plan = match planned {
+    let mut plan = match planned {
         Ok(p) => p,
         Err(e) => return target::fail(ui, &e),
     };
+    super::cost::attach(&mut plan, &deployment, &registry, &args.aws);
     if let Some(path) = &args.out {
         let key = State::plan_key(state.as_ref());
         if let Err(e) = crate::plan::saved::write_plan(path, &plan, &key) {

@@ -82,6 +82,8 @@ pub fn run(ui: &Ui, args: &RollbackArgs) -> ExitStatus {
         command: "rollback",
         saved_plan: None,
         yes: args.yes,
+        // Going back to what ran before is recovery: the budget warns but does not stop it.
+        accept_over_budget: true,
         question: format!(
             "Roll `{name}` back to the configuration applied at {}?",
             entry.at

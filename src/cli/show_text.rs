@@ -27,8 +27,14 @@ pub fn render(ui: &Ui, view: &ShowView<'_>) -> String {
         (
             "cost",
             match s.monthly_cost {
-                Some(_) => format!("{} a month (estimate)", cost_text(s.monthly_cost)),
-                None => format!("{} (no estimate yet)", cost_text(None)),
+                Some(_) => format!(
+                    "{} a month (estimated from the recorded resources at default usage; `strata cost` breaks it down)",
+                    cost_text(s.monthly_cost)
+                ),
+                None => format!(
+                    "{} (no estimate: nothing recorded, or a region the price catalog does not cover)",
+                    cost_text(None)
+                ),
             },
         ),
     ];

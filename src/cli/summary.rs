@@ -1,6 +1,7 @@
 //! The one-line summary of a deployment: a row of `strata list`, the head of `strata show`.
 //! Region and creation time come from the state when it records them, else from what its
-//! resources say; the monthly cost stays unknown until strata can estimate it.
+//! resources say; the monthly cost is estimated from the recorded resources (see
+//! [`crate::cost::plan::state_cost`]).
 
 use super::inventory::DeploymentRecord;
 use crate::state::status::DeploymentStatus;
@@ -30,7 +31,8 @@ pub struct Summary {
     pub destroyed_at: Option<String>,
     /// Resources recorded now; `None` when the state cannot be read.
     pub resource_count: Option<usize>,
-    /// Estimated monthly cost in USD; `None` until strata estimates costs.
+    /// Estimated monthly cost in USD (expected: spot hosts at spot) from the recorded
+    /// resources and default usage; `None` without a state or a known, priced region.
     pub monthly_cost: Option<f64>,
 }
 
@@ -39,11 +41,12 @@ impl Summary {
     pub fn of(record: &DeploymentRecord) -> Summary {
         let latest = record.latest_state();
         let lock_started = record.lock_holder().map(|h| h.started_at.as_str());
+        let region_name = latest.and_then(region);
         Summary {
             name: record.name.clone(),
             stack: latest.map(|s| s.stack.clone()).filter(|s| !s.is_empty()),
             tier: latest.and_then(|s| s.tier.clone()),
-            region: latest.and_then(region),
+            region: region_name.clone(),
             status: record.status,
             created: earliest(latest.into_iter().flat_map(known_times).chain(lock_started)),
             destroyed_at: match record.status {
@@ -55,7 +58,11 @@ impl Summary {
                 (None, Some(_)) => None,
                 (None, None) => Some(0),
             },
-            monthly_cost: None,
+            monthly_cost: record
+                .state
+                .as_ref()
+                .zip(region_name.as_deref())
+                .and_then(|(state, region)| monthly_cost(state, region)),
         }
     }
 }
@@ -210,4 +217,13 @@ mod tests {
         );
         assert_eq!(earliest([UNKNOWN_TIME, "x"]), None);
     }
+}
+
+/// The expected monthly cost of what `state` records, priced in `region`.
+fn monthly_cost(state: &State, region: &str) -> Option<f64> {
+    static REGISTRY: std::sync::OnceLock<crate::provider::Registry> = std::sync::OnceLock::new();
+    let registry = REGISTRY.get_or_init(crate::aws::registry);
+    crate::cost::plan::state_cost(state, registry, region)
+        .ok()
+        .map(|e| e.totals().expected_usd)
 }

@@ -55,6 +55,7 @@ pub fn stack_schema(registry: &Registry) -> Json {
     properties.insert("vars".into(), stack_vars_schema());
     properties.insert("tags".into(), tags_schema());
     properties.insert("budget".into(), budget_schema());
+    properties.insert("usage".into(), usage_schema(registry));
     properties.insert(
         "resource".into(),
         resources_schema(registry, FileKind::Stack),
@@ -107,6 +108,7 @@ pub fn tier_schema(registry: &Registry) -> Json {
     );
     properties.insert("tags".into(), tags_schema());
     properties.insert("budget".into(), budget_schema());
+    properties.insert("usage".into(), usage_schema(registry));
     properties.insert(
         "resource".into(),
         resources_schema(registry, FileKind::Tier),
@@ -184,9 +186,76 @@ fn budget_schema() -> Json {
             "monthly_usd": {
                 "type": "number",
                 "minimum": 0,
-                "description": "Monthly ceiling in US dollars.",
+                "description": "Monthly ceiling in US dollars: apply stops when the plan ends above it.",
+            },
+            "alert_at": {
+                "type": "array",
+                "items": { "type": "number", "exclusiveMinimum": 0, "maximum": 1000 },
+                "description": "Percentages of monthly_usd at which an AWS budget alerts (with alert_emails).",
+            },
+            "alert_emails": {
+                "type": "array",
+                "items": { "type": "string" },
+                "description": "Who the AWS budget's alerts go to (with alert_at).",
             },
         },
+        "required": ["monthly_usd"],
+        "additionalProperties": false,
+    })
+}
+
+/// `[usage]`: quantities for usage-billed items, per kind (and per resource), from the kinds'
+/// declared usage keys.
+fn usage_schema(registry: &Registry) -> Json {
+    let mut properties = serde_json::Map::new();
+    properties.insert(
+        "spot_price_ratio".into(),
+        json!({
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "maximum": 1,
+            "description": "Share of the on-demand price a spot hour is estimated at (default 0.4).",
+        }),
+    );
+    for name in registry.names() {
+        let Some(schema) = registry.schema(name) else {
+            continue;
+        };
+        if schema.usage.is_empty() {
+            continue;
+        }
+        let keys: serde_json::Map<String, Json> = schema
+            .usage
+            .iter()
+            .map(|u| {
+                (
+                    u.name.to_string(),
+                    json!({
+                        "type": "number",
+                        "minimum": 0,
+                        "description": format!("{} ({} a month; default {}).", u.doc, u.unit, u.default),
+                    }),
+                )
+            })
+            .collect();
+        properties.insert(
+            name.into(),
+            json!({
+                "type": "object",
+                "description": format!("Usage of every {name}, or of one (a table named after it)."),
+                "properties": keys,
+                "additionalProperties": {
+                    "type": "object",
+                    "properties": keys,
+                    "additionalProperties": false,
+                },
+            }),
+        );
+    }
+    json!({
+        "type": "object",
+        "description": "Quantities that usage-billed items are estimated with; unset keys take the kind's default.",
+        "properties": properties,
         "additionalProperties": false,
     })
 }

@@ -9,7 +9,7 @@
 use super::catalog::Catalog;
 use crate::address::Address;
 use crate::provider::{Attrs, CostCategory, Market, Registry, Usage, HOURS_PER_MONTH};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Share of the on-demand price a spot hour is assumed to cost, unless the tier says otherwise:
@@ -41,7 +41,7 @@ pub struct Pricing<'a> {
 }
 
 /// One priced line.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Line {
     /// `kind.name`.
     pub address: String,
@@ -82,7 +82,7 @@ impl Line {
 }
 
 /// A meter the catalog has no price for.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Unpriced {
     /// `kind.name`.
     pub address: String,
@@ -93,7 +93,7 @@ pub struct Unpriced {
 }
 
 /// A usage quantity the estimate rests on.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Assumption {
     /// `kind.name`, or `spot` for the spot ratio.
     pub address: String,
@@ -108,7 +108,7 @@ pub struct Assumption {
 }
 
 /// The estimate of one set of resources.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
     /// Region priced.
     pub region: String,
@@ -126,7 +126,7 @@ pub struct Estimate {
 }
 
 /// Monthly totals.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Totals {
     /// Expected: spot lines at spot.
     pub expected_usd: f64,

@@ -11,6 +11,7 @@
 pub mod actual;
 pub mod catalog;
 pub mod estimate;
+pub mod plan;
 pub mod price_list;
 pub mod spot;
 

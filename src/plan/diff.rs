@@ -411,6 +411,7 @@ fn plan_inner(
         output_changes,
         summary,
         calls: None,
+        cost: None,
     })
 }
 

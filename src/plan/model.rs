@@ -189,4 +189,8 @@ pub struct Plan {
     /// AWS calls made while reading the live account, by operation (only when it was read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calls: Option<BTreeMap<String, u64>>,
+    /// What the deployment costs a month before and after the plan, and against its budget
+    /// (absent only in plans made before strata estimated costs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<crate::cost::plan::PlanCost>,
 }

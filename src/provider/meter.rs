@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 pub const HOURS_PER_MONTH: f64 = 730.0;
 
 /// Which bill an item lands on, for the breakdown by category.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum CostCategory {
     /// Instances, containers, database and cache nodes.
@@ -44,7 +46,7 @@ impl CostCategory {
 }
 
 /// How an hourly compute item is bought.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Market {
     /// Always the on-demand price.

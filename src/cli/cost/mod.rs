@@ -2,10 +2,11 @@
 
 mod actual;
 mod estimate;
+pub(super) mod gate;
 mod refresh_catalog;
 mod spot;
 
-use super::args::{CostArgs, CostCommand};
+use super::args::{AwsArgs, CostArgs, CostCommand};
 use super::exit::ExitStatus;
 use super::ui::Ui;
 
@@ -19,4 +20,28 @@ pub fn run(ui: &Ui, args: &CostArgs) -> ExitStatus {
         None if args.spot => spot::run(ui, args),
         None => estimate::run(ui, args),
     }
+}
+
+/// Price `plan` for `deployment` and put the figures in it (every plan carries them).
+pub(super) fn attach(
+    plan: &mut crate::plan::Plan,
+    deployment: &crate::config::Deployment,
+    registry: &crate::provider::Registry,
+    aws: &AwsArgs,
+) {
+    let region = region(aws, deployment);
+    plan.cost = Some(crate::cost::plan::plan_cost(
+        plan,
+        deployment,
+        registry,
+        region.as_deref(),
+    ));
+}
+
+/// The region prices are looked up in: the flag, the configuration, then the environment.
+pub(super) fn region(aws: &AwsArgs, deployment: &crate::config::Deployment) -> Option<String> {
+    super::live::configured_region(aws, deployment)
+        .or_else(|| std::env::var("AWS_REGION").ok())
+        .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+        .filter(|r| !r.is_empty())
 }

@@ -51,6 +51,8 @@ struct Sections {
     outputs: Option<String>,
     /// One `<details>` block per changed resource with attribute lines.
     details: Vec<String>,
+    /// The cost section, never cut: it is what a reviewer looks for first.
+    cost: String,
 }
 
 /// How much of each section is kept.
@@ -99,13 +101,14 @@ impl Sections {
             rows,
             outputs: (!changed_outputs.is_empty()).then(|| outputs_block(&changed_outputs)),
             details,
+            cost: super::cost::markdown(plan),
         }
     }
 
     /// Keep as much as fits in `budget` characters, in reading order, stopping at the first
     /// section that does not fit.
     fn fit(&self, budget: usize) -> Cut {
-        let mut used = chars(&self.head);
+        let mut used = chars(&self.head) + chars(&self.cost);
         let mut cut = Cut {
             rows: 0,
             outputs: false,
@@ -169,6 +172,7 @@ impl Sections {
         if !self.is_complete(cut) {
             out.push_str(&self.truncation_note(cut));
         }
+        out.push_str(&self.cost);
         out
     }
 

@@ -4,6 +4,7 @@
 //! Sensitive values show as `(sensitive)` in text and Markdown; JSON keeps only their digest.
 
 mod attr_diff;
+pub mod cost;
 mod json;
 mod markdown;
 mod summary;

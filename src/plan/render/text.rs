@@ -95,6 +95,7 @@ pub(crate) fn render(plan: &Plan, opts: &RenderOptions) -> String {
     out.push('\n');
     out.push_str(&final_line(plan));
     out.push('\n');
+    out.push_str(&super::cost::text(plan));
     out
 }
 

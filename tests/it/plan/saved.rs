@@ -96,6 +96,7 @@ fn plan() -> Plan {
             ..Summary::default()
         },
         calls: None,
+        cost: None,
     }
 }
 
