@@ -53,7 +53,7 @@ fn explain(e: &ActualError, deployment: &str) -> CliError {
     match e {
         ActualError::NotEnabled(_) => CliError::new(
             "strata::cost::explorer_not_enabled",
-            format!("Cost Explorer is not available for this account: {e}"),
+            e.to_string(),
             enable,
         ),
         ActualError::AccessDenied(_) => CliError::new(
