@@ -210,7 +210,9 @@ impl Aws {
             .unwrap_or_else(|| "us-east-1".into()))
     }
 
-    async fn sdk_config(&self) -> Result<&SdkConfig, ProviderError> {
+    /// The shared SDK configuration, loaded on first use (for clients built outside this
+    /// file, such as Cost Explorer's fixed-region one).
+    pub(crate) async fn sdk_config(&self) -> Result<&SdkConfig, ProviderError> {
         let Some(settings) = &self.settings else {
             return Err(ProviderError::new(
                 ErrorClass::Unsupported,

@@ -25,6 +25,7 @@ pub mod attrs;
 pub mod budgets;
 pub mod cloudfront;
 mod context;
+pub mod cost_explorer;
 pub mod docs;
 pub mod ec2;
 pub mod ecs;
