@@ -8,6 +8,7 @@ use crate::aws::paging::each_page;
 use crate::aws::shapes::{block, flag, int, string_list, text};
 use crate::aws::wait::Poll;
 use crate::aws::{meters, Aws};
+use crate::provider::BlockField;
 use crate::provider::{
     AttrSchema, AttrType, Attrs, CostCategory, CreateRequest, ErrorClass, Invalid, KindSchema,
     LiveResource, Meter, ProviderError, ResourceKind, Selector, SizeLimit, UpdateRequest, Usage,
@@ -59,7 +60,23 @@ static SCHEMA: LazyLock<KindSchema> = LazyLock::new(|| {
     .attr(
         AttrSchema::string("instance_type")
             .replace()
-            .doc("Instance type, e.g. t3.large or g4dn.xlarge (AWS default m1.small when unset)"),
+            .doc("Instance type, e.g. t3.large or g4dn.xlarge (AWS default m1.small when unset); or give instance_requirements"),
+    )
+    // Resolved into `instance_type` before planning (`cost::spot::resolve_requirements`), so
+    // AWS never sees it; a change picks a new type, and a new type replaces the instance.
+    .attr(
+        block(
+            "instance_requirements",
+            vec![
+                int("vcpus"),
+                BlockField::new("memory_gib", AttrType::Number),
+                int("gpus"),
+                BlockField::new("gpu_memory_gib", AttrType::Number),
+                text("arch"),
+            ],
+        )
+        .replace()
+        .doc("Instead of instance_type: the cheapest type meeting these, a table of minimums vcpus, memory_gib, gpus, gpu_memory_gib and an exact arch (x86_64, arm64); spot hosts compare spot prices in the zones they may use, others the catalog's on-demand prices"),
     )
     .attr(
         AttrSchema::string("market")
@@ -179,7 +196,7 @@ const METADATA_HOP_LIMIT: i32 = 2;
 #[async_trait]
 impl ResourceKind for Instance {
     fn validate(&self, attrs: &Attrs) -> Vec<Invalid> {
-        match (
+        let mut out = match (
             attrs.contains_key("ami"),
             attrs.contains_key("ami_ssm_parameter"),
         ) {
@@ -192,7 +209,14 @@ impl ResourceKind for Instance {
                 message: "set `ami` or `ami_ssm_parameter` to choose the image to launch".into(),
             }],
             _ => Vec::new(),
+        };
+        if attrs.contains_key("instance_type") && attrs.contains_key("instance_requirements") {
+            out.push(Invalid::at(
+                "instance_requirements",
+                "set either `instance_type` or `instance_requirements`, not both",
+            ));
         }
+        out
     }
 
     fn schema(&self) -> &KindSchema {

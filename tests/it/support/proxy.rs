@@ -18,6 +18,7 @@
 mod faults;
 mod http;
 mod operation;
+pub mod serve;
 pub mod strict;
 
 pub use faults::{FaultKind, Injected, ThrottleStyle, Times};
@@ -87,6 +88,8 @@ struct State {
     vary_etags: bool,
     /// Strict mode's switches and memory (see [`Proxy::strict`]).
     strict: strict::StrictState,
+    /// Operations the test answers itself (see [`Proxy::serve`]).
+    served: serve::Served,
 }
 
 /// What the accepting and serving threads share with the handle.
@@ -208,6 +211,20 @@ impl Proxy {
         proxy
     }
 
+    /// Answer every call of `operation` (exact, or a prefix ending in `*`) with `handler`
+    /// instead of forwarding it: for answers moto cannot give (realistic spot prices). Served
+    /// calls are recorded; `fail` and throttle rules are decided first; strict mode does not
+    /// judge them. See [`serve`] for helpers that read the request.
+    pub fn serve(
+        &self,
+        operation: &str,
+        handler: impl Fn(&Request) -> Response + Send + Sync + 'static,
+    ) {
+        self.state()
+            .served
+            .add(operation, std::sync::Arc::new(handler));
+    }
+
     /// The calls strict mode refused so far: operation and code, in order.
     pub fn refusals(&self) -> Vec<(String, String)> {
         self.state()
@@ -322,9 +339,13 @@ impl Shared {
     /// Record `request`, apply the rules, and produce its answer.
     fn handle(&self, request: &Request) -> Response {
         let op = detect(request);
-        let (index, latency, mut fault, strict) = {
+        let (index, latency, mut fault, strict, served) = {
             let mut state = self.state();
             let fault = state.rules.decide(&op);
+            let served = match &fault {
+                None => state.served.handler(&op.full_name()),
+                Some(_) => None,
+            };
             state.calls.push(Call {
                 operation: op.full_name(),
                 at: Instant::now(),
@@ -334,17 +355,25 @@ impl Shared {
             state.requests.push(request.clone());
             state.response_headers.push(Vec::new());
             // Strict checks ask moto, so they run on a snapshot, without the lock.
-            let strict = match (&fault, state.strict.delays) {
-                (None, Some(delays)) => Some((delays, state.strict.memory.clone())),
+            let strict = match (&fault, state.strict.delays, &served) {
+                (None, Some(delays), None) => Some((delays, state.strict.memory.clone())),
                 _ => None,
             };
-            (state.calls.len() - 1, state.rules.latency, fault, strict)
+            (
+                state.calls.len() - 1,
+                state.rules.latency,
+                fault,
+                strict,
+                served,
+            )
         };
         if !latency.is_zero() {
             std::thread::sleep(latency);
         }
         let mut holds = Vec::new();
-        let mut answered = None;
+        // The handler runs without the lock: it may take its time or ask the proxy things.
+        let was_served = served.is_some();
+        let mut answered = served.map(|handler| handler(request));
         if let Some((delays, memory)) = strict {
             let judged = strict::judge(&op, request, delays, &memory, self.upstream_port);
             if judged.refusal.is_none() {
@@ -382,7 +411,7 @@ impl Shared {
         let mut response = response;
         let mut state = self.state();
         if state.strict.delays.is_some() {
-            if fault.is_none() {
+            if fault.is_none() && !was_served {
                 strict::observe(&mut state.strict, &op, request, &mut response, holds);
             }
         } else if state.vary_etags {

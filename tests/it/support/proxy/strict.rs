@@ -22,7 +22,7 @@ mod ecs;
 pub mod elasticache;
 mod memory;
 mod nat;
-mod params;
+pub(super) mod params;
 mod rds;
 mod secrets;
 mod upstream;
