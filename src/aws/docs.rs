@@ -85,7 +85,11 @@ fn write_kind(out: &mut String, schema: &KindSchema) {
         );
         out.push_str("| Key | Unit a month | Default | What it measures |\n|---|---|---|---|\n");
         for u in &schema.usage {
-            let _ = writeln!(out, "| `{}` | {} | {} | {} |", u.name, u.unit, u.default, u.doc);
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | {} |",
+                u.name, u.unit, u.default, u.doc
+            );
         }
     }
 }

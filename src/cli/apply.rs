@@ -21,10 +21,14 @@ use std::time::Duration;
 /// Run the command.
 pub fn run(ui: &Ui, args: &ApplyArgs) -> ExitStatus {
     let offline = crate::aws::registry();
-    let deployment = match super::secrets::load_resolved(ui, &args.target, &args.aws, &offline) {
+    let mut deployment = match super::secrets::load_resolved(ui, &args.target, &args.aws, &offline)
+    {
         Ok(d) => d,
         Err(status) => return status,
     };
+    if let Err(status) = super::cost::resolve_types(ui, &args.aws, &mut deployment) {
+        return status;
+    }
     let backend = target::backend(ui, &args.state);
     let lock = match backend.lock(&deployment.name, "strata apply", args.state.lock_timeout) {
         Ok(l) => l,

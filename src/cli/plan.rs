@@ -14,10 +14,14 @@ use crate::state::State;
 /// Run the command.
 pub fn run(ui: &Ui, args: &PlanArgs) -> ExitStatus {
     let registry = crate::aws::registry();
-    let deployment = match super::secrets::load_resolved(ui, &args.target, &args.aws, &registry) {
+    let mut deployment = match super::secrets::load_resolved(ui, &args.target, &args.aws, &registry)
+    {
         Ok(d) => d,
         Err(status) => return status,
     };
+    if let Err(status) = super::cost::resolve_types(ui, &args.aws, &mut deployment) {
+        return status;
+    }
     let backend = super::inventory::backend(ui, &args.state);
     let state = match backend.load(&deployment.name) {
         Ok(s) => s,

@@ -128,6 +128,15 @@ pub fn earliest<'a>(times: impl IntoIterator<Item = &'a str>) -> Option<String> 
         .map(|(_, t)| t.to_string())
 }
 
+/// The expected monthly cost of what `state` records, priced in `region`.
+fn monthly_cost(state: &State, region: &str) -> Option<f64> {
+    static REGISTRY: std::sync::OnceLock<crate::provider::Registry> = std::sync::OnceLock::new();
+    let registry = REGISTRY.get_or_init(crate::aws::registry);
+    crate::cost::plan::state_cost(state, registry, region)
+        .ok()
+        .map(|e| e.totals().expected_usd)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,13 +226,4 @@ mod tests {
         );
         assert_eq!(earliest([UNKNOWN_TIME, "x"]), None);
     }
-}
-
-/// The expected monthly cost of what `state` records, priced in `region`.
-fn monthly_cost(state: &State, region: &str) -> Option<f64> {
-    static REGISTRY: std::sync::OnceLock<crate::provider::Registry> = std::sync::OnceLock::new();
-    let registry = REGISTRY.get_or_init(crate::aws::registry);
-    crate::cost::plan::state_cost(state, registry, region)
-        .ok()
-        .map(|e| e.totals().expected_usd)
 }

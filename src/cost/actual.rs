@@ -292,7 +292,8 @@ fn last_day(end: &str) -> String {
 }
 
 fn money(usd: f64) -> String {
-    format!("${usd:.2}")
+    // One formatter for every dollar figure: no `$-0.00` for a credit that rounds to nothing.
+    crate::plan::render::cost::usd(usd)
 }
 
 /// Amounts to the cent for JSON, where Cost Explorer's ten decimals are noise.

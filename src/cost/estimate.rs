@@ -120,9 +120,6 @@ pub struct Estimate {
     pub unpriced: Vec<Unpriced>,
     /// Usage quantities used, by address then key.
     pub assumptions: Vec<Assumption>,
-    /// Resources left out because strata does not own them (reused), by address.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub not_counted: Vec<String>,
 }
 
 /// Monthly totals.
@@ -228,7 +225,6 @@ pub fn estimate<'a>(
         lines: Vec::new(),
         unpriced: Vec::new(),
         assumptions: Vec::new(),
-        not_counted: Vec::new(),
     };
     for r in resources {
         let Some(kind) = registry.get(&r.address.kind) else {
@@ -263,7 +259,7 @@ pub fn estimate<'a>(
                 unit_usd: price.usd,
                 market: m.market,
                 on_demand_usd: on_demand,
-                spot_usd: (m.market != Market::OnDemand).then(|| on_demand * pricing.spot_ratio),
+                spot_usd: (m.market != Market::OnDemand).then_some(on_demand * pricing.spot_ratio),
             });
         }
         for key in used {

@@ -3,7 +3,9 @@
 //! by `apply` before anything changes.
 
 use super::catalog::Catalog;
-use super::estimate::{estimate, Estimate, EstimateError, Priced, Pricing, Totals, DEFAULT_SPOT_RATIO};
+use super::estimate::{
+    estimate, Estimate, EstimateError, Priced, Pricing, Totals, DEFAULT_SPOT_RATIO,
+};
 use crate::address::Address;
 use crate::config::expr::RefTarget;
 use crate::config::Deployment;
@@ -86,7 +88,10 @@ pub fn pricing<'a>(deployment: &Deployment, region: &'a str) -> Pricing<'a> {
     Pricing {
         catalog: Catalog::shipped(),
         region,
-        spot_ratio: deployment.usage.spot_price_ratio.unwrap_or(DEFAULT_SPOT_RATIO),
+        spot_ratio: deployment
+            .usage
+            .spot_price_ratio
+            .unwrap_or(DEFAULT_SPOT_RATIO),
         spot_ratio_given: deployment.usage.spot_price_ratio.is_some(),
     }
 }
@@ -183,7 +188,11 @@ const CENT: f64 = 0.005;
 
 /// What `state` costs a month in `region`, by its recorded attributes and the default usage
 /// (the tier's `[usage]` is not recorded): for `list` and `show`.
-pub fn state_cost(state: &State, registry: &Registry, region: &str) -> Result<Estimate, EstimateError> {
+pub fn state_cost(
+    state: &State,
+    registry: &Registry,
+    region: &str,
+) -> Result<Estimate, EstimateError> {
     let pricing = Pricing {
         catalog: Catalog::shipped(),
         region,

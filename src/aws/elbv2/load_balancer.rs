@@ -111,7 +111,7 @@ impl ResourceKind for LoadBalancer {
         usage: &crate::provider::Usage<'_>,
         _related: &dyn Fn(&str) -> Option<crate::provider::Attrs>,
     ) -> Vec<crate::provider::Meter> {
-        use crate::aws::attrs::{bool_of, str_list};
+        use crate::aws::attrs::bool_of;
         use crate::provider::{CostCategory, Meter};
         let lcu = usage.get("lcu");
         let mut out = vec![
@@ -126,9 +126,17 @@ impl ResourceKind for LoadBalancer {
         ];
         // An internet-facing load balancer holds one public IPv4 address per zone it is in.
         if bool_of(attrs, "internal") != Some(true) {
-            for _ in str_list(attrs, "subnets") {
-                out.push(crate::aws::meters::public_ipv4(
-                    "public IPv4 address of a node",
+            // Subnet ids are known only after apply in a first plan: count them, whatever they are.
+            let zones = match attrs.get("subnets") {
+                Some(crate::value::Value::List(items)) => items.len(),
+                _ => 0,
+            };
+            if zones > 0 {
+                out.push(Meter::new(
+                    "ipv4/public-hour",
+                    zones as f64 * crate::provider::HOURS_PER_MONTH,
+                    CostCategory::Network,
+                    format!("{zones} public IPv4 address(es), one per zone"),
                 ));
             }
         }

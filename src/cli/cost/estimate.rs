@@ -113,12 +113,6 @@ fn report(deployment: &Deployment, cost: &PlanCost) -> String {
         }
         out.push_str(&t.render("  ", |_, c| c.to_string()));
     }
-    if !est.not_counted.is_empty() {
-        out.push_str(&format!(
-            "\nNot counted (reused, not owned by this deployment): {}\n",
-            est.not_counted.join(", ")
-        ));
-    }
     out
 }
 
@@ -183,7 +177,11 @@ fn category_table(est: &Estimate) -> String {
 fn number(x: f64) -> String {
     let s = format!("{x:.6}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s.is_empty() { "0".into() } else { s.to_string() }
+    if s.is_empty() {
+        "0".into()
+    } else {
+        s.to_string()
+    }
 }
 
 /// Run `strata cost --compare-tiers`.
@@ -210,10 +208,9 @@ pub fn compare_tiers(ui: &Ui, args: &CostArgs) -> ExitStatus {
             Ok(d) => d,
             Err(status) => return status,
         };
-        if wanted_stack
-            .as_ref()
-            .is_some_and(|s| *s != deployment.stack.name && !s.ends_with(&format!("{}.toml", deployment.stack.name)))
-        {
+        if wanted_stack.as_ref().is_some_and(|s| {
+            *s != deployment.stack.name && !s.ends_with(&format!("{}.toml", deployment.stack.name))
+        }) {
             continue;
         }
         // A new deployment of each tier: what it would cost, not what one has recorded.
@@ -248,15 +245,19 @@ pub fn compare_tiers(ui: &Ui, args: &CostArgs) -> ExitStatus {
                 })
             })
             .collect();
-        ui.print(&pretty(&json!({ "hours_per_month": HOURS_PER_MONTH, "tiers": tiers })));
+        ui.print(&pretty(
+            &json!({ "hours_per_month": HOURS_PER_MONTH, "tiers": tiers }),
+        ));
         return ExitStatus::Ok;
     }
     let mut stacks: Vec<&str> = loaded.iter().map(|(d, _)| d.stack.name.as_str()).collect();
     stacks.dedup();
     let mut out = String::new();
     for stack in stacks {
-        let group: Vec<&(Deployment, PlanCost)> =
-            loaded.iter().filter(|(d, _)| d.stack.name == stack).collect();
+        let group: Vec<&(Deployment, PlanCost)> = loaded
+            .iter()
+            .filter(|(d, _)| d.stack.name == stack)
+            .collect();
         let tier_names: Vec<String> = group
             .iter()
             .map(|(d, _)| d.tier.as_ref().map_or(d.name.clone(), |t| t.name.clone()))
@@ -310,7 +311,11 @@ pub fn compare_tiers(ui: &Ui, args: &CostArgs) -> ExitStatus {
                     (Some(b), Some(check)) => format!(
                         "{} ({})",
                         usd(b.monthly_usd),
-                        if check.planned_usd <= b.monthly_usd { "fits" } else { "over" }
+                        if check.planned_usd <= b.monthly_usd {
+                            "fits"
+                        } else {
+                            "over"
+                        }
                     ),
                     (Some(b), None) => usd(b.monthly_usd),
                     _ => "—".to_string(),
@@ -332,7 +337,11 @@ pub fn compare_tiers(ui: &Ui, args: &CostArgs) -> ExitStatus {
 /// Run `strata cost --catalog`.
 pub fn print_catalog(ui: &Ui) -> ExitStatus {
     let c = Catalog::shipped();
-    let counts: Vec<(String, usize)> = c.regions.iter().map(|(r, p)| (r.clone(), p.len())).collect();
+    let counts: Vec<(String, usize)> = c
+        .regions
+        .iter()
+        .map(|(r, p)| (r.clone(), p.len()))
+        .collect();
     if ui.json() {
         ui.print(&pretty(&json!({
             "source": c.source,
@@ -342,7 +351,10 @@ pub fn print_catalog(ui: &Ui) -> ExitStatus {
         })));
         return ExitStatus::Ok;
     }
-    let mut out = format!("Price catalog of {} ({})\nSource: {}\n\n", c.date, c.currency, c.source);
+    let mut out = format!(
+        "Price catalog of {} ({})\nSource: {}\n\n",
+        c.date, c.currency, c.source
+    );
     let mut t = Table::new(&["REGION", "PRICES"]);
     for (r, n) in counts {
         t.row(vec![r, n.to_string()]);

@@ -15,7 +15,12 @@ use std::io::IsTerminal;
 pub const OVER_BUDGET: &str = "strata::cost::over_budget";
 
 /// `Ok(())` to go on; `Err(status)` to stop before any change.
-pub fn check(ui: &Ui, plan: &Plan, deployment: &Deployment, accept: bool) -> Result<(), ExitStatus> {
+pub fn check(
+    ui: &Ui,
+    plan: &Plan,
+    deployment: &Deployment,
+    accept: bool,
+) -> Result<(), ExitStatus> {
     let Some(check) = plan.cost.as_ref().and_then(|c| c.budget) else {
         return Ok(());
     };

@@ -36,7 +36,7 @@ pub fn run(ui: &Ui, args: &RefreshCatalogArgs) -> ExitStatus {
         None => ui.print(&json),
         Some(out) => {
             let path = out;
-            if let Err(e) = std::fs::write(&path, &json) {
+            if let Err(e) = std::fs::write(path, &json) {
                 return target::fail(
                     ui,
                     &CliError::new(

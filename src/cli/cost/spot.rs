@@ -77,7 +77,7 @@ pub fn run(ui: &Ui, args: &CostArgs) -> ExitStatus {
     ExitStatus::Ok
 }
 
-fn fail(ui: &Ui, e: &SpotError) -> ExitStatus {
+pub(super) fn fail(ui: &Ui, e: &SpotError) -> ExitStatus {
     target::fail(ui, &CliError::new(e.code(), e.to_string(), e.help()))
 }
 

@@ -94,7 +94,11 @@ pub fn sentences(cost: &PlanCost, tier: Option<&str>) -> Vec<String> {
             )
         });
     }
-    let assumed = est.assumptions.iter().filter(|a| a.default && a.key != "spot_price_ratio").count();
+    let assumed = est
+        .assumptions
+        .iter()
+        .filter(|a| a.default && a.key != "spot_price_ratio")
+        .count();
     if assumed > 0 {
         let how = match tier {
             Some(t) => format!("`strata cost --tier {t}`"),
@@ -108,7 +112,11 @@ pub fn sentences(cost: &PlanCost, tier: Option<&str>) -> Vec<String> {
         ));
     }
     if !est.unpriced.is_empty() {
-        let keys: Vec<String> = est.unpriced.iter().map(|u| format!("{} ({})", u.address, u.price_key)).collect();
+        let keys: Vec<String> = est
+            .unpriced
+            .iter()
+            .map(|u| format!("{} ({})", u.address, u.price_key))
+            .collect();
         out.push(format!(
             "Not in the price catalog, counted as $0: {}.",
             keys.join(", ")

@@ -269,7 +269,15 @@ fn list_shows_every_deployment_with_its_status_in_name_order() {
             assert_eq!(row[5], created, "{name}: {row:?}");
         }
         assert_eq!(row[6], count, "{name}: {row:?}");
-        assert_eq!(row[7], "—", "no cost estimate yet: {row:?}");
+        // Estimated from the recorded attributes: these instances record no type, so only the
+        // image's default 8 GiB gp3 root volume is priced ($0.08/GB-month in us-east-1, $0.088
+        // in eu-west-1); no region, or no state, no estimate.
+        let cost = match name {
+            "batch-gpu" => "$0.64",
+            "web-dev" => "$0.70",
+            _ => "—",
+        };
+        assert_eq!(row[7], cost, "{name}: {row:?}");
     }
     // Columns line up (counted in characters: `—` is one): every status starts in one column.
     let at = lines[0].find("STATUS").unwrap();
@@ -282,7 +290,7 @@ fn list_shows_every_deployment_with_its_status_in_name_order() {
 }
 
 #[test]
-fn list_json_has_one_row_per_deployment_with_unknown_cost_as_null() {
+fn list_json_has_one_row_per_deployment_with_its_estimated_cost() {
     let (dir, _lock) = backend_with_everything();
     let j = list(dir.path(), &["-o", "json"]).expect_code(0).json();
     assert_eq!(
@@ -316,7 +324,7 @@ fn list_json_has_one_row_per_deployment_with_unknown_cost_as_null() {
             "status": "running",
             "created": "2020-02-01T09:59:00Z",
             "resource_count": 3,
-            "monthly_cost": null,
+            "monthly_cost": 8.0 * 0.088,
         })
     );
     let gone = by_name("old-auto");
@@ -387,16 +395,16 @@ fn list_sorts_by_created_and_by_cost_with_unknowns_last() {
             "broken"
         ]
     );
-    // No estimates yet: every cost is unknown, so the order falls back to the names.
+    // Most expensive first (web-dev $0.70, batch-gpu $0.64); the unknown costs last, by name.
     assert_eq!(
         order("cost"),
         [
+            "web-dev",
             "batch-gpu",
             "broken",
             "crashed",
             "new-dev",
-            "old-auto",
-            "web-dev"
+            "old-auto"
         ]
     );
     let text = list(dir.path(), &["--sort", "created"]).expect_code(0);
@@ -477,7 +485,7 @@ fn show_tier_dev_prints_resources_outputs_endpoints_ssh_and_runs() {
         "  tier      dev\n",
         "  region    eu-west-1\n",
         "  created   2020-02-01T09:59:00Z\n",
-        "  cost      — (no estimate yet)\n",
+        "  cost      $0.70 a month (estimated from the recorded resources at default usage; `strata cost` breaks it down)\n",
     ] {
         assert!(out.contains(fact), "{fact:?} missing:\n{out}");
     }
@@ -534,7 +542,7 @@ fn show_json_carries_the_same_with_secrets_hidden() {
     assert_eq!(j["name"], "web-dev");
     assert_eq!(j["status"], "running");
     assert_eq!(j["region"], "eu-west-1");
-    assert_eq!(j["monthly_cost"], serde_json::Value::Null);
+    assert_eq!(j["monthly_cost"], serde_json::json!(8.0 * 0.088));
     assert_eq!(j["resource_count"], 3);
     assert_eq!(j["lock_holder"], serde_json::Value::Null);
     assert_eq!(j["pending_intents"], 0);

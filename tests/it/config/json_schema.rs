@@ -465,7 +465,7 @@ fn schemas_are_draft_04_and_deterministic() {
         .collect();
     assert_eq!(
         sections,
-        ["stack", "vars", "tags", "budget", "resource", "output", "health"]
+        ["stack", "vars", "tags", "budget", "usage", "resource", "output", "health"]
     );
 }
 

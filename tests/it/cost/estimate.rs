@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 const H: f64 = 730.0;
 /// The default share of on-demand a spot hour is estimated at.
 const SPOT: f64 = 0.4;
+/// The recommendation API's stack has no default certificate.
+const CERTIFICATE: &str = "arn:aws:acm:us-east-1:123456789012:certificate/test";
 
 /// `(address, catalog key)` → `(on-demand a month, spot a month)`.
 type Lines = BTreeMap<(String, String), (f64, Option<f64>)>;
@@ -18,6 +20,7 @@ type Lines = BTreeMap<(String, String), (f64, Option<f64>)>;
 fn estimate(project: &std::path::Path, tier: &str) -> Json {
     let run = strata(project)
         .args(["cost", "--tier", tier, "-o", "json"])
+        .env("STRATA_VAR_certificate_arn", CERTIFICATE)
         .run()
         .expect_code(0);
     run.json()
@@ -79,10 +82,22 @@ fn check_tier(tier: &str, want: &[(&str, &str, f64, Option<f64>)], spot_or_on_de
     let expected: f64 = want.values().map(|(od, s)| s.unwrap_or(*od)).sum();
     let on_demand: f64 = want.values().map(|(od, _)| od).sum();
     // Spot-or-on-demand hosts may fall back: the ceiling counts them on-demand.
-    let ceiling = if spot_or_on_demand { on_demand } else { expected };
+    let ceiling = if spot_or_on_demand {
+        on_demand
+    } else {
+        expected
+    };
     let after = &json["cost"]["after"];
-    assert_close(after["expected_usd"].as_f64().unwrap(), expected, "expected total");
-    assert_close(after["on_demand_usd"].as_f64().unwrap(), on_demand, "on-demand total");
+    assert_close(
+        after["expected_usd"].as_f64().unwrap(),
+        expected,
+        "expected total",
+    );
+    assert_close(
+        after["on_demand_usd"].as_f64().unwrap(),
+        on_demand,
+        "on-demand total",
+    );
     assert_close(after["ceiling_usd"].as_f64().unwrap(), ceiling, "ceiling");
     assert_eq!(json["cost"]["region"], "us-east-1");
     assert!(json["cost"]["unavailable"].is_null());
@@ -95,7 +110,12 @@ fn the_dev_tier_costs_what_the_catalog_says() {
     check_tier(
         "dev",
         &[
-            ("instance.host", "ec2/t3.large", H * 0.0832, Some(H * 0.0832 * SPOT)),
+            (
+                "instance.host",
+                "ec2/t3.large",
+                H * 0.0832,
+                Some(H * 0.0832 * SPOT),
+            ),
             ("instance.host", "ebs/gp3-gb-month", 30.0 * 0.08, None),
             ("instance.host", "ipv4/public-hour", H * 0.005, None),
             ("volume.data", "ebs/gp3-gb-month", 30.0 * 0.08, None),
@@ -110,7 +130,12 @@ fn the_automation_tier_costs_what_the_catalog_says() {
     check_tier(
         "automation",
         &[
-            ("instance.host", "ec2/t3.medium", H * 0.0416, Some(H * 0.0416 * SPOT)),
+            (
+                "instance.host",
+                "ec2/t3.medium",
+                H * 0.0416,
+                Some(H * 0.0416 * SPOT),
+            ),
             ("instance.host", "ebs/gp3-gb-month", 20.0 * 0.08, None),
             ("instance.host", "ipv4/public-hour", H * 0.005, None),
             ("volume.data", "ebs/gp3-gb-month", 20.0 * 0.08, None),
@@ -127,16 +152,73 @@ fn the_gpu_tier_costs_what_the_catalog_says() {
     check_tier(
         "gpu",
         &[
-            ("instance.host", "ec2/g4dn.xlarge", H * 0.526, Some(H * 0.526 * SPOT)),
+            (
+                "instance.host",
+                "ec2/g4dn.xlarge",
+                H * 0.526,
+                Some(H * 0.526 * SPOT),
+            ),
             ("instance.host", "ebs/gp3-gb-month", 100.0 * 0.08, None),
             ("instance.host", "ipv4/public-hour", H * 0.005, None),
-            ("efs_file_system.shared", "efs/standard-gb-month", 20.0 * 0.30, None),
+            (
+                "efs_file_system.shared",
+                "efs/standard-gb-month",
+                20.0 * 0.30,
+                None,
+            ),
             ("load_balancer.front", "elb/alb-hour", H * 0.0225, None),
-            ("load_balancer.front", "elb/alb-lcu-hour", 1.0 * H * 0.008, None),
-            ("load_balancer.front", "ipv4/public-hour", 2.0 * H * 0.005, None),
+            (
+                "load_balancer.front",
+                "elb/alb-lcu-hour",
+                1.0 * H * 0.008,
+                None,
+            ),
+            (
+                "load_balancer.front",
+                "ipv4/public-hour",
+                2.0 * H * 0.005,
+                None,
+            ),
         ],
         true,
     );
+}
+
+/// The lines both recommendation tiers share: the secret, logs at the default 5 GB in and 5 GB
+/// kept, an ALB in 2 zones at the default 1 LCU, WAF's ACL ($5), its 2 rules ($1 each) and the
+/// default 10 M requests ($0.60/M).
+fn recommendation_lines() -> Vec<(&'static str, &'static str, f64, Option<f64>)> {
+    vec![
+        (
+            "secretsmanager_secret.app_key",
+            "secretsmanager/secret-month",
+            0.40,
+            None,
+        ),
+        (
+            "cloudwatch_log_group.api",
+            "logs/ingest-gb",
+            5.0 * 0.50,
+            None,
+        ),
+        (
+            "cloudwatch_log_group.api",
+            "logs/storage-gb-month",
+            5.0 * 0.03,
+            None,
+        ),
+        ("load_balancer.api", "elb/alb-hour", H * 0.0225, None),
+        ("load_balancer.api", "elb/alb-lcu-hour", H * 0.008, None),
+        (
+            "load_balancer.api",
+            "ipv4/public-hour",
+            2.0 * H * 0.005,
+            None,
+        ),
+        ("wafv2_web_acl.api", "waf/acl-month", 5.0, None),
+        ("wafv2_web_acl.api", "waf/rule-month", 2.0 * 1.0, None),
+        ("wafv2_web_acl.api", "waf/requests-1m", 10.0 * 0.60, None),
+    ]
 }
 
 #[test]
@@ -146,29 +228,38 @@ fn the_recommendation_staging_tier_costs_what_the_catalog_says() {
     // nodes ($0.032/h); 2 Fargate Spot tasks of 0.5 vCPU ($0.01246/vCPU-hour) and 1 GB
     // ($0.00136867/GB-hour); an ALB in 2 zones; WAF: the ACL ($5), 2 rules ($1 each), the
     // default 10 M requests ($0.60/M); logs at the default 5 GB in and 5 GB kept; one secret.
-    check_tier(
-        "recommendation-staging",
-        &[
-            ("elastic_ip.nat_a", "ipv4/public-hour", H * 0.005, None),
-            ("nat_gateway.a", "nat/hour", H * 0.045, None),
-            ("nat_gateway.a", "nat/gb", 100.0 * 0.045, None),
-            ("secretsmanager_secret.app_key", "secretsmanager/secret-month", 0.40, None),
-            ("cloudwatch_log_group.api", "logs/ingest-gb", 5.0 * 0.50, None),
-            ("cloudwatch_log_group.api", "logs/storage-gb-month", 5.0 * 0.03, None),
-            ("db_instance.main", "rds/db.t4g.medium/postgres", H * 0.065, None),
-            ("db_instance.main", "rds/gp3-gb-month", 20.0 * 0.115, None),
-            ("elasticache_replication_group.main", "elasticache/cache.t4g.small", 2.0 * H * 0.032, None),
-            ("load_balancer.api", "elb/alb-hour", H * 0.0225, None),
-            ("load_balancer.api", "elb/alb-lcu-hour", H * 0.008, None),
-            ("load_balancer.api", "ipv4/public-hour", 2.0 * H * 0.005, None),
-            ("wafv2_web_acl.api", "waf/acl-month", 5.0, None),
-            ("wafv2_web_acl.api", "waf/rule-month", 2.0 * 1.0, None),
-            ("wafv2_web_acl.api", "waf/requests-1m", 10.0 * 0.60, None),
-            ("ecs_service.api", "fargate-spot/vcpu-hour", 2.0 * H * 0.5 * 0.01246, None),
-            ("ecs_service.api", "fargate-spot/gb-hour", 2.0 * H * 1.0 * 0.00136867, None),
-        ],
-        false,
-    );
+    let mut want = recommendation_lines();
+    want.extend([
+        ("elastic_ip.nat_a", "ipv4/public-hour", H * 0.005, None),
+        ("nat_gateway.a", "nat/hour", H * 0.045, None),
+        ("nat_gateway.a", "nat/gb", 100.0 * 0.045, None),
+        (
+            "db_instance.main",
+            "rds/db.t4g.medium/postgres",
+            H * 0.065,
+            None,
+        ),
+        ("db_instance.main", "rds/gp3-gb-month", 20.0 * 0.115, None),
+        (
+            "elasticache_replication_group.main",
+            "elasticache/cache.t4g.small",
+            2.0 * H * 0.032,
+            None,
+        ),
+        (
+            "ecs_service.api",
+            "fargate-spot/vcpu-hour",
+            2.0 * H * 0.5 * 0.01246,
+            None,
+        ),
+        (
+            "ecs_service.api",
+            "fargate-spot/gb-hour",
+            2.0 * H * 1.0 * 0.00136867,
+            None,
+        ),
+    ]);
+    check_tier("recommendation-staging", &want, false);
 }
 
 #[test]
@@ -176,27 +267,46 @@ fn the_recommendation_production_tier_costs_what_the_catalog_says() {
     // A NAT gateway and Elastic IP per zone; Multi-AZ db.r6g.large ($0.450/h) and 100 GiB of
     // Multi-AZ gp3 ($0.23/GB-month); 2 cache.r6g.large ($0.206/h); 2 Fargate tasks of 1 vCPU
     // ($0.04048/vCPU-hour) and 2 GB ($0.004445/GB-hour).
-    let mut want = vec![];
-    for (eip, nat) in [("elastic_ip.nat_a", "nat_gateway.a"), ("elastic_ip.nat_b", "nat_gateway.b")] {
+    let mut want = recommendation_lines();
+    for (eip, nat) in [
+        ("elastic_ip.nat_a", "nat_gateway.a"),
+        ("elastic_ip.nat_b", "nat_gateway.b"),
+    ] {
         want.push((eip, "ipv4/public-hour", H * 0.005, None));
         want.push((nat, "nat/hour", H * 0.045, None));
         want.push((nat, "nat/gb", 100.0 * 0.045, None));
     }
     want.extend([
-        ("secretsmanager_secret.app_key", "secretsmanager/secret-month", 0.40, None),
-        ("cloudwatch_log_group.api", "logs/ingest-gb", 5.0 * 0.50, None),
-        ("cloudwatch_log_group.api", "logs/storage-gb-month", 5.0 * 0.03, None),
-        ("db_instance.main", "rds/db.r6g.large/postgres-multi-az", H * 0.45, None),
-        ("db_instance.main", "rds/gp3-gb-month-multi-az", 100.0 * 0.23, None),
-        ("elasticache_replication_group.main", "elasticache/cache.r6g.large", 2.0 * H * 0.206, None),
-        ("load_balancer.api", "elb/alb-hour", H * 0.0225, None),
-        ("load_balancer.api", "elb/alb-lcu-hour", H * 0.008, None),
-        ("load_balancer.api", "ipv4/public-hour", 2.0 * H * 0.005, None),
-        ("wafv2_web_acl.api", "waf/acl-month", 5.0, None),
-        ("wafv2_web_acl.api", "waf/rule-month", 2.0, None),
-        ("wafv2_web_acl.api", "waf/requests-1m", 10.0 * 0.60, None),
-        ("ecs_service.api", "fargate/vcpu-hour", 2.0 * H * 1.0 * 0.04048, None),
-        ("ecs_service.api", "fargate/gb-hour", 2.0 * H * 2.0 * 0.004445, None),
+        (
+            "db_instance.main",
+            "rds/db.r6g.large/postgres-multi-az",
+            H * 0.45,
+            None,
+        ),
+        (
+            "db_instance.main",
+            "rds/gp3-gb-month-multi-az",
+            100.0 * 0.23,
+            None,
+        ),
+        (
+            "elasticache_replication_group.main",
+            "elasticache/cache.r6g.large",
+            2.0 * H * 0.206,
+            None,
+        ),
+        (
+            "ecs_service.api",
+            "fargate/vcpu-hour",
+            2.0 * H * 1.0 * 0.04048,
+            None,
+        ),
+        (
+            "ecs_service.api",
+            "fargate/gb-hour",
+            2.0 * H * 2.0 * 0.004445,
+            None,
+        ),
     ]);
     check_tier("recommendation-production", &want, false);
 }
@@ -214,9 +324,21 @@ fn usage_in_the_tier_replaces_the_defaults_and_is_shown_as_given() {
     let json = estimate(project.path(), "gpu");
     let lines = lines_of(&json);
     let line = |a: &str, k: &str| lines[&(a.to_string(), k.to_string())];
-    assert_close(line("efs_file_system.shared", "efs/standard-gb-month").0, 200.0 * 0.30, "EFS");
-    assert_close(line("load_balancer.front", "elb/alb-lcu-hour").0, 2.5 * H * 0.008, "LCU");
-    assert_close(line("instance.host", "ec2/g4dn.xlarge").1.unwrap(), H * 0.526 * 0.3, "spot");
+    assert_close(
+        line("efs_file_system.shared", "efs/standard-gb-month").0,
+        200.0 * 0.30,
+        "EFS",
+    );
+    assert_close(
+        line("load_balancer.front", "elb/alb-lcu-hour").0,
+        2.5 * H * 0.008,
+        "LCU",
+    );
+    assert_close(
+        line("instance.host", "ec2/g4dn.xlarge").1.unwrap(),
+        H * 0.526 * 0.3,
+        "spot",
+    );
     let assumptions = json["cost"]["estimate"]["assumptions"].as_array().unwrap();
     let given = |key: &str| {
         assumptions
@@ -234,10 +356,25 @@ fn a_usage_key_no_kind_declares_is_refused_with_the_kinds_keys() {
     let project = TempProject::new();
     let tier = "tiers/dev.toml";
     let text = std::fs::read_to_string(project.file(tier)).unwrap();
-    std::fs::write(project.file(tier), format!("{text}\n[usage.nat_gateway]\ngb_procesed = 5\n")).unwrap();
-    let run = strata(project.path()).args(["cost", "--tier", "dev"]).run().expect_code(1);
-    assert!(run.stderr.contains("strata::config::unknown_key"), "{}", run.stderr);
-    assert!(run.stderr.contains("did you mean `gb_processed`?"), "{}", run.stderr);
+    std::fs::write(
+        project.file(tier),
+        format!("{text}\n[usage.nat_gateway]\ngb_procesed = 5\n"),
+    )
+    .unwrap();
+    let run = strata(project.path())
+        .args(["cost", "--tier", "dev"])
+        .run()
+        .expect_code(1);
+    assert!(
+        run.stderr.contains("strata::config::unknown_key"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("did you mean `gb_processed`?"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("tiers/dev.toml"), "{}", run.stderr);
 }
 
@@ -246,21 +383,35 @@ fn every_plan_ends_with_the_monthly_cost_and_markdown_shows_the_delta() {
     let project = TempProject::new();
     let state_dir = tempfile::tempdir().unwrap();
     // Recorded: the dev tier with a t3.medium host. Planned: the shipped t3.large.
-    project.edit("tiers/dev.toml", "instance_type = \"t3.large\"", "instance_type = \"t3.medium\"");
+    project.edit(
+        "tiers/dev.toml",
+        "instance_type = \"t3.large\"",
+        "instance_type = \"t3.medium\"",
+    );
     apply_tier(project.path(), "dev", state_dir.path());
-    project.edit("tiers/dev.toml", "instance_type = \"t3.medium\"", "instance_type = \"t3.large\"");
+    project.edit(
+        "tiers/dev.toml",
+        "instance_type = \"t3.medium\"",
+        "instance_type = \"t3.large\"",
+    );
     let before = H * 0.0416 * SPOT + 30.0 * 0.08 + H * 0.005 + 30.0 * 0.08;
     let after = H * 0.0832 * SPOT + 30.0 * 0.08 + H * 0.005 + 30.0 * 0.08;
     let plan = |format: &str| {
         strata(project.path())
-            .state_dir(state_dir.path())
             .args(["plan", "--tier", "dev", "--refresh=false", "-o", format])
+            .state_dir(state_dir.path())
             .run()
             .expect_code(0)
     };
     let text = plan("text").stdout;
-    let last = text.lines().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>();
-    let cost_at = last.iter().position(|l| l.starts_with("Cost: ")).expect("a cost line");
+    let last = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect::<Vec<_>>();
+    let cost_at = last
+        .iter()
+        .position(|l| l.starts_with("Cost: "))
+        .expect("a cost line");
     assert!(last[cost_at - 1].starts_with("Plan: "), "{text}");
     assert_eq!(
         last[cost_at],
@@ -269,16 +420,30 @@ fn every_plan_ends_with_the_monthly_cost_and_markdown_shows_the_delta() {
             after - before
         )
     );
-    assert!(text.contains("Budget: $40.00 a month, within ($7.26 left)."), "{text}");
+    assert!(
+        text.contains("Budget: $40.00 a month, within ($7.26 left)."),
+        "{text}"
+    );
     let md = plan("markdown").stdout;
     assert!(md.contains("#### Cost"), "{md}");
     assert!(
-        md.contains(&format!("| Expected | ${before:.2} | ${after:.2} | **+${:.2}** |", after - before)),
+        md.contains(&format!(
+            "| Expected | ${before:.2} | ${after:.2} | **+${:.2}** |",
+            after - before
+        )),
         "{md}"
     );
     let json = plan("json").json();
-    assert_close(json["cost"]["before"]["expected_usd"].as_f64().unwrap(), before, "before");
-    assert_close(json["cost"]["after"]["expected_usd"].as_f64().unwrap(), after, "after");
+    assert_close(
+        json["cost"]["before"]["expected_usd"].as_f64().unwrap(),
+        before,
+        "before",
+    );
+    assert_close(
+        json["cost"]["after"]["expected_usd"].as_f64().unwrap(),
+        after,
+        "after",
+    );
 }
 
 #[test]
@@ -286,6 +451,7 @@ fn compare_tiers_puts_every_tier_of_the_stack_side_by_side() {
     let project = TempProject::new();
     let run = strata(project.path())
         .args(["cost", "--compare-tiers", "--stack", "ai-stack"])
+        .env("STRATA_VAR_certificate_arn", CERTIFICATE)
         .run()
         .expect_code(0);
     let header = run.stdout.lines().nth(1).expect("a header");
@@ -293,13 +459,21 @@ fn compare_tiers_puts_every_tier_of_the_stack_side_by_side() {
         assert!(header.contains(tier), "{header}");
     }
     assert!(!run.stdout.contains("recommendation"), "{}", run.stdout);
-    assert!(run.stdout.contains("$32.74"), "dev's expected total: {}", run.stdout);
+    assert!(
+        run.stdout.contains("$32.74"),
+        "dev's expected total: {}",
+        run.stdout
+    );
     let json = strata(project.path())
         .args(["cost", "--compare-tiers", "-o", "json"])
+        .env("STRATA_VAR_certificate_arn", CERTIFICATE)
         .run()
         .expect_code(0)
         .json();
     let tiers = json["tiers"].as_array().unwrap();
     assert_eq!(tiers.len(), 5, "every shipped tier");
-    assert!(tiers.iter().all(|t| t["within_budget"] == true), "every shipped tier fits its budget: {json}");
+    assert!(
+        tiers.iter().all(|t| t["within_budget"] == true),
+        "every shipped tier fits its budget: {json}"
+    );
 }

@@ -355,3 +355,34 @@ fn a_deployment_without_spot_hosts_says_so_and_exits_0_without_calls() {
     assert!(run.stdout.contains("no spot hosts"), "{}", run.stdout);
     assert!(proxy.operations().is_empty(), "{:?}", proxy.operations());
 }
+
+#[test]
+fn plan_resolves_requirements_to_a_type_before_planning_and_prices_it() {
+    let moto = moto();
+    let proxy = serving_proxy(&moto);
+    let project = project_with_requirements();
+    let run = strata(project.path())
+        .env("AWS_ENDPOINT_URL", &proxy.endpoint())
+        .args(["plan", "--tier", "gpu", "-o", "json"])
+        .run()
+        .expect_code(0);
+    assert!(
+        run.stderr
+            .contains("instance.host: instance_requirements → g5.xlarge"),
+        "{}",
+        run.stderr
+    );
+    let plan = run.json();
+    let host = plan["resource_changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .find(|c| c["address"] == "instance.host")
+        .expect("the host");
+    assert_eq!(host["after"]["instance_type"], "g5.xlarge");
+    let lines = plan["cost"]["estimate"]["lines"].as_array().expect("lines");
+    assert!(
+        lines.iter().any(|l| l["price_key"] == "ec2/g5.xlarge"),
+        "the chosen type is priced: {lines:?}"
+    );
+}

@@ -218,6 +218,7 @@ fn sample_plan() -> Plan {
             unchanged: 1,
         },
         calls: None,
+        cost: None,
     }
 }
 
