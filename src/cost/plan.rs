@@ -138,14 +138,7 @@ pub fn plan_cost(
             before_related_value(&befores, value)
         })
     };
-    let priced = |list: &[(&Address, &Attrs)]| -> Vec<(Address, Attrs)> {
-        list.iter()
-            .map(|(a, attrs)| ((*a).clone(), (*attrs).clone()))
-            .collect()
-    };
-    let before_list = priced(&befores);
-    let after_list = priced(&afters);
-    let run = |list: &[(Address, Attrs)], related: &dyn Fn(&Address, &str) -> Option<Attrs>| {
+    let run = |list: &[(&Address, &Attrs)], related: &dyn Fn(&Address, &str) -> Option<Attrs>| {
         estimate(
             &pricing,
             registry,
@@ -157,11 +150,11 @@ pub fn plan_cost(
             related,
         )
     };
-    let before = match run(&before_list, &before_related) {
+    let before = match run(&befores, &before_related) {
         Ok(e) => e,
         Err(e) => return PlanCost::unavailable(Some(region), e.to_string()),
     };
-    let after = match run(&after_list, &after_related) {
+    let after = match run(&afters, &after_related) {
         Ok(e) => e,
         Err(e) => return PlanCost::unavailable(Some(region), e.to_string()),
     };
